@@ -1,0 +1,51 @@
+#pragma once
+// Backend-neutral record of one executed test instance. Built once on the test thread in
+// OnTestEnd, never mutated afterwards; every backend maps it to its own JSON.
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace gtest_tms::detail {
+
+enum class test_status {
+  passed,
+  failed,   // an EXPECT_*/ASSERT_* failure (or any failure that is not an exception)
+  skipped,  // GTEST_SKIP, disabled tests when reported
+  invalid,  // an uncaught C++ exception ("C++ exception ... thrown in ...")
+  blocked,  // could not run: a failing SetUpTestSuite / global Environment
+};
+
+const char* to_string(test_status s) noexcept;
+
+struct failure_part {
+  std::string file;  // empty when gtest did not know the location
+  int line = -1;
+  std::string summary;  // the part before gtest's "Stack trace:"
+  std::string message;  // the full message
+  bool fatal = false;
+  bool skip = false;  // a GTEST_SKIP part (its message is the skip reason)
+};
+
+struct test_result {
+  std::string id;          // UUID, the Qase idempotency key; the same on every retry
+  std::string suite;       // gtest test_suite_name(), e.g. "Inst/Suite/0"
+  std::string name;        // gtest name(), e.g. "Works/2"
+  std::string value_param; // printed value parameter, empty if none
+  std::string type_param;  // type name, empty if none
+  std::string file;        // where the test is defined
+  int line = 0;
+  test_status status = test_status::passed;
+  std::int64_t start_ms = 0;     // Unix epoch milliseconds
+  std::int64_t duration_ms = 0;  // gtest elapsed_time()
+  std::vector<failure_part> parts;  // failures and skips, in order
+  std::vector<std::int64_t> qase_ids;                       // from RecordProperty("qase_id", "7,8")
+  std::vector<std::pair<std::string, std::string>> properties;  // every other RecordProperty
+  int iteration = 0;  // --gtest_repeat iteration, 0-based
+
+  std::string full_name() const { return suite + "." + name; }
+  std::int64_t end_ms() const { return start_ms + duration_ms; }
+};
+
+}  // namespace gtest_tms::detail

@@ -1,0 +1,82 @@
+#pragma once
+// What a TMS backend (Qase, QA Sphere) provides to the pipeline: a pure mapping from records to
+// requests and from responses to messages. No sockets here; retries, batching, rate limits,
+// deadlines and fallback belong to the pipeline, once for every backend.
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "model/test_result.hpp"
+#include "net/transport.hpp"
+
+namespace gtest_tms::detail {
+
+/// One test this process is going to run (known at program start; used for QA Sphere markers).
+struct planned_test {
+  std::string suite;
+  std::string name;
+};
+
+struct run_plan {
+  std::vector<planned_test> tests;
+  int shard_index = -1;  // -1: not sharded
+  int total_shards = 0;
+  std::string binary_name;
+};
+
+/// The pipeline's side as a backend sees it: one way to send a request, with this backend's rate
+/// limit and the common retry policy applied (transport errors, 408, 429 + Retry-After, 5xx).
+/// `done` gets the final response: a success, a non-retryable status, or the last failure.
+class requester {
+ public:
+  virtual ~requester() = default;
+  /// `idempotent`: retrying after the request was fully written cannot duplicate anything.
+  virtual void send(http_request req, bool idempotent, response_handler done) = 0;
+};
+
+/// One unit the backend sends: a serialized JSON element of a batch, covering one or more results
+/// (QA Sphere folds several gtest instances of one case into one item).
+struct outbound_item {
+  std::string json;   // one element of the batch array
+  std::string label;  // human name for messages, e.g. "Suite.Test/1"
+  std::vector<std::shared_ptr<const test_result>> sources;
+};
+
+struct rate_limit {
+  double per_second = 10.0;
+  double burst = 10.0;
+};
+
+class backend {
+ public:
+  virtual ~backend() = default;
+  virtual const char* name() const = 0;  // "Qase", "QA Sphere"
+  virtual rate_limit limit() const = 0;
+  virtual std::size_t batch_size() const = 0;
+  /// Results sent per request are idempotent (Qase: every result carries its UUID).
+  virtual bool idempotent_results() const = 0;
+
+  /// Checks credentials and project, creates or joins the run. done("") on success, else one line.
+  virtual void start(requester& r, const run_plan& plan, std::function<void(std::string error)> done) = 0;
+  /// Maps a finished result to zero or more items (zero: not for this backend, or held back).
+  virtual void add(const std::shared_ptr<const test_result>& result, std::vector<outbound_item>& out) = 0;
+  /// At teardown: emits whatever add() held back.
+  virtual void flush_held(std::vector<outbound_item>& out) { (void)out; }
+  /// The request carrying these items.
+  virtual http_request make_batch(const std::vector<const outbound_item*>& items) const = 0;
+  /// One line explaining a failed response (server message, field paths), secrets never included.
+  virtual std::string describe_error(const http_response& response) const = 0;
+  /// Completes / closes the run when this process should. `complete`: every result was delivered.
+  /// done(message): message is a short note for the summary ("run completed", "run left open: ...").
+  virtual void finish(requester& r, bool complete, std::function<void(std::string message)> done) = 0;
+  /// Link to the run in the web app, empty before start succeeded.
+  virtual std::string run_link() const = 0;
+  /// Results the backend deliberately does not send (e.g. tests without a QA Sphere marker).
+  virtual std::size_t not_sent_count() const { return 0; }
+};
+
+}  // namespace gtest_tms::detail
