@@ -6,13 +6,19 @@
 
 #include <gtest_tms/version.hpp>
 
+#if defined(_WIN32)
+#define GTEST_TMS_API
+#else
+#define GTEST_TMS_API __attribute__((visibility("default")))
+#endif
+
 namespace gtest_tms {
 
 /// Appends the reporter to GoogleTest's listeners when the environment (or `qase.config.json`,
 /// `.qaspherecli`) enables Qase or QA Sphere reporting. Call it after `testing::InitGoogleTest`.
 /// Returns true when a listener was appended. When reporting is off it does nothing at all:
 /// no thread, no output, no network. Never throws.
-bool register_listener() noexcept;
+GTEST_TMS_API bool register_listener() noexcept;
 
 }  // namespace gtest_tms
 

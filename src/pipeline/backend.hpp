@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -75,6 +76,8 @@ class backend {
   virtual void finish(requester& r, bool complete, std::function<void(std::string message)> done) = 0;
   /// Link to the run in the web app, empty before start succeeded.
   virtual std::string run_link() const = 0;
+  /// The run's id once started or joined (0 before).
+  virtual std::int64_t run_id() const { return 0; }
   /// Results the backend deliberately does not send (e.g. tests without a QA Sphere marker).
   virtual std::size_t not_sent_count() const { return 0; }
 };

@@ -1,0 +1,55 @@
+#pragma once
+// The GoogleTest side: turns gtest events into test_result records and hands them to the
+// pipeline. Everything gtest-specific lives here (status order, parameters, properties, death-test
+// children, teardown in OnTestProgramEnd). It never throws into gtest and never changes the exit code.
+
+#include <gtest/gtest.h>
+#include <sys/types.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+#include "model/test_result.hpp"
+
+namespace gtest_tms::detail {
+
+class pipeline;
+class transport;
+
+/// Builds the record for a finished test (exposed for tests and benchmarks).
+test_result make_test_result(const testing::TestInfo& info, int iteration);
+
+/// True in a death-test child (re-executed "threadsafe" style); fork-style children are caught by
+/// the pid check instead, since their events are suppressed anyway.
+bool in_death_test_child();
+
+class listener final : public testing::EmptyTestEventListener {
+ public:
+  explicit listener(settings s);
+  ~listener() override;
+
+  void OnTestProgramStart(const testing::UnitTest& unit_test) override;
+  void OnTestIterationStart(const testing::UnitTest& unit_test, int iteration) override;
+  void OnTestEnd(const testing::TestInfo& info) override;
+  void OnTestProgramEnd(const testing::UnitTest& unit_test) override;
+
+ private:
+  bool owner() const;
+  void start(const testing::UnitTest& unit_test);
+  void finish();
+  void disable(const char* where, const char* what) noexcept;
+
+  settings settings_;
+  pid_t owner_pid_;
+  int iteration_ = 0;
+  bool active_ = false;
+  std::unique_ptr<transport> transport_;
+  std::unique_ptr<pipeline> pipeline_;
+  std::int64_t start_ms_ = 0;
+  // QASE_MODE=report: no network, every result goes to the local report at the end.
+  std::vector<std::shared_ptr<const test_result>> report_only_results_;
+};
+
+}  // namespace gtest_tms::detail

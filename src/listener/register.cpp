@@ -1,0 +1,36 @@
+// gtest_tms::register_listener(): the one public entry point.
+#include <gtest_tms/gtest_tms.hpp>
+
+#include <unistd.h>
+
+#include <climits>
+#include <cstdio>
+#include <exception>
+#include <string>
+
+#include "config/config.hpp"
+#include "listener/listener.hpp"
+
+namespace gtest_tms {
+
+bool register_listener() noexcept {
+  try {
+    // A re-executed death-test child runs main() again with the same environment: stay out.
+    if (detail::in_death_test_child()) return false;
+    char buf[PATH_MAX];
+    const std::string cwd = ::getcwd(buf, sizeof buf) != nullptr ? std::string(buf) : std::string(".");
+    detail::settings s = detail::load_settings(detail::process_env(), cwd);
+    // Inert when nothing asks for reporting: no listener, no thread, no output. Errors are only
+    // printed from OnTestProgramStart, so --gtest_list_tests output never changes.
+    if (!s.any_enabled() && s.errors.empty()) return false;
+    ::testing::UnitTest::GetInstance()->listeners().Append(new detail::listener(std::move(s)));
+    return true;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "gtest-tms: reporting is off: %s\n", e.what());
+  } catch (...) {
+    std::fprintf(stderr, "gtest-tms: reporting is off: unknown error\n");
+  }
+  return false;
+}
+
+}  // namespace gtest_tms

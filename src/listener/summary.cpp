@@ -1,0 +1,55 @@
+#include "listener/summary.hpp"
+
+#include <cstddef>
+
+namespace gtest_tms::detail {
+
+namespace {
+
+std::string plural(std::size_t n, const char* one, const char* many) {
+  return std::to_string(n) + " " + (n == 1 ? one : many);
+}
+
+constexpr std::size_t max_rejection_lines = 10;
+
+}  // namespace
+
+std::vector<std::string> summary_lines(const std::vector<summary_entry>& entries) {
+  std::vector<std::string> lines;
+  for (const auto& e : entries) {
+    const backend_report& r = e.report;
+    std::string line = r.name + ": ";
+    if (!r.start_error.empty()) {
+      line += "not started: " + r.start_error;
+    } else {
+      line += plural(r.delivered, "result", "results") + " sent";
+      if (r.delivered_failed > 0) line += " (" + std::to_string(r.delivered_failed) + " failed)";
+      if (r.not_sent > 0) line += ", " + plural(r.not_sent, "test", "tests") + " not for this system";
+      if (!r.finish_message.empty()) line += ", " + r.finish_message;
+    }
+    if (!r.link.empty()) line += ": " + r.link;
+    lines.push_back(std::move(line));
+
+    if (!r.failure.empty()) lines.push_back(r.name + ": delivery stopped: " + r.failure);
+    for (std::size_t i = 0; i < r.rejections.size() && i < max_rejection_lines; ++i)
+      lines.push_back(r.name + ": rejected " + r.rejections[i]);
+    if (r.rejections.size() > max_rejection_lines)
+      lines.push_back(r.name + ": ... and " + std::to_string(r.rejections.size() - max_rejection_lines) +
+                      " more rejected");
+
+    if (!r.undelivered.empty()) {
+      std::string u = r.name + ": " + plural(r.undelivered.size(), "result", "results") + " not confirmed by the server";
+      if (!e.fallback_dir.empty() && e.fallback_error.empty()) {
+        u += "; written to " + e.fallback_dir + " (send them with: gtest-tms upload " + e.fallback_dir + ")";
+      } else if (!e.fallback_error.empty()) {
+        u += "; could not write them: " + e.fallback_error;
+      } else {
+        u += "; set QASE_FALLBACK=report to keep them on disk";
+      }
+      lines.push_back(std::move(u));
+    }
+  }
+  return lines;
+}
+
+}  // namespace gtest_tms::detail

@@ -1,0 +1,431 @@
+#include "pipeline/pipeline.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <deque>
+#include <functional>
+#include <future>
+#include <map>
+#include <random>
+#include <unordered_set>
+#include <utility>
+
+#include "util/retry_after.hpp"
+#include "util/time_format.hpp"
+
+namespace gtest_tms::detail {
+
+using clock_type = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+bool is_retryable(const http_response& response, bool idempotent) {
+  if (response.error != net_error::none) {
+    switch (response.error) {
+      case net_error::bad_url:
+      case net_error::tls:  // a refused certificate does not heal by itself
+      case net_error::cancelled:
+      case net_error::too_large:
+        return false;
+      default:
+        // Without an idempotency key, a request the server may have processed is not resent.
+        return idempotent || !response.request_sent;
+    }
+  }
+  const int s = response.status;
+  return s == 408 || s == 429 || (s >= 500 && s != 507 && s != 501);
+}
+
+milliseconds retry_delay(int attempt, const std::string& retry_after_header, const pipeline_options& options,
+                         double jitter01) {
+  if (!retry_after_header.empty()) {
+    if (auto d = parse_retry_after(retry_after_header, now_epoch_ms())) {
+      return std::min(*d, options.retry_after_cap);
+    }
+  }
+  const double base = static_cast<double>(options.backoff_base.count()) * std::pow(2.0, std::min(attempt, 20));
+  const double capped = std::min(base, static_cast<double>(options.backoff_cap.count()));
+  return milliseconds(static_cast<std::int64_t>(capped * (1.0 + 0.2 * std::clamp(jitter01, 0.0, 1.0))));
+}
+
+namespace {
+
+bool counts_as_failed(test_status s) {
+  return s == test_status::failed || s == test_status::invalid || s == test_status::blocked;
+}
+
+struct queued_item {
+  clock_type::time_point since;
+  outbound_item item;
+};
+
+}  // namespace
+
+// Everything below runs on the io thread only, except where noted.
+struct pipeline::channel final : requester {
+  enum class phase { starting, ready, finishing, done, failed };
+
+  channel(pipeline::state& s, std::unique_ptr<backend> b) : st(s), be(std::move(b)) {
+    const rate_limit l = be->limit();
+    tokens = l.burst;
+    report.name = be->name();
+  }
+
+  void send(http_request req, bool idempotent, response_handler done) override;
+  void attempt(std::shared_ptr<http_request> req, bool idempotent, int n, response_handler done);
+  void acquire(std::function<void()> go);
+  void release_waiters();
+
+  pipeline::state& st;
+  std::unique_ptr<backend> be;
+  phase ph = phase::starting;
+  std::deque<queued_item> pending;
+  std::deque<std::vector<outbound_item>> forced;  // split batches, resent as they are
+  std::map<std::uint64_t, std::vector<outbound_item>> in_flight;
+  std::vector<std::shared_ptr<const test_result>> undelivered;
+  bool age_timer_armed = false;
+  // Token bucket (rate limit) and a pause after 429.
+  double tokens = 0;
+  clock_type::time_point refilled = clock_type::now();
+  clock_type::time_point paused_until{};
+  std::deque<std::function<void()>> waiters;
+  bool waiter_timer_armed = false;
+  backend_report report;
+};
+
+struct pipeline::state : std::enable_shared_from_this<pipeline::state> {
+  state(transport& t, pipeline_options o) : tr(t), opt(o), rng(std::random_device{}()) {}
+
+  transport& tr;
+  pipeline_options opt;
+  std::vector<std::unique_ptr<channel>> channels;
+  std::minstd_rand rng;
+  std::uint64_t next_batch_id = 1;
+  bool flushing = false;
+  clock_type::time_point deadline = clock_type::time_point::max();
+  std::promise<void> all_done;
+  bool all_done_set = false;
+
+  double jitter() { return std::uniform_real_distribution<double>(0.0, 1.0)(rng); }
+
+  void add_result(const std::shared_ptr<const test_result>& r) {
+    for (auto& c : channels) {
+      std::vector<outbound_item> items;
+      be_add(*c, r, items);
+      for (auto& item : items) enqueue(*c, std::move(item));
+    }
+  }
+
+  static void be_add(channel& c, const std::shared_ptr<const test_result>& r, std::vector<outbound_item>& out) {
+    try {
+      c.be->add(r, out);
+    } catch (const std::exception& e) {
+      // A mapping bug must not lose the result: keep it for the fallback.
+      c.undelivered.push_back(r);
+      c.report.rejections.push_back(r->full_name() + ": could not be mapped (" + e.what() + ")");
+    }
+  }
+
+  void enqueue(channel& c, outbound_item item) {
+    if (c.ph == channel::phase::failed || c.ph == channel::phase::done) {
+      for (auto& s : item.sources) c.undelivered.push_back(s);
+      return;
+    }
+    c.pending.push_back({c.st.tr.now(), std::move(item)});
+  }
+
+  void pump(channel& c) {
+    if (c.ph != channel::phase::ready && c.ph != channel::phase::finishing) return;
+    const std::size_t batch_size = std::max<std::size_t>(1, c.be->batch_size());
+    while (c.in_flight.size() < opt.max_in_flight) {
+      std::vector<outbound_item> batch;
+      if (!c.forced.empty()) {
+        batch = std::move(c.forced.front());
+        c.forced.pop_front();
+      } else if (!c.pending.empty() &&
+                 (c.pending.size() >= batch_size || flushing || tr.now() - c.pending.front().since >= opt.batch_age)) {
+        const std::size_t n = std::min(batch_size, c.pending.size());
+        batch.reserve(n);
+        for (std::size_t i = 0; i < n; ++i) {
+          batch.push_back(std::move(c.pending.front().item));
+          c.pending.pop_front();
+        }
+      } else {
+        break;
+      }
+      send_batch(c, std::move(batch));
+    }
+    if (!c.pending.empty() && !c.age_timer_armed && !flushing) {
+      c.age_timer_armed = true;
+      const auto due = c.pending.front().since + opt.batch_age - tr.now();
+      tr.post_after(std::max(milliseconds(1), std::chrono::duration_cast<milliseconds>(due)),
+                    [self = shared_from_this(), &c] {
+                      c.age_timer_armed = false;
+                      self->pump(c);
+                    });
+    }
+    check_done(c);
+  }
+
+  void send_batch(channel& c, std::vector<outbound_item> batch) {
+    const std::uint64_t id = next_batch_id++;
+    std::vector<const outbound_item*> ptrs;
+    ptrs.reserve(batch.size());
+    for (const auto& i : batch) ptrs.push_back(&i);
+    http_request req = c.be->make_batch(ptrs);
+    c.in_flight.emplace(id, std::move(batch));
+    c.send(std::move(req), c.be->idempotent_results(),
+           [self = shared_from_this(), &c, id](http_response r) { self->on_batch_done(c, id, std::move(r)); });
+  }
+
+  void on_batch_done(channel& c, std::uint64_t id, http_response r) {
+    auto it = c.in_flight.find(id);
+    if (it == c.in_flight.end()) return;
+    std::vector<outbound_item> batch = std::move(it->second);
+    c.in_flight.erase(it);
+    if (r.ok()) {
+      for (const auto& item : batch) {
+        for (const auto& s : item.sources) {
+          ++c.report.delivered;
+          if (counts_as_failed(s->status)) ++c.report.delivered_failed;
+        }
+      }
+    } else if (r.error == net_error::none && (r.status == 413 || r.status == 400 || r.status == 422)) {
+      if (batch.size() > 1) {
+        // One bad result refuses the whole batch: bisect until the culprits stand alone.
+        std::vector<outbound_item> second(std::make_move_iterator(batch.begin() + static_cast<std::ptrdiff_t>(batch.size() / 2)),
+                                          std::make_move_iterator(batch.end()));
+        batch.resize(batch.size() / 2);
+        c.forced.push_front(std::move(second));
+        c.forced.push_front(std::move(batch));
+      } else {
+        for (auto& item : batch) {
+          c.report.rejections.push_back(item.label + ": " + c.be->describe_error(r));
+          for (auto& s : item.sources) c.undelivered.push_back(s);
+        }
+      }
+    } else {
+      fail(c, r.error == net_error::cancelled ? std::string("stopped at the deadline") : c.be->describe_error(r));
+      for (auto& item : batch)
+        for (auto& s : item.sources) c.undelivered.push_back(s);
+    }
+    pump(c);
+  }
+
+  /// Stops sending to this backend; everything it still holds goes to the fallback.
+  void fail(channel& c, const std::string& why) {
+    if (c.ph == channel::phase::failed) return;
+    if (c.report.failure.empty() && c.report.start_error.empty()) c.report.failure = why;
+    c.ph = channel::phase::failed;
+    move_all_to_undelivered(c);
+    check_done(c);
+  }
+
+  static void move_all_to_undelivered(channel& c) {
+    for (auto& q : c.pending)
+      for (auto& s : q.item.sources) c.undelivered.push_back(s);
+    c.pending.clear();
+    for (auto& b : c.forced)
+      for (auto& item : b)
+        for (auto& s : item.sources) c.undelivered.push_back(s);
+    c.forced.clear();
+  }
+
+  void check_done(channel& c) {
+    if (flushing && c.ph == channel::phase::ready && c.pending.empty() && c.forced.empty() && c.in_flight.empty()) {
+      c.ph = channel::phase::finishing;
+      const bool complete = c.undelivered.empty() && c.report.rejections.empty();
+      try {
+        c.be->finish(c, complete, [self = shared_from_this(), &c](std::string message) {
+          c.report.finish_message = std::move(message);
+          if (c.ph == channel::phase::finishing) c.ph = channel::phase::done;
+          self->check_all_done();
+        });
+      } catch (const std::exception& e) {
+        c.report.finish_message = std::string("could not finish the run: ") + e.what();
+        c.ph = channel::phase::done;
+      }
+    }
+    check_all_done();
+  }
+
+  void check_all_done() {
+    if (!flushing || all_done_set) return;
+    for (auto& c : channels) {
+      if (c->ph != channel::phase::done && c->ph != channel::phase::failed) return;
+    }
+    all_done_set = true;
+    all_done.set_value();
+  }
+};
+
+void pipeline::channel::send(http_request req, bool idempotent, response_handler done) {
+  auto shared_req = std::make_shared<http_request>(std::move(req));
+  acquire([this, shared_req, idempotent, done = std::move(done)]() mutable {
+    attempt(std::move(shared_req), idempotent, 0, std::move(done));
+  });
+}
+
+void pipeline::channel::attempt(std::shared_ptr<http_request> req, bool idempotent, int n, response_handler done) {
+  st.tr.async_send(*req, [this, req, idempotent, n, done = std::move(done)](http_response r) mutable {
+    if (!r.ok() && is_retryable(r, idempotent) && n < st.opt.max_retries) {
+      const milliseconds delay = retry_delay(n, r.header("Retry-After"), st.opt, st.jitter());
+      const auto when = st.tr.now() + delay;
+      // Give up rather than sleep past the teardown deadline; the caller falls back to disk.
+      if (!(st.flushing && when >= st.deadline)) {
+        if (r.status == 429 || r.status == 503) paused_until = std::max(paused_until, when);
+        st.tr.post_after(delay, [this, req, idempotent, n, done = std::move(done)]() mutable {
+          acquire([this, req, idempotent, n, done = std::move(done)]() mutable {
+            attempt(std::move(req), idempotent, n + 1, std::move(done));
+          });
+        });
+        return;
+      }
+    }
+    done(std::move(r));
+  });
+}
+
+// Token bucket: at most `burst` requests at once, `per_second` on average; FIFO for the rest.
+void pipeline::channel::acquire(std::function<void()> go) {
+  waiters.push_back(std::move(go));
+  release_waiters();
+}
+
+void pipeline::channel::release_waiters() {
+  const rate_limit l = be->limit();
+  while (!waiters.empty()) {
+    const auto now = st.tr.now();
+    const double elapsed = std::chrono::duration<double>(now - refilled).count();
+    tokens = std::min(l.burst, tokens + elapsed * l.per_second);
+    refilled = now;
+    milliseconds wait{0};
+    if (now < paused_until) {
+      wait = std::chrono::duration_cast<milliseconds>(paused_until - now) + milliseconds(1);
+    } else if (tokens < 1.0) {
+      wait = milliseconds(static_cast<std::int64_t>(std::ceil((1.0 - tokens) / l.per_second * 1000.0)));
+    }
+    if (wait.count() > 0) {
+      if (!waiter_timer_armed) {
+        waiter_timer_armed = true;
+        st.tr.post_after(wait, [self = st.shared_from_this(), this] {
+          waiter_timer_armed = false;
+          release_waiters();
+        });
+      }
+      return;
+    }
+    tokens -= 1.0;
+    auto go = std::move(waiters.front());
+    waiters.pop_front();
+    go();
+  }
+}
+
+pipeline::pipeline(transport& t, std::vector<std::unique_ptr<backend>> backends, pipeline_options options)
+    : state_(std::make_shared<state>(t, options)), transport_(t) {
+  for (auto& b : backends) state_->channels.push_back(std::make_unique<channel>(*state_, std::move(b)));
+}
+
+pipeline::~pipeline() = default;
+
+void pipeline::start(run_plan plan) {
+  transport_.post([s = state_, plan = std::move(plan)] {
+    for (auto& cp : s->channels) {
+      channel& c = *cp;
+      try {
+        c.be->start(c, plan, [s, &c](std::string error) {
+          if (!error.empty()) {
+            c.report.start_error = error;
+            s->fail(c, error);
+            return;
+          }
+          c.report.started = true;
+          c.report.link = c.be->run_link();
+          c.report.run_id = c.be->run_id();
+          if (c.ph == channel::phase::starting) c.ph = channel::phase::ready;
+          s->pump(c);
+        });
+      } catch (const std::exception& e) {
+        c.report.start_error = e.what();
+        s->fail(c, e.what());
+      }
+    }
+  });
+}
+
+void pipeline::submit(std::shared_ptr<const test_result> result) {
+  bool first = false;
+  {
+    std::lock_guard<std::mutex> lock(incoming_mutex_);
+    first = incoming_.empty();
+    incoming_.push_back(std::move(result));
+  }
+  // Only the empty -> non-empty transition posts: bursts cost one wake-up of the io thread.
+  if (first) transport_.post([this] { drain(); });
+}
+
+void pipeline::drain() {
+  std::vector<std::shared_ptr<const test_result>> batch;
+  {
+    std::lock_guard<std::mutex> lock(incoming_mutex_);
+    batch.swap(incoming_);
+  }
+  for (const auto& r : batch) state_->add_result(r);
+  for (auto& c : state_->channels) state_->pump(*c);
+}
+
+std::vector<backend_report> pipeline::finish(std::chrono::steady_clock::time_point deadline) {
+  std::future<void> done = state_->all_done.get_future();
+  transport_.post([this, s = state_, deadline] {
+    drain();
+    s->deadline = deadline;
+    s->flushing = true;
+    for (auto& c : s->channels) {
+      std::vector<outbound_item> held;
+      try {
+        c->be->flush_held(held);
+      } catch (const std::exception&) {
+      }
+      for (auto& item : held) s->enqueue(*c, std::move(item));
+      s->pump(*c);
+    }
+    s->check_all_done();
+  });
+  done.wait_until(deadline);
+  transport_.stop();  // cancels whatever is left; the io thread is gone after this
+
+  // Single-threaded from here on: account for everything that did not get an answer.
+  std::vector<backend_report> reports;
+  {
+    std::lock_guard<std::mutex> lock(incoming_mutex_);
+    for (const auto& r : incoming_) state_->add_result(r);
+    incoming_.clear();
+  }
+  for (auto& cp : state_->channels) {
+    channel& c = *cp;
+    state::move_all_to_undelivered(c);
+    for (auto& [id, batch] : c.in_flight)
+      for (auto& item : batch)
+        for (auto& s : item.sources) c.undelivered.push_back(s);
+    c.in_flight.clear();
+    if (c.ph == channel::phase::starting && c.report.start_error.empty())
+      c.report.start_error = "the run was not ready before the deadline";
+    if (c.ph == channel::phase::ready && c.report.failure.empty() && !c.undelivered.empty())
+      c.report.failure = "the deadline passed before every result was confirmed";
+    if (c.ph == channel::phase::finishing && c.report.finish_message.empty())
+      c.report.finish_message = "the deadline passed while finishing the run";
+    // A result folded into several items is reported once.
+    std::unordered_set<const test_result*> seen;
+    std::vector<std::shared_ptr<const test_result>> unique;
+    for (auto& r : c.undelivered)
+      if (seen.insert(r.get()).second) unique.push_back(r);
+    c.report.undelivered = std::move(unique);
+    c.report.not_sent = c.be->not_sent_count();
+    if (c.report.link.empty()) c.report.link = c.be->run_link();
+    if (c.report.run_id == 0) c.report.run_id = c.be->run_id();
+    reports.push_back(std::move(c.report));
+  }
+  return reports;
+}
+
+}  // namespace gtest_tms::detail

@@ -1,0 +1,80 @@
+#pragma once
+// The one owner of delivery: the queue between the test thread and the io thread, batching by size
+// and age, per-backend rate limits, the retry policy, splitting of refused batches, the teardown
+// deadline and the accounting of every result (delivered, rejected, or handed back undelivered so
+// the caller can put it on disk). Backends only map; the transport only moves bytes.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "model/test_result.hpp"
+#include "pipeline/backend.hpp"
+#include "net/transport.hpp"
+
+namespace gtest_tms::detail {
+
+struct pipeline_options {
+  std::chrono::milliseconds batch_age{1000};  // send a partial batch once its oldest item is this old
+  std::size_t max_in_flight = 4;              // batches in flight per backend
+  int max_retries = 3;                        // retries after the first attempt
+  std::chrono::milliseconds backoff_base{1000};
+  std::chrono::milliseconds backoff_cap{30000};
+  std::chrono::milliseconds retry_after_cap{120000};
+};
+
+/// What happened to one backend's share of the results; read after finish().
+struct backend_report {
+  std::string name;
+  bool started = false;
+  std::string start_error;     // why the backend never started (empty if it did)
+  std::string failure;         // why delivery stopped midway (empty if it did not)
+  std::string finish_message;  // "run 5 completed", "run 5 left open: ..."
+  std::string link;
+  std::int64_t run_id = 0;
+  std::size_t delivered = 0;        // results the server acknowledged
+  std::size_t delivered_failed = 0; // of those, failed/invalid/blocked
+  std::size_t not_sent = 0;         // deliberately not for this backend (e.g. no QA Sphere marker)
+  std::vector<std::string> rejections;  // "Suite.Test: <server's reason>", refused for their content
+  /// Every result not acknowledged (never sent, refused, or unconfirmed), for the fallback on disk.
+  std::vector<std::shared_ptr<const test_result>> undelivered;
+};
+
+class pipeline {
+ public:
+  pipeline(transport& t, std::vector<std::unique_ptr<backend>> backends, pipeline_options options);
+  ~pipeline();
+  pipeline(const pipeline&) = delete;
+  pipeline& operator=(const pipeline&) = delete;
+
+  /// Starts every backend (check project, create or join the run) on the io thread.
+  void start(run_plan plan);
+  /// Test thread: hands one finished result over. No I/O, no waiting on the network.
+  void submit(std::shared_ptr<const test_result> result);
+  /// Flushes, completes runs where everything was delivered, and stops the transport, all by the
+  /// deadline. Blocks the calling thread (never call it on the io thread). Call once.
+  std::vector<backend_report> finish(std::chrono::steady_clock::time_point deadline);
+
+ private:
+  struct channel;
+  struct state;
+  void drain();
+  std::shared_ptr<state> state_;  // shared with callbacks on the io thread
+  transport& transport_;
+  std::mutex incoming_mutex_;
+  std::vector<std::shared_ptr<const test_result>> incoming_;
+};
+
+/// Delay before retry number `attempt` (0-based): Retry-After when given, else base * 2^attempt
+/// capped, plus up to 20 % jitter. Exposed for tests.
+std::chrono::milliseconds retry_delay(int attempt, const std::string& retry_after_header,
+                                      const pipeline_options& options, double jitter01);
+
+/// Whether a final response may be retried: transport errors when it is safe, 408, 429, 5xx but 507.
+bool is_retryable(const http_response& response, bool idempotent);
+
+}  // namespace gtest_tms::detail

@@ -1,0 +1,268 @@
+// The pipeline against a scripted server (loop_transport): batching, retries, splitting, deadline
+// and the accounting promise (every result is delivered, rejected by name, or handed back).
+
+#include "pipeline/pipeline.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <set>
+#include <string>
+#include <thread>
+
+#include "loop_transport.hpp"
+
+namespace gtest_tms::detail {
+namespace {
+
+using namespace std::chrono_literals;
+using testing_support::json_response;
+using testing_support::loop_transport;
+
+struct test_backend_state {
+  std::atomic<int> finish_calls{0};
+  std::atomic<bool> finish_complete{false};
+};
+
+// A backend whose batch body is the list of test names, one per line.
+class test_backend final : public backend {
+ public:
+  test_backend(std::shared_ptr<test_backend_state> st, std::size_t batch, std::string start_error = "",
+               rate_limit lim = {1000.0, 1000.0})
+      : st_(std::move(st)), batch_(batch), start_error_(std::move(start_error)), limit_(lim) {}
+  const char* name() const override { return "Test"; }
+  rate_limit limit() const override { return limit_; }
+  std::size_t batch_size() const override { return batch_; }
+  bool idempotent_results() const override { return true; }
+  void start(requester&, const run_plan&, std::function<void(std::string)> done) override { done(start_error_); }
+  void add(const std::shared_ptr<const test_result>& r, std::vector<outbound_item>& out) override {
+    out.push_back({r->name, r->full_name(), {r}});
+  }
+  http_request make_batch(const std::vector<const outbound_item*>& items) const override {
+    http_request req;
+    req.method = "POST";
+    req.url = "https://tms.test/batch";
+    for (const auto* i : items) req.body += i->json + "\n";
+    return req;
+  }
+  std::string describe_error(const http_response& r) const override {
+    return r.error != net_error::none ? r.error_message : "HTTP " + std::to_string(r.status) + " " + r.body;
+  }
+  void finish(requester&, bool complete, std::function<void(std::string)> done) override {
+    ++st_->finish_calls;
+    st_->finish_complete = complete;
+    done(complete ? "run completed" : "run left open");
+  }
+  std::string run_link() const override { return "https://tms.test/run/1"; }
+
+ private:
+  std::shared_ptr<test_backend_state> st_;
+  std::size_t batch_;
+  std::string start_error_;
+  rate_limit limit_;
+};
+
+std::shared_ptr<const test_result> result(const std::string& name) {
+  auto r = std::make_shared<test_result>();
+  r->id = "id-" + name;
+  r->suite = "Suite";
+  r->name = name;
+  return r;
+}
+
+std::vector<std::string> lines(const std::string& body) {
+  std::vector<std::string> out;
+  std::size_t pos = 0;
+  while (pos < body.size()) {
+    auto nl = body.find('\n', pos);
+    out.push_back(body.substr(pos, nl - pos));
+    pos = nl + 1;
+  }
+  return out;
+}
+
+struct harness {
+  explicit harness(loop_transport::server_fn fn, std::size_t batch = 3, pipeline_options opt = fast_options(),
+                   std::string start_error = "", rate_limit lim = {1000.0, 1000.0},
+                   std::chrono::milliseconds latency = 0ms)
+      : st(std::make_shared<test_backend_state>()), tr(std::move(fn), latency) {
+    std::vector<std::unique_ptr<backend>> bs;
+    bs.push_back(std::make_unique<test_backend>(st, batch, std::move(start_error), lim));
+    p = std::make_unique<pipeline>(tr, std::move(bs), opt);
+    p->start({});
+  }
+  static pipeline_options fast_options() {
+    pipeline_options o;
+    o.batch_age = 20ms;
+    o.backoff_base = 5ms;
+    o.backoff_cap = 20ms;
+    o.max_retries = 3;
+    return o;
+  }
+  backend_report finish(std::chrono::milliseconds within = 5s) {
+    auto reports = p->finish(std::chrono::steady_clock::now() + within);
+    EXPECT_EQ(reports.size(), 1u);
+    return reports.at(0);
+  }
+  std::multiset<std::string> delivered_names() const {
+    std::multiset<std::string> names;
+    for (const auto& req : tr.requests())
+      for (auto& l : lines(req.body)) names.insert(l);
+    return names;
+  }
+  std::shared_ptr<test_backend_state> st;
+  loop_transport tr;
+  std::unique_ptr<pipeline> p;
+};
+
+TEST(Pipeline, DeliversEveryResultInFullBatchesAndCompletes) {
+  harness h([](const http_request&) { return json_response(202, "{}"); });
+  for (int i = 0; i < 7; ++i) h.p->submit(result("t" + std::to_string(i)));
+  const auto rep = h.finish();
+  EXPECT_EQ(rep.delivered, 7u);
+  EXPECT_TRUE(rep.undelivered.empty());
+  EXPECT_EQ(h.st->finish_calls, 1);
+  EXPECT_TRUE(h.st->finish_complete);
+  EXPECT_EQ(rep.finish_message, "run completed");
+  const auto reqs = h.tr.requests();
+  ASSERT_GE(reqs.size(), 3u);
+  for (const auto& r : reqs) EXPECT_LE(lines(r.body).size(), 3u);
+  EXPECT_EQ(h.delivered_names().size(), 7u);
+}
+
+TEST(Pipeline, SendsAPartialBatchOnceItsOldestItemIsOld) {
+  harness h([](const http_request&) { return json_response(202, "{}"); }, 200);
+  h.p->submit(result("a"));
+  h.p->submit(result("b"));
+  // Bounded wait for the age trigger (20 ms); finish() would flush anyway, so look before it.
+  for (int i = 0; i < 200 && h.tr.requests().empty(); ++i) std::this_thread::sleep_for(5ms);
+  ASSERT_EQ(h.tr.requests().size(), 1u);
+  EXPECT_EQ(lines(h.tr.requests()[0].body).size(), 2u);
+  EXPECT_EQ(h.finish().delivered, 2u);
+}
+
+TEST(Pipeline, RetriesTransientFailuresWithoutLosingOrDuplicating) {
+  std::atomic<int> calls{0};
+  harness h([&](const http_request&) {
+    switch (calls++) {
+      case 0: return json_response(429, "{}", {{"Retry-After", "0"}});
+      case 1: return json_response(503, "{}");
+      case 2: {
+        http_response r;
+        r.error = net_error::reset;
+        r.request_sent = true;
+        r.error_message = "connection reset";
+        return r;
+      }
+      default: return json_response(202, "{}");
+    }
+  });
+  for (int i = 0; i < 3; ++i) h.p->submit(result("t" + std::to_string(i)));
+  const auto rep = h.finish();
+  EXPECT_EQ(rep.delivered, 3u);
+  EXPECT_TRUE(rep.undelivered.empty());
+  EXPECT_TRUE(h.st->finish_complete);
+  EXPECT_EQ(calls, 4);  // the same batch, sent four times (the ids make that idempotent)
+}
+
+TEST(Pipeline, PersistentServerErrorsLeaveTheRunOpenAndHandEverythingBack) {
+  harness h([](const http_request&) { return json_response(500, "{\"errorMessage\":\"boom\"}"); });
+  for (int i = 0; i < 5; ++i) h.p->submit(result("t" + std::to_string(i)));
+  const auto rep = h.finish();
+  EXPECT_EQ(rep.delivered, 0u);
+  EXPECT_EQ(rep.undelivered.size(), 5u);
+  EXPECT_FALSE(h.st->finish_complete);
+  EXPECT_NE(rep.failure.find("500"), std::string::npos);
+}
+
+TEST(Pipeline, BisectsARefusedBatchToIsolateThePoisonedResult) {
+  harness h(
+      [](const http_request& req) {
+        return req.body.find("bad") != std::string::npos ? json_response(422, "{\"message\":\"invalid\"}")
+                                                         : json_response(202, "{}");
+      },
+      8);
+  for (int i = 0; i < 7; ++i) h.p->submit(result(i == 4 ? "bad" : "t" + std::to_string(i)));
+  const auto rep = h.finish();
+  EXPECT_EQ(rep.delivered, 6u);
+  ASSERT_EQ(rep.rejections.size(), 1u);
+  EXPECT_NE(rep.rejections[0].find("Suite.bad"), std::string::npos);
+  ASSERT_EQ(rep.undelivered.size(), 1u);
+  EXPECT_EQ(rep.undelivered[0]->name, "bad");
+  EXPECT_FALSE(h.st->finish_complete);  // a run with a result missing is not completed
+}
+
+TEST(Pipeline, SplitsBatchesTheServerFindsTooLarge) {
+  harness h(
+      [](const http_request& req) {
+        return lines(req.body).size() > 2 ? json_response(413, "{}") : json_response(202, "{}");
+      },
+      10);
+  for (int i = 0; i < 10; ++i) h.p->submit(result("t" + std::to_string(i)));
+  const auto rep = h.finish();
+  EXPECT_EQ(rep.delivered, 10u);
+  EXPECT_TRUE(rep.rejections.empty());
+  EXPECT_TRUE(h.st->finish_complete);
+}
+
+TEST(Pipeline, ReturnsByTheDeadlineWhenTheServerHangs) {
+  harness h([](const http_request&) { return json_response(202, "{}"); }, 3, harness::fast_options(), "",
+            {1000.0, 1000.0}, 60s);
+  for (int i = 0; i < 4; ++i) h.p->submit(result("t" + std::to_string(i)));
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto rep = h.finish(300ms);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 10s);  // bounded, not a speed check
+  EXPECT_EQ(rep.delivered, 0u);
+  EXPECT_EQ(rep.undelivered.size(), 4u);
+  EXPECT_EQ(h.st->finish_calls, 0);
+}
+
+TEST(Pipeline, AStartFailureKeepsEveryResultForTheFallback) {
+  harness h([](const http_request&) { return json_response(202, "{}"); }, 3, harness::fast_options(),
+            "project not found");
+  for (int i = 0; i < 4; ++i) h.p->submit(result("t" + std::to_string(i)));
+  const auto rep = h.finish();
+  EXPECT_EQ(rep.start_error, "project not found");
+  EXPECT_EQ(rep.undelivered.size(), 4u);
+  EXPECT_TRUE(h.tr.requests().empty());
+}
+
+TEST(Pipeline, DoesNotResendANonIdempotentRequestTheServerMayHaveProcessed) {
+  http_response sent_reset;
+  sent_reset.error = net_error::reset;
+  sent_reset.request_sent = true;
+  EXPECT_FALSE(is_retryable(sent_reset, false));
+  EXPECT_TRUE(is_retryable(sent_reset, true));
+  sent_reset.request_sent = false;
+  EXPECT_TRUE(is_retryable(sent_reset, false));
+  http_response tls;
+  tls.error = net_error::tls;
+  EXPECT_FALSE(is_retryable(tls, true));
+  for (int s : {408, 429, 500, 502, 503, 504}) EXPECT_TRUE(is_retryable(json_response(s, ""), false)) << s;
+  for (int s : {400, 401, 403, 404, 413, 422, 507}) EXPECT_FALSE(is_retryable(json_response(s, ""), true)) << s;
+}
+
+TEST(Pipeline, RetryDelayHonoursRetryAfterAndCapsBackoff) {
+  pipeline_options o;
+  EXPECT_EQ(retry_delay(0, "7", o, 0.0), 7000ms);
+  EXPECT_EQ(retry_delay(0, "100000", o, 0.0), o.retry_after_cap);
+  EXPECT_EQ(retry_delay(0, "", o, 0.0), 1000ms);
+  EXPECT_EQ(retry_delay(2, "", o, 0.0), 4000ms);
+  EXPECT_EQ(retry_delay(10, "", o, 0.0), 30000ms);
+  EXPECT_EQ(retry_delay(0, "", o, 1.0), 1200ms);
+  EXPECT_EQ(retry_delay(1, "garbage", o, 0.0), 2000ms);
+}
+
+TEST(Pipeline, RateLimitSpacesRequests) {
+  // 20 requests per second with a burst of 1: five single-result batches need >= 200 ms.
+  harness h([](const http_request&) { return json_response(202, "{}"); }, 1, harness::fast_options(), "",
+            {20.0, 1.0});
+  const auto t0 = std::chrono::steady_clock::now();
+  for (int i = 0; i < 5; ++i) h.p->submit(result("t" + std::to_string(i)));
+  const auto rep = h.finish();
+  EXPECT_EQ(rep.delivered, 5u);
+  EXPECT_GE(std::chrono::steady_clock::now() - t0, 190ms);
+}
+
+}  // namespace
+}  // namespace gtest_tms::detail
