@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Runs every test: a -Werror build with ctest (unit, network over TLS on 127.0.0.1, end-to-end with
+# golden request logs, packaging), then the same suite under ASan+UBSan and under TSan.
+# GTEST_TMS_TEST_VARIANTS selects a subset, e.g. "plain" or "plain asan".
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+out=${GTEST_TMS_TEST_DIR:-$root/build-tests}
+jobs=${JOBS:-$(nproc)}
+variants=${GTEST_TMS_TEST_VARIANTS:-plain asan tsan}
+
+"$root/.ci/install-deps.sh"
+
+run_variant() {
+  local name=$1; shift
+  echo "== [$name] configure + build"
+  cmake -S "$root" -B "$out/$name" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGTEST_TMS_WERROR=ON "$@" >/dev/null
+  cmake --build "$out/$name" -j "$jobs"
+  echo "== [$name] ctest"
+  (cd "$out/$name" && ctest --output-on-failure -j "$jobs" --timeout 600)
+}
+
+for v in $variants; do
+  case $v in
+    plain) run_variant plain ;;
+    asan) ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+            run_variant asan -DGTEST_TMS_SANITIZE=address,undefined -DGTEST_TMS_BUILD_BENCH=OFF ;;
+    tsan) TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+            run_variant tsan -DGTEST_TMS_SANITIZE=thread -DGTEST_TMS_BUILD_BENCH=OFF ;;
+    *) echo "unknown variant $v" >&2; exit 2 ;;
+  esac
+done
+echo "== all test variants passed: $variants"
