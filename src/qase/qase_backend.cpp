@@ -1,0 +1,363 @@
+// Qase TestOps backend: project check, run creation/join, v2 bulk results, run completion.
+// Endpoints and shapes: /work/shared/reference/qase-api.md §4-§8, specs/qase/testops-api.
+
+#include "qase/qase_backend.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdint>
+#include <utility>
+
+#include <boost/json.hpp>
+#include <boost/url/encode.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
+
+#include "util/text.hpp"
+#include "util/time_format.hpp"
+
+namespace gtest_tms::detail {
+
+namespace {
+
+namespace json = boost::json;
+
+std::string clean(std::string_view s, std::size_t max_bytes) { return clean_text(s, max_bytes); }
+
+constexpr std::size_t max_bulk = 200;       // server-side cap per bulk request (413 above)
+constexpr std::size_t raw_body_cap = 200;   // raw error bodies quoted in messages
+constexpr std::size_t error_line_cap = 600;
+
+std::string one_line(std::string_view s, std::size_t cap) {
+  std::string out = clean(s, cap);
+  for (char& c : out) {
+    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+  }
+  return out;
+}
+
+std::string upper(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return s;
+}
+
+std::string strip_slash(std::string s) {
+  while (!s.empty() && s.back() == '/') s.pop_back();
+  return s;
+}
+
+const json::value* find(const json::object& o, std::string_view key) {
+  const auto it = o.find(key);
+  return it == o.end() ? nullptr : &it->value();
+}
+
+std::string string_of(const json::value* v) {
+  if (v == nullptr) return {};
+  if (v->is_string()) return std::string(v->get_string());
+  return {};
+}
+
+struct field_error {
+  std::string field;
+  std::string message;
+};
+
+// Field errors of either observed shape: errorFields [{field,error}] or errors {field:[msg]}
+// (also errors [msg] / errors {field: msg}).
+std::vector<field_error> field_errors(const json::object& o) {
+  std::vector<field_error> out;
+  if (const auto* ef = find(o, "errorFields"); ef != nullptr && ef->is_array()) {
+    for (const auto& e : ef->get_array()) {
+      if (!e.is_object()) continue;
+      field_error fe{string_of(find(e.get_object(), "field")), string_of(find(e.get_object(), "error"))};
+      if (!fe.field.empty() || !fe.message.empty()) out.push_back(std::move(fe));
+    }
+  }
+  if (const auto* er = find(o, "errors"); er != nullptr) {
+    if (er->is_object()) {
+      for (const auto& kv : er->get_object()) {
+        field_error fe{std::string(kv.key()), {}};
+        if (kv.value().is_array()) {
+          for (const auto& m : kv.value().get_array()) {
+            if (m.is_string()) {
+              fe.message = std::string(m.get_string());
+              break;
+            }
+          }
+        } else {
+          fe.message = string_of(&kv.value());
+        }
+        out.push_back(std::move(fe));
+      }
+    } else if (er->is_array()) {
+      for (const auto& m : er->get_array()) {
+        if (m.is_string()) out.push_back({{}, std::string(m.get_string())});
+      }
+    }
+  }
+  return out;
+}
+
+// The run id of an IdResponse {"status":true,"result":{"id":N}}; 0 when absent.
+std::int64_t run_id_of(const std::string& body) {
+  boost::system::error_code ec;
+  const json::value v = json::parse(body, ec);
+  if (ec || !v.is_object()) return 0;
+  const auto* result = find(v.get_object(), "result");
+  if (result == nullptr || !result->is_object()) return 0;
+  const auto* id = find(result->get_object(), "id");
+  if (id == nullptr) return 0;
+  if (id->is_int64()) return id->get_int64();
+  if (id->is_uint64() && id->get_uint64() <= static_cast<std::uint64_t>(INT64_MAX)) {
+    return static_cast<std::int64_t>(id->get_uint64());
+  }
+  return 0;
+}
+
+class qase_backend final : public backend {
+ public:
+  qase_backend(const qase_settings& s, epoch_ms_clock now)
+      : s_(s), now_(now ? std::move(now) : epoch_ms_clock([] { return now_epoch_ms(); })) {
+    api_ = strip_slash(s_.api_base);
+    app_ = strip_slash(s_.app_base);
+    code_ = boost::urls::encode(s_.project, boost::urls::unreserved_chars);
+    headers_ = {
+        {"Token", s_.token},
+        {"Accept", "application/json"},
+        {"X-Client", qase_x_client()},
+        {"X-Platform", qase_x_platform()},
+    };
+  }
+
+  const char* name() const override { return "Qase"; }
+  rate_limit limit() const override { return {10.0, 10.0}; }  // 600 requests per minute
+  std::size_t batch_size() const override {
+    return static_cast<std::size_t>(std::clamp<int>(s_.batch_size, 1, static_cast<int>(max_bulk)));
+  }
+  bool idempotent_results() const override { return true; }
+
+  void start(requester& r, const run_plan& plan, std::function<void(std::string)> done) override {
+    thread_ = plan.binary_name;
+    if (plan.total_shards > 1 && plan.shard_index >= 0) {
+      thread_ += (thread_.empty() ? "" : " ") + std::string("shard ") + std::to_string(plan.shard_index);
+    }
+    r.send(get(api_ + "/v1/project/" + code_), true,
+           [this, &r, done = std::move(done)](http_response resp) mutable {
+             if (!resp.ok()) {
+               done(project_error(resp));
+               return;
+             }
+             if (s_.run_id) {
+               join_run(r, std::move(done));
+             } else {
+               create_run(r, std::move(done));
+             }
+           });
+  }
+
+  void add(const std::shared_ptr<const test_result>& result, std::vector<outbound_item>& out) override {
+    if (!result) return;
+    const std::string status = to_string(result->status);
+    for (const auto& f : s_.status_filter) {
+      if (std::equal(f.begin(), f.end(), status.begin(), status.end(), [](char a, char b) {
+            return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+          })) {
+        return;
+      }
+    }
+    outbound_item item;
+    item.json = qase_result_json(*result, {s_.root_suite, s_.defect, thread_});
+    item.label = result->full_name();
+    item.sources.push_back(result);
+    out.push_back(std::move(item));
+  }
+
+  http_request make_batch(const std::vector<const outbound_item*>& items) const override {
+    http_request req = post(api_ + "/v2/" + code_ + "/run/" + std::to_string(run_id_) + "/results");
+    std::size_t size = 16;
+    for (const auto* i : items) size += i->json.size() + 1;
+    req.body.reserve(size);
+    req.body = "{\"results\":[";
+    bool first = true;
+    for (const auto* i : items) {
+      if (!first) req.body += ',';
+      first = false;
+      req.body += i->json;
+    }
+    req.body += "]}";
+    return req;
+  }
+
+  std::string describe_error(const http_response& resp) const override {
+    if (resp.error != net_error::none) {
+      return one_line(resp.error_message.empty() ? std::string("transport error: ") + to_string(resp.error)
+                                                 : resp.error_message,
+                      error_line_cap);
+    }
+    const std::string prefix = "HTTP " + std::to_string(resp.status);
+    boost::system::error_code ec;
+    const json::value v = json::parse(resp.body, ec);
+    if (!ec && v.is_object()) {
+      const auto& o = v.get_object();
+      std::string main = string_of(find(o, "errorMessage"));
+      if (main.empty()) main = string_of(find(o, "message"));
+      const auto fields = field_errors(o);
+      std::string text = main;
+      if (!fields.empty()) {
+        // The field path points at the offending result ("results.3.execution.status").
+        const auto& fe = fields.front();
+        std::string f = fe.field.empty() ? fe.message : fe.message.empty() ? fe.field : fe.field + ": " + fe.message;
+        if (fields.size() > 1) f += " (+" + std::to_string(fields.size() - 1) + " more)";
+        text = (main.empty() || main == fe.message) ? f : main + " [" + f + "]";
+      }
+      if (!text.empty()) return one_line(prefix + ": " + text, error_line_cap);
+    }
+    if (resp.body.empty()) return prefix + " (empty body)";
+    std::string raw = one_line(resp.body, raw_body_cap);
+    return prefix + ": " + raw;
+  }
+
+  void finish(requester& r, bool complete, std::function<void(std::string)> done) override {
+    if (run_id_ <= 0) {
+      done("no Qase run was started");
+      return;
+    }
+    const std::string run = "run " + std::to_string(run_id_);
+    const bool wanted = s_.run_complete.value_or(created_run_);
+    if (!wanted) {
+      done(created_run_ ? run + " left open (QASE_TESTOPS_RUN_COMPLETE=false)"
+                        : run + " left open (joined via QASE_TESTOPS_RUN_ID)");
+      return;
+    }
+    if (!complete) {
+      done(run + " left open: not every result was delivered");
+      return;
+    }
+    http_request req = post(api_ + "/v1/run/" + code_ + "/" + std::to_string(run_id_) + "/complete");
+    req.content_type.clear();  // the endpoint takes no body
+    r.send(std::move(req), true, [this, run, done = std::move(done)](http_response resp) {
+      if (resp.ok()) {
+        done(run + " completed");
+      } else {
+        done(run + " could not be completed: " + describe_error(resp));
+      }
+    });
+  }
+
+  std::string run_link() const override {
+    if (run_id_ <= 0 || app_.empty()) return {};
+    return app_ + "/run/" + upper(code_) + "/dashboard/" + std::to_string(run_id_);
+  }
+
+ private:
+  http_request get(std::string url) const {
+    http_request req;
+    req.method = "GET";
+    req.url = std::move(url);
+    req.headers = headers_;
+    return req;
+  }
+
+  http_request post(std::string url) const {
+    http_request req = get(std::move(url));
+    req.method = "POST";
+    req.content_type = "application/json";
+    return req;
+  }
+
+  std::string project_error(const http_response& resp) const {
+    if (resp.error == net_error::none && resp.status == 401) {
+      return "Qase rejected the API token (QASE_TESTOPS_API_TOKEN): check that it is valid and not revoked (" +
+             describe_error(resp) + ")";
+    }
+    if (resp.error == net_error::none && resp.status == 404) {
+      return "Qase project '" + one_line(s_.project, 64) +
+             "' not found (QASE_TESTOPS_PROJECT): check the project code and the token's access (" +
+             describe_error(resp) + ")";
+    }
+    if (resp.error == net_error::none && resp.status == 403) {
+      return "Qase denied access to project '" + one_line(s_.project, 64) + "' for this API token (" +
+             describe_error(resp) + ")";
+    }
+    return "Qase project check failed: " + describe_error(resp);
+  }
+
+  void create_run(requester& r, std::function<void(std::string)> done) {
+    const std::int64_t now = now_();
+    json::object body;
+    body["title"] = s_.run_title.empty() ? "Automated run " + qase_datetime_utc(now)
+                                         : clean(s_.run_title, 255);
+    if (!s_.run_description.empty()) body["description"] = clean(s_.run_description, 10000);
+    body["is_autotest"] = true;
+    body["start_time"] = qase_datetime_utc(now);
+    if (!s_.environment.empty()) body["environment_slug"] = clean(s_.environment, 255);
+    if (s_.plan_id && *s_.plan_id > 0) body["plan_id"] = *s_.plan_id;
+    if (!s_.run_tags.empty()) {
+      json::array tags;
+      for (const auto& t : s_.run_tags) {
+        if (std::string c = clean(t, qase_title_cap); !c.empty()) tags.emplace_back(c);
+      }
+      if (!tags.empty()) body["tags"] = std::move(tags);
+    }
+    http_request req = post(api_ + "/v1/run/" + code_);
+    req.body = json::serialize(body);
+    // Run creation is not idempotent: a retry after a lost response would create a second run.
+    r.send(std::move(req), false, [this, done = std::move(done)](http_response resp) {
+      if (!resp.ok()) {
+        done("Qase could not create a run in project '" + one_line(s_.project, 64) + "': " + describe_error(resp));
+        return;
+      }
+      const std::int64_t id = run_id_of(resp.body);
+      if (id <= 0) {
+        done("Qase answered the run creation without a run id: " + one_line(resp.body, raw_body_cap));
+        return;
+      }
+      run_id_ = id;
+      created_run_ = true;
+      done("");
+    });
+  }
+
+  void join_run(requester& r, std::function<void(std::string)> done) {
+    const std::int64_t id = *s_.run_id;
+    r.send(get(api_ + "/v1/run/" + code_ + "/" + std::to_string(id)), true,
+           [this, id, done = std::move(done)](http_response resp) {
+             if (resp.error == net_error::none && resp.status == 404) {
+               done("Qase run " + std::to_string(id) + " not found in project '" + one_line(s_.project, 64) +
+                    "' (QASE_TESTOPS_RUN_ID): check the run id (" + describe_error(resp) + ")");
+               return;
+             }
+             if (!resp.ok()) {
+               done("Qase could not check run " + std::to_string(id) + " (QASE_TESTOPS_RUN_ID): " +
+                    describe_error(resp));
+               return;
+             }
+             run_id_ = id;
+             created_run_ = false;
+             done("");
+           });
+  }
+
+  qase_settings s_;
+  epoch_ms_clock now_;
+  std::string api_;
+  std::string app_;
+  std::string code_;  // percent-encoded project code, as configured
+  std::vector<http_header> headers_;
+  std::string thread_;
+  std::int64_t run_id_ = 0;
+  bool created_run_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<backend> make_qase_backend(const qase_settings& s, const common_settings& c) {
+  return make_qase_backend(s, c, nullptr);
+}
+
+std::unique_ptr<backend> make_qase_backend(const qase_settings& s, const common_settings& c,
+                                           epoch_ms_clock now) {
+  (void)c;  // nothing Qase-specific in the common settings yet
+  return std::make_unique<qase_backend>(s, std::move(now));
+}
+
+}  // namespace gtest_tms::detail

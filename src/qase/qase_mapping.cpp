@@ -1,0 +1,260 @@
+// Record -> v2 ResultCreate JSON (specs/qase/testops-api/v2/schemas/ResultCreate.yaml).
+// One bad field rejects a whole Qase batch, so everything here is defensive: every string is
+// cleaned and capped, ids are positive, `testops_ids` is never [], status is never "disabled".
+
+#include <algorithm>
+#include <cctype>
+
+#include <boost/json.hpp>
+
+#include "gtest_tms/version.hpp"
+#include "qase/qase_backend.hpp"
+#include "util/text.hpp"
+
+namespace gtest_tms::detail {
+
+namespace {
+
+std::string clean(std::string_view s, std::size_t max_bytes) { return clean_text(s, max_bytes); }
+
+}  // namespace
+
+namespace {
+
+std::vector<std::string> split(const std::string& s, char sep) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= s.size()) {
+    const std::size_t end = std::min(s.find(sep, start), s.size());
+    if (end > start) out.push_back(s.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
+bool all_digits(const std::string& s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c) != 0; });
+}
+
+// JS: trim, whitespace runs -> '_', lower-case (ASCII; other bytes are kept as they are).
+std::string signature_part(std::string_view s) {
+  const std::string_view t = trim(s);
+  std::string out;
+  bool in_space = false;
+  for (const char ch : t) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (std::isspace(c) != 0) {
+      if (!in_space) out += '_';
+      in_space = true;
+      continue;
+    }
+    in_space = false;
+    out += static_cast<char>(std::tolower(c));
+  }
+  return out;
+}
+
+std::vector<std::int64_t> positive_ids(const std::vector<std::int64_t>& ids) {
+  std::vector<std::int64_t> out;
+  for (const auto id : ids) {
+    if (id > 0 && std::find(out.begin(), out.end(), id) == out.end()) out.push_back(id);
+  }
+  return out;
+}
+
+std::string location(const failure_part& p) {
+  if (p.file.empty()) return {};
+  return p.line >= 0 ? p.file + ":" + std::to_string(p.line) : p.file;
+}
+
+std::string strip_trailing_newlines(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
+  return s;
+}
+
+// First failure as "file:line: summary" (summary may span lines), plus a count of the others;
+// for skipped tests the skip reason. Empty: send null.
+std::string result_message(const test_result& r) {
+  if (r.status == test_status::passed) return {};
+  if (r.status == test_status::skipped) {
+    for (const auto& p : r.parts) {
+      if (!p.skip) continue;
+      return std::string(trim(p.summary.empty() ? p.message : p.summary));
+    }
+    return {};
+  }
+  const failure_part* first = nullptr;
+  std::size_t failures = 0;
+  for (const auto& p : r.parts) {
+    if (p.skip) continue;
+    if (first == nullptr) first = &p;
+    ++failures;
+  }
+  if (first == nullptr) return {};
+  std::string text = strip_trailing_newlines(first->summary.empty() ? first->message : first->summary);
+  const std::string loc = location(*first);
+  std::string out = loc.empty() ? text : loc + ": " + text;
+  if (failures > 1) {
+    out += "\n(+" + std::to_string(failures - 1) + (failures == 2 ? " more failure)" : " more failures)");
+  }
+  return out;
+}
+
+// Every failure with its location and full message (stack traces included).
+std::string result_stacktrace(const test_result& r) {
+  std::string out;
+  for (const auto& p : r.parts) {
+    if (p.skip) continue;
+    if (!out.empty()) out += "\n\n";
+    const std::string loc = location(p);
+    if (!loc.empty()) out += loc + ": ";
+    out += strip_trailing_newlines(p.message.empty() ? p.summary : p.message);
+  }
+  return out;
+}
+
+double epoch_seconds(std::int64_t ms) { return static_cast<double>(ms) / 1000.0; }
+
+}  // namespace
+
+std::vector<std::string> qase_suite_path(const test_result& r, const std::string& root_suite) {
+  std::vector<std::string> path;
+  if (const std::string root = clean(root_suite, qase_title_cap); !trim(root).empty()) path.push_back(root);
+  std::vector<std::string> parts = split(r.suite, '/');
+  const bool parameterized = !r.value_param.empty() || !r.type_param.empty();
+  if (!r.type_param.empty() && parts.size() >= 2 && all_digits(parts.back())) parts.pop_back();
+  if (parameterized && parts.size() >= 2) {
+    // gtest spells the instantiation as a prefix ("Inst/Suite"): put the fixture first.
+    std::rotate(parts.begin(), parts.end() - 1, parts.end());
+  }
+  for (const auto& p : parts) path.push_back(clean(p, qase_title_cap));
+  return path;
+}
+
+std::vector<std::pair<std::string, std::string>> qase_params(const test_result& r) {
+  std::vector<std::pair<std::string, std::string>> out;
+  if (!r.value_param.empty()) out.emplace_back("param", clean(r.value_param, qase_title_cap));
+  if (!r.type_param.empty()) out.emplace_back("type", clean(r.type_param, qase_title_cap));
+  return out;
+}
+
+std::string qase_signature(const std::vector<std::int64_t>& ids, const std::vector<std::string>& suite_path,
+                           const std::string& name,
+                           const std::vector<std::pair<std::string, std::string>>& params) {
+  std::vector<std::string> parts;
+  const auto ids_ok = positive_ids(ids);
+  if (!ids_ok.empty()) {
+    std::string joined;
+    for (const auto id : ids_ok) joined += (joined.empty() ? "" : "-") + std::to_string(id);
+    parts.push_back(joined);
+  }
+  std::vector<std::string> names = suite_path;
+  names.push_back(name);
+  std::string suites;
+  for (const auto& n : names) {
+    // Split on "::" then TAB, as the JS reporter does.
+    std::string s = n;
+    for (std::size_t pos; (pos = s.find("::")) != std::string::npos;) s.replace(pos, 2, "\t");
+    for (const auto& piece : split(s, '\t')) {
+      const std::string p = signature_part(piece);
+      if (p.empty()) continue;
+      suites += (suites.empty() ? "" : "::") + p;
+    }
+  }
+  if (!suites.empty()) parts.push_back(suites);
+  for (const auto& [key, value] : params) parts.push_back("{'" + to_lower(key) + "':'" + to_lower(value) + "'}");
+  std::string out;
+  for (const auto& p : parts) out += (out.empty() ? "" : "::") + p;
+  return out;
+}
+
+std::string qase_result_json(const test_result& r, const qase_mapping_options& o) {
+  namespace json = boost::json;
+  const std::string title = clean(r.name, qase_title_cap);
+  const auto suite_path = qase_suite_path(r, o.root_suite);
+  const auto params = qase_params(r);
+  const auto ids = positive_ids(r.qase_ids);
+
+  json::object item;
+  item["id"] = r.id;
+  item["title"] = title;
+  item["signature"] = clean(qase_signature(ids, suite_path, title, params), qase_message_cap);
+  if (!ids.empty()) {
+    json::array a;
+    for (const auto id : ids) a.emplace_back(id);
+    item["testops_ids"] = std::move(a);
+  }
+
+  json::object exec;
+  exec["status"] = to_string(r.status);
+  if (r.start_ms > 0) {
+    exec["start_time"] = epoch_seconds(r.start_ms);
+    exec["end_time"] = epoch_seconds(r.end_ms());
+  }
+  exec["duration"] = std::max<std::int64_t>(0, r.duration_ms);
+  if (r.status != test_status::passed && r.status != test_status::skipped) {
+    if (const std::string st = result_stacktrace(r); !st.empty()) exec["stacktrace"] = clean(st, qase_stacktrace_cap);
+  }
+  if (!o.thread.empty()) exec["thread"] = clean(o.thread, qase_title_cap);
+  item["execution"] = std::move(exec);
+
+  if (const std::string msg = result_message(r); !msg.empty()) {
+    item["message"] = clean(msg, qase_message_cap);
+  } else {
+    item["message"] = nullptr;
+  }
+
+  json::array suites;
+  for (const auto& s : suite_path) suites.push_back(json::object{{"title", s}, {"public_id", nullptr}});
+  item["relations"] = json::object{{"suite", json::object{{"data", std::move(suites)}}}};
+
+  if (!params.empty()) {
+    json::object p;
+    for (const auto& [k, v] : params) p[k] = v;
+    item["params"] = std::move(p);
+  }
+  if (o.defect && (r.status == test_status::failed || r.status == test_status::invalid)) item["defect"] = true;
+  return json::serialize(item);
+}
+
+std::string qase_x_client() {
+  return std::string("reporter=gtest-tms-reporter;reporter_version=") + GTEST_TMS_VERSION_STRING +
+         ";framework=googletest";
+}
+
+std::string qase_x_platform() {
+#if defined(__linux__)
+  const char* os = "linux";
+#elif defined(__APPLE__)
+  const char* os = "darwin";
+#elif defined(_WIN32)
+  const char* os = "windows";
+#else
+  const char* os = "unknown";
+#endif
+#if defined(__x86_64__) || defined(_M_X64)
+  const char* arch = "x86_64";
+#elif defined(__aarch64__) || defined(_M_ARM64)
+  const char* arch = "arm64";
+#elif defined(__i386__) || defined(_M_IX86)
+  const char* arch = "x86";
+#elif defined(__arm__)
+  const char* arch = "arm";
+#else
+  const char* arch = "unknown";
+#endif
+#if defined(__clang__)
+  const std::string cpp = "clang-" + std::to_string(__clang_major__) + "." + std::to_string(__clang_minor__) + "." +
+                          std::to_string(__clang_patchlevel__);
+#elif defined(__GNUC__)
+  const std::string cpp = "gcc-" + std::to_string(__GNUC__) + "." + std::to_string(__GNUC_MINOR__) + "." +
+                          std::to_string(__GNUC_PATCHLEVEL__);
+#elif defined(_MSC_VER)
+  const std::string cpp = "msvc-" + std::to_string(_MSC_VER);
+#else
+  const std::string cpp = "unknown";
+#endif
+  return std::string("os=") + os + ";arch=" + arch + ";cpp=" + cpp;
+}
+
+}  // namespace gtest_tms::detail
