@@ -1,0 +1,83 @@
+#include <gtest/gtest.h>
+
+#include "emulator_fixture.hpp"
+
+#include "emulator/pki.hpp"
+
+namespace gtest_tms::detail::testing_support {
+
+emulator::emulator_options emulator_fixture::default_options() {
+  emulator::emulator_options o;
+  o.qase_tokens = {qase_test_token};
+  o.qasphere_keys = {{qas_test_key, emulator::key_state::active}};
+  return o;
+}
+
+emulator_fixture::emulator_fixture(emulator::emulator_options options) {
+  const pki::key_and_cert ca = pki::make_ca("gtest-tms e2e test CA");
+  const pki::key_and_cert leaf = pki::make_leaf(ca, pki::leaf_request{});
+  ca_file_ = dir_.path() + "/ca.pem";
+  write_file(ca_file_, ca.cert_pem);
+  if (options.log_path.empty()) options.log_path = dir_.path() + "/requests.jsonl";
+  emulator_ = std::make_unique<emulator::tms_emulator>(std::move(options));
+  server_options so;
+  so.key_pem = leaf.key_pem;
+  so.cert_pem = leaf.cert_pem;
+  server_ = start_https_server(so, emulator_->as_handler());
+}
+
+emulator_fixture::~emulator_fixture() {
+  if (server_) server_->stop();
+}
+
+std::string emulator_fixture::url() const { return "https://127.0.0.1:" + std::to_string(server_->port()); }
+
+std::map<std::string, std::optional<std::string>> emulator_fixture::clean_env() {
+  std::map<std::string, std::optional<std::string>> env;
+  for (const char* v :
+       {"QASE_MODE", "QASE_FALLBACK", "QASE_TESTOPS_API_TOKEN", "QASE_TESTOPS_PROJECT", "QASE_TESTOPS_API_HOST",
+        "QASE_TESTOPS_RUN_ID", "QASE_TESTOPS_RUN_COMPLETE", "QASE_TESTOPS_BATCH_SIZE", "QASE_REPORT_CONNECTION_PATH",
+        "QAS_TOKEN", "QAS_URL", "QAS_MODE", "QAS_RUN_ID", "QAS_PROJECT_CODE", "SSL_CERT_FILE", "SSL_CERT_DIR",
+        "GTEST_TMS_DEADLINE", "GTEST_TMS_CA_FILE", "GTEST_TMS_JOURNAL_DIR", "GTEST_TOTAL_SHARDS", "GTEST_SHARD_INDEX",
+        "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY", "no_proxy", "NO_PROXY"})
+    env[v] = std::nullopt;
+  return env;
+}
+
+std::map<std::string, std::optional<std::string>> emulator_fixture::qase_env() const {
+  auto env = clean_env();
+  env["QASE_MODE"] = "testops";
+  env["QASE_TESTOPS_API_TOKEN"] = qase_test_token;
+  env["QASE_TESTOPS_PROJECT"] = "DEMO";
+  env["QASE_TESTOPS_API_HOST"] = url();
+  env["SSL_CERT_FILE"] = ca_file_;
+  env["QASE_REPORT_CONNECTION_PATH"] = dir() + "/qase-report";
+  env["GTEST_TMS_JOURNAL_DIR"] = dir() + "/journal";
+  return env;
+}
+
+std::map<std::string, std::optional<std::string>> emulator_fixture::qasphere_env() const {
+  auto env = clean_env();
+  env["QAS_TOKEN"] = qas_test_key;
+  env["QAS_URL"] = url();
+  env["SSL_CERT_FILE"] = ca_file_;
+  env["GTEST_TMS_JOURNAL_DIR"] = dir() + "/journal";
+  return env;
+}
+
+std::string fixture_path(const std::string& name) { return std::string(GTEST_TMS_FIXTURE_DIR) + "/" + name; }
+
+::testing::AssertionResult no_secret_in(const process_result& r, const std::string& dir) {
+  const std::string qas_secret = std::string(qas_test_key).substr(std::string(qas_test_key).rfind('.') + 1);
+  for (const std::string secret : {std::string(qase_test_token), qas_secret}) {
+    if (r.out.find(secret) != std::string::npos) return ::testing::AssertionFailure() << "secret in stdout";
+    if (r.err.find(secret) != std::string::npos) return ::testing::AssertionFailure() << "secret in stderr";
+    for (const auto& f : list_files(dir)) {
+      if (read_file(f).find(secret) != std::string::npos)
+        return ::testing::AssertionFailure() << "secret in file " << f;
+    }
+  }
+  return ::testing::AssertionSuccess();
+}
+
+}  // namespace gtest_tms::detail::testing_support

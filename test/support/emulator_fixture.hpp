@@ -1,0 +1,51 @@
+#pragma once
+// The local TMS emulator served over real TLS on 127.0.0.1, with a CA made for this test only,
+// plus helpers to run a fixture gtest binary against it.
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "emulator/emulator.hpp"
+#include "emulator/https_server.hpp"
+#include "process.hpp"
+
+namespace gtest_tms::detail::testing_support {
+
+inline constexpr const char* qase_test_token = "qase-e2e-token-5f1c2a9b";
+inline constexpr const char* qas_test_key = "tenant1.key1.qas-e2e-secret-77d1";
+
+class emulator_fixture {
+ public:
+  explicit emulator_fixture(emulator::emulator_options options = default_options());
+  ~emulator_fixture();
+
+  static emulator::emulator_options default_options();
+
+  std::string url() const;                       // https://127.0.0.1:PORT
+  const std::string& ca_file() const { return ca_file_; }
+  const std::string& dir() const { return dir_.path(); }
+  emulator::tms_emulator& tms() { return *emulator_; }
+
+  /// Environment for a fixture binary reporting to Qase here (token, project DEMO, host, CA).
+  std::map<std::string, std::optional<std::string>> qase_env() const;
+  /// Environment for a fixture binary reporting to QA Sphere here (key, URL, CA).
+  std::map<std::string, std::optional<std::string>> qasphere_env() const;
+  /// Removes every reporter variable that the calling environment might carry.
+  static std::map<std::string, std::optional<std::string>> clean_env();
+
+ private:
+  temp_dir dir_;
+  std::string ca_file_;
+  std::unique_ptr<emulator::tms_emulator> emulator_;
+  std::unique_ptr<https_server> server_;
+};
+
+/// Path of a fixture binary built from test/e2e/fixtures/<name>.cpp.
+std::string fixture_path(const std::string& name);
+
+/// Every byte the run left behind (stdout, stderr, files under dir) contains none of the secrets.
+::testing::AssertionResult no_secret_in(const process_result& r, const std::string& dir);
+
+}  // namespace gtest_tms::detail::testing_support
