@@ -1,0 +1,52 @@
+#pragma once
+// Small text helpers shared by the backends and the console output. All of them accept arbitrary
+// bytes (test output is hostile: invalid UTF-8, terminal colour codes, megabytes of logs) and never throw
+// anything but std::bad_alloc.
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace gtest_tms::detail {
+
+/// Replaces every ill-formed UTF-8 subsequence (stray continuation bytes, truncated sequences,
+/// overlong forms, surrogates, values above U+10FFFF) with U+FFFD, one per maximal subpart as the
+/// Unicode standard recommends. Valid input comes back unchanged.
+std::string sanitize_utf8(std::string_view in);
+
+/// Removes terminal escape sequences: CSI (ESC [ ... final), OSC (ESC ] ... BEL or ESC \), the other
+/// string controls (DCS, SOS, PM, APC) and two/three-byte ESC sequences. An unterminated string control
+/// ends at the next newline so a stray "ESC ]" cannot swallow a whole log.
+std::string strip_ansi(std::string_view in);
+
+/// Returns `in` unchanged when it fits in `max_bytes`; otherwise a prefix plus `marker` whose total
+/// size is at most `max_bytes`. The cut never splits a UTF-8 code point. When the marker itself does
+/// not fit, the result is a bare prefix.
+std::string truncate_utf8(std::string_view in, std::size_t max_bytes,
+                          std::string_view marker = "\xE2\x80\xA6 [truncated]");
+
+/// Escapes & < > " ' for HTML text and attribute values.
+std::string html_escape(std::string_view in);
+
+/// strip_ansi + sanitize_utf8 + truncate_utf8: what any free text from a test goes through before
+/// it is sent anywhere.
+std::string clean_text(std::string_view in, std::size_t max_bytes);
+
+/// Removes leading and trailing ASCII whitespace.
+std::string_view trim(std::string_view in);
+
+/// Splits on `sep`, trims each item and drops empty ones: " a, ,b ," -> {"a", "b"}.
+std::vector<std::string> split_list(std::string_view in, char sep);
+
+/// For debug output only: first 3 + "****" + last 4 characters; "****" when the secret has 7 bytes
+/// or fewer, or contains anything but printable ASCII.
+std::string mask_secret(std::string_view secret);
+
+/// ASCII case-insensitive comparison.
+bool iequals(std::string_view a, std::string_view b) noexcept;
+
+/// ASCII lower-casing; other bytes are left alone.
+std::string to_lower(std::string_view in);
+
+}  // namespace gtest_tms::detail
