@@ -21,11 +21,11 @@ run_variant() {
 
 for v in $variants; do
   case $v in
-    plain) run_variant plain ;;
+    plain) run_variant plain -DGTEST_TMS_PACKAGING_ADD_SUBDIRECTORY=ON ;;
     asan) ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-            run_variant asan -DGTEST_TMS_SANITIZE=address,undefined -DGTEST_TMS_BUILD_BENCH=OFF ;;
+            run_variant asan -DGTEST_TMS_SANITIZE=address,undefined -DGTEST_TMS_BUILD_BENCH=OFF -DGTEST_TMS_INSTALL=OFF ;;
     tsan) TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
-            run_variant tsan -DGTEST_TMS_SANITIZE=thread -DGTEST_TMS_BUILD_BENCH=OFF ;;
+            run_variant tsan -DGTEST_TMS_SANITIZE=thread -DGTEST_TMS_BUILD_BENCH=OFF -DGTEST_TMS_INSTALL=OFF ;;
     *) echo "unknown variant $v" >&2; exit 2 ;;
   esac
 done
