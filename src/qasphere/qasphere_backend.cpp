@@ -1,0 +1,809 @@
+#include "qasphere/qasphere_backend.hpp"
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdlib>
+#include <map>
+#include <set>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <boost/json.hpp>
+#include <boost/url/encode.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
+
+#include "gtest_tms/version.hpp"
+#include "qasphere/markers.hpp"
+#include "util/text.hpp"
+#include "util/time_format.hpp"
+
+namespace gtest_tms::detail {
+
+namespace {
+
+namespace json = boost::json;
+
+constexpr std::string_view default_description = "Test run created through automation pipeline";
+constexpr std::int64_t seq_page_limit = 5000;  // the server's cap per page
+constexpr int max_seq_pages = 100;             // bounds the paging loop against a server ignoring offset
+constexpr std::size_t max_examples = 3;
+// Before start() knows a case's id, items carry this instead (never a valid id: ids are
+// [A-Za-z0-9_-]); make_batch() replaces it, by then start() has finished.
+constexpr std::string_view placeholder_prefix = "?seq:";
+
+std::optional<json::value> parse_json(std::string_view body) {
+  boost::system::error_code ec;
+  json::value v = json::parse(body, ec);
+  if (ec) return std::nullopt;
+  return v;
+}
+
+/// The server's {"message": "..."}, or empty.
+std::string server_message(const http_response& r) {
+  const auto v = parse_json(r.body);
+  if (!v || !v->is_object()) return {};
+  const json::value* m = v->as_object().if_contains("message");
+  if (!m || !m->is_string()) return {};
+  return std::string(m->as_string());
+}
+
+/// One line: no line breaks, bounded.
+std::string one_line(std::string_view text, std::size_t max_bytes) {
+  std::string s = clean_text(text, max_bytes);
+  for (char& c : s) {
+    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+  }
+  return std::string(trim(s));
+}
+
+/// A paginated `data` or a `tcases` array; null (which the server sends for empty) is empty.
+const json::array* array_field(const json::value& v, std::string_view key) {
+  if (!v.is_object()) return nullptr;
+  const json::value* a = v.as_object().if_contains(key);
+  return a && a->is_array() ? &a->as_array() : nullptr;
+}
+
+std::optional<std::int64_t> int_field(const json::object& o, std::string_view key) {
+  const json::value* v = o.if_contains(key);
+  if (!v) return std::nullopt;
+  if (v->is_int64()) return v->as_int64();
+  if (v->is_uint64() && v->as_uint64() <= static_cast<std::uint64_t>(INT64_MAX)) return static_cast<std::int64_t>(v->as_uint64());
+  return std::nullopt;
+}
+
+std::string string_field(const json::object& o, std::string_view key) {
+  const json::value* v = o.if_contains(key);
+  return v && v->is_string() ? std::string(v->as_string()) : std::string();
+}
+
+/// "conflicting run id: N" at the end of a message (the CLI's /conflicting run id: (\d+)$/).
+std::optional<std::int64_t> conflicting_run_id(std::string_view message) {
+  message = trim(message);
+  constexpr std::string_view key = "conflicting run id:";
+  const std::size_t at = message.rfind(key);
+  if (at == std::string_view::npos) return std::nullopt;
+  std::string_view rest = trim(message.substr(at + key.size()));
+  if (rest.empty() || rest.size() > 18) return std::nullopt;
+  std::int64_t id = 0;
+  for (char c : rest) {
+    if (c < '0' || c > '9') return std::nullopt;
+    id = id * 10 + (c - '0');
+  }
+  return id > 0 ? std::optional<std::int64_t>(id) : std::nullopt;
+}
+
+// --- result mapping -------------------------------------------------------------------------------
+
+/// Severity order for folding instances: failed > blocked > skipped > passed.
+int severity(test_status s) noexcept {
+  switch (s) {
+    case test_status::passed: return 0;
+    case test_status::skipped: return 1;
+    case test_status::invalid:
+    case test_status::blocked: return 2;
+    case test_status::failed: return 3;
+  }
+  return 3;
+}
+
+/// Uncaught exceptions map to "blocked", like the CLI maps JUnit <error>.
+const char* qas_status(test_status s) noexcept {
+  switch (severity(s)) {
+    case 0: return "passed";
+    case 1: return "skipped";
+    case 2: return "blocked";
+    default: return "failed";
+  }
+}
+
+const char* status_heading(test_status s) noexcept {
+  switch (s) {
+    case test_status::passed: return "Passed";
+    case test_status::failed: return "Failed";
+    case test_status::skipped: return "Skipped";
+    case test_status::invalid: return "Blocked (uncaught exception)";
+    case test_status::blocked: return "Blocked (could not run)";
+  }
+  return "Failed";
+}
+
+std::string instance_label(const test_result& r) {
+  std::string s = r.full_name();
+  if (!r.value_param.empty()) s += " [GetParam() = " + r.value_param + "]";
+  if (!r.type_param.empty()) s += " [TypeParam = " + r.type_param + "]";
+  if (r.iteration > 0) s += " (repeat " + std::to_string(r.iteration + 1) + ")";
+  return s;
+}
+
+/// What the instance reported: every failure / skip part as "file:line" + message, like gtest's XML.
+std::string instance_text(const test_result& r) {
+  std::string text;
+  for (const failure_part& p : r.parts) {
+    if (!text.empty()) text += "\n\n";
+    if (!p.file.empty()) {
+      text += p.file;
+      if (p.line >= 0) text += ":" + std::to_string(p.line);
+      text += "\n";
+    }
+    text += p.message.empty() ? p.summary : p.message;
+  }
+  if (!trim(text).empty()) return text;
+  switch (r.status) {
+    case test_status::passed: return "Passed";
+    case test_status::failed: return "Failed (gtest recorded no failure message)";
+    case test_status::skipped: return "Skipped (no reason given)";
+    case test_status::invalid: return "An uncaught exception ended the test";
+    case test_status::blocked: return "Could not run: a SetUpTestSuite or a global environment failed";
+  }
+  return "Failed";
+}
+
+/// html_escape(clean_text(text)) of at most `cap` bytes, cut with a visible marker.
+std::string escaped_capped(std::string_view text, std::size_t cap) {
+  std::size_t raw = cap;
+  for (int attempt = 0; attempt < 6; ++attempt) {
+    std::string out = html_escape(clean_text(text, raw));
+    if (out.size() <= cap) return out;
+    const std::size_t next = raw * cap / out.size();
+    raw = next < raw ? next : raw - 1;
+  }
+  return html_escape(clean_text(text, cap / 6));  // escaping grows a byte to at most 6
+}
+
+std::string ms_text(std::int64_t ms) { return std::to_string(std::max<std::int64_t>(0, ms)) + " ms"; }
+
+std::string single_comment(const test_result& r) {
+  std::string out = "<p>";
+  out += status_heading(r.status);
+  out += ": " + escaped_capped(instance_label(r), 4096) + " (" + ms_text(r.duration_ms) + ")</p>";
+  if (r.status != test_status::passed) {
+    out += "<pre><code>" + escaped_capped(instance_text(r), qasphere_max_comment_bytes - 8192) + "</code></pre>";
+  }
+  return out;
+}
+
+std::string multi_comment(const std::vector<std::shared_ptr<const test_result>>& rs, std::size_t expected) {
+  std::map<int, std::size_t> counts;  // severity -> count
+  for (const auto& r : rs) ++counts[severity(r->status)];
+  std::string out = "<p>" + std::to_string(rs.size()) + (rs.size() == 1 ? " instance" : " instances");
+  if (rs.size() < expected) out += " of " + std::to_string(expected) + " (the others did not finish)";
+  out += ":";
+  bool first = true;
+  for (auto it = counts.rbegin(); it != counts.rend(); ++it) {
+    out += first ? " " : ", ";
+    first = false;
+    out += std::to_string(it->second) + " ";
+    out += it->first == 0 ? "passed" : it->first == 1 ? "skipped" : it->first == 2 ? "blocked" : "failed";
+  }
+  out += "</p><ul>";
+
+  constexpr std::size_t tail_reserve = 160;
+  const std::size_t text_cap = std::max<std::size_t>(512, (qasphere_max_comment_bytes - 4096) / rs.size());
+  for (std::size_t i = 0; i < rs.size(); ++i) {
+    const test_result& r = *rs[i];
+    std::string li = "<li><b>";
+    li += qas_status(r.status);
+    li += "</b> " + escaped_capped(instance_label(r), 1024) + " (" + ms_text(r.duration_ms) + ")";
+    if (r.status != test_status::passed) li += "<pre><code>" + escaped_capped(instance_text(r), text_cap) + "</code></pre>";
+    li += "</li>";
+    if (out.size() + li.size() + tail_reserve > qasphere_max_comment_bytes) {
+      out += "</ul><p>&#8230; and " + std::to_string(rs.size() - i) + " more (comment size limit)</p>";
+      return out;
+    }
+    out += li;
+  }
+  out += "</ul>";
+  return out;
+}
+
+std::string item_json(std::string_view tcase_id, std::string_view status, std::string comment, std::int64_t time_ms) {
+  json::object o;
+  o["tcaseId"] = tcase_id;
+  o["status"] = status;
+  o["comment"] = std::move(comment);
+  o["timeTaken"] = std::max<std::int64_t>(0, time_ms);
+  return json::serialize(o);
+}
+
+std::string example_name(std::string_view code) {
+  // A letters-only code can be written hyphen-free: TestBd001Login.
+  bool letters = !code.empty();
+  for (char c : code) letters = letters && ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'));
+  if (!letters) return "TestBd001Login";
+  std::string s = "Test";
+  s += code.front();
+  s += to_lower(code.substr(1));
+  return s + "001Login";
+}
+
+std::string upper_ascii(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+  }
+  return out;
+}
+
+// --- the backend ----------------------------------------------------------------------------------
+
+class qasphere_backend final : public backend {
+ public:
+  qasphere_backend(qasphere_settings s, common_settings c, qasphere_backend_hooks h)
+      : settings_(std::move(s)), common_(std::move(c)), hooks_(std::move(h)) {
+    project_path_ = settings_.project;
+    code_ = upper_ascii(settings_.project);
+    base_ = settings_.url;
+    while (!base_.empty() && base_.back() == '/') base_.pop_back();
+  }
+
+  const char* name() const override { return "QA Sphere"; }
+
+  // The server allows 20 requests/s per key. A token bucket lets burst + rate * T requests through
+  // in any window of T seconds, so 15/s with a burst of 4 stays at 19 per second even after an
+  // idle spell: one request of slack for arrival jitter, and still 15 * 500 results per second.
+  rate_limit limit() const override { return {15.0, 4.0}; }
+
+  std::size_t batch_size() const override {
+    return settings_.batch_size > 0 ? static_cast<std::size_t>(settings_.batch_size) : 500;
+  }
+  bool idempotent_results() const override { return false; }  // no idempotency key exists
+
+  void start(requester& r, const run_plan& plan, std::function<void(std::string)> done) override;
+  void add(const std::shared_ptr<const test_result>& result, std::vector<outbound_item>& out) override;
+  void flush_held(std::vector<outbound_item>& out) override;
+  http_request make_batch(const std::vector<const outbound_item*>& items) const override;
+  std::string describe_error(const http_response& response) const override;
+  void finish(requester& r, bool complete, std::function<void(std::string)> done) override;
+
+  std::string run_link() const override {
+    if (run_id_ <= 0) return {};
+    return base_ + "/project/" + encoded_project() + "/run/" + std::to_string(run_id_);
+  }
+  std::int64_t run_id() const override { return run_id_; }
+  std::size_t not_sent_count() const override { return not_sent_ + dropped_; }
+
+ private:
+  enum class phase { idle, starting, ready, off, failed };
+
+  // start() steps, each continuing in the response handler of the previous one.
+  void check_project();
+  void resolve_markers(std::int64_t offset, int page);
+  void create_run();
+  void read_run_cases(bool created_by_conflict);
+  void started();
+  void stop_reporting(std::string why);  // reporting off: nothing of this run is for QA Sphere
+  void fail_start(std::string why);
+
+  http_request request(std::string method, const std::string& path, std::string body) const;
+  void send(http_request req, bool idempotent, response_handler handler);
+  std::string encoded_project() const {
+    return boost::urls::encode(project_path_, boost::urls::unreserved_chars);
+  }
+  std::string redact(std::string text) const;
+  std::string project_check_error(const http_response& r) const;
+  std::string request_error(const http_response& r, const std::string& doing) const;
+  std::string markers_examples(const std::vector<int>& seqs) const;
+
+  void map_result(const std::shared_ptr<const test_result>& r, std::vector<outbound_item>& out);
+  void drain_backlog(std::vector<outbound_item>& out);
+  outbound_item fold(int seq, std::vector<std::shared_ptr<const test_result>> rs, std::size_t expected) const;
+
+  qasphere_settings settings_;
+  common_settings common_;
+  qasphere_backend_hooks hooks_;
+  std::string base_;          // QAS_URL without trailing slashes
+  std::string project_path_;  // project code as used in paths (configured, or detected)
+  std::string code_;          // upper-case code for markers
+
+  phase phase_ = phase::idle;
+  requester* requester_ = nullptr;
+  std::function<void(std::string)> start_done_;
+  std::size_t planned_total_ = 0;
+  std::map<int, std::size_t> planned_;         // seq -> planned instances per iteration
+  std::map<int, std::string> case_ids_;        // seq -> case id, from /tcase/seq
+  std::map<int, std::string> run_cases_;       // seq -> case id, for cases of the run we report to
+  std::vector<std::string> notes_;             // for the summary (unknown markers, other projects)
+  std::int64_t run_id_ = 0;
+  bool created_run_ = false;
+  bool sharded_ = false;
+  int shards_ = 0;
+
+  std::vector<std::shared_ptr<const test_result>> backlog_;  // arrived while starting
+  std::map<std::pair<int, int>, std::vector<std::shared_ptr<const test_result>>> held_;  // (seq, iteration)
+  std::size_t not_sent_ = 0;
+  mutable std::size_t dropped_ = 0;  // folded before start() finished, then found not to be in the run
+};
+
+// --- requests -------------------------------------------------------------------------------------
+
+http_request qasphere_backend::request(std::string method, const std::string& path, std::string body) const {
+  http_request req;
+  req.method = std::move(method);
+  req.url = base_ + "/api/public/v0" + path;
+  req.headers.push_back({"Authorization", std::string(settings_.auth == qas_auth_scheme::bearer ? "Bearer " : "ApiKey ") +
+                                              settings_.token});
+  req.headers.push_back({"Accept", "application/json"});
+  req.headers.push_back({"User-Agent", "gtest-tms-reporter/" GTEST_TMS_VERSION_STRING});
+  // A body-less POST (close) gets no Content-Type: some servers refuse an empty JSON body.
+  if (!body.empty()) req.content_type = "application/json";
+  req.body = std::move(body);
+  return req;
+}
+
+void qasphere_backend::send(http_request req, bool idempotent, response_handler handler) {
+  requester_->send(std::move(req), idempotent, std::move(handler));
+}
+
+std::string qasphere_backend::redact(std::string text) const {
+  const std::string& t = settings_.token;
+  if (t.size() < 4) return text;
+  for (std::size_t at = text.find(t); at != std::string::npos; at = text.find(t, at)) {
+    text.replace(at, t.size(), "****");
+    at += 4;
+  }
+  return text;
+}
+
+std::string qasphere_backend::describe_error(const http_response& response) const {
+  try {
+    if (response.error != net_error::none) {
+      std::string m = response.error_message.empty() ? std::string(to_string(response.error)) : response.error_message;
+      return redact(one_line(m, 400));
+    }
+    std::string out = "HTTP " + std::to_string(response.status);
+    std::string msg = server_message(response);
+    if (msg.empty()) msg = response.body;
+    msg = one_line(msg, 300);
+    if (!msg.empty()) out += ": " + msg;
+    return redact(std::move(out));
+  } catch (...) {
+    return "HTTP " + std::to_string(response.status);
+  }
+}
+
+std::string qasphere_backend::request_error(const http_response& r, const std::string& doing) const {
+  if (r.error == net_error::none && r.status == 401) {
+    std::string msg = one_line(server_message(r), 300);
+    return redact("QA Sphere rejected QAS_TOKEN: " + (msg.empty() ? std::string("HTTP 401") : msg));
+  }
+  return "QA Sphere: " + doing + ": " + describe_error(r);
+}
+
+std::string qasphere_backend::project_check_error(const http_response& r) const {
+  if (r.error == net_error::none) {
+    std::string msg = one_line(server_message(r), 300);
+    if (msg.empty()) msg = "HTTP " + std::to_string(r.status);
+    switch (r.status) {
+      case 401: return request_error(r, "");
+      case 403:
+        return redact("QA Sphere tenant suspended, or QAS_TOKEN may not use this API (HTTP 403: " + msg + ")");
+      case 400:
+        return redact("QAS_TOKEN belongs to another QA Sphere domain than QAS_URL (" + base_ + "): " + msg);
+      case 404:
+        return "QA Sphere project '" + one_line(project_path_, 64) +
+               "' not found (QAS_PROJECT_CODE or the markers' project code)";
+      default: break;
+    }
+  }
+  return request_error(r, "could not check project '" + one_line(project_path_, 64) + "' at " + base_);
+}
+
+std::string qasphere_backend::markers_examples(const std::vector<int>& seqs) const {
+  std::string s;
+  for (std::size_t i = 0; i < seqs.size() && i < max_examples; ++i) {
+    if (i > 0) s += ", ";
+    s += marker{code_, seqs[i]}.text();
+  }
+  if (seqs.size() > max_examples) s += ", ...";
+  return s;
+}
+
+// --- start ----------------------------------------------------------------------------------------
+
+void qasphere_backend::start(requester& r, const run_plan& plan, std::function<void(std::string)> done) {
+  requester_ = &r;
+  start_done_ = std::move(done);
+  phase_ = phase::starting;
+  shards_ = plan.total_shards;
+  sharded_ = plan.total_shards > 1;
+  planned_total_ = plan.tests.size();
+
+  // The project code: configured, else the first marker's (as the CLI does).
+  if (code_.empty()) {
+    for (const planned_test& t : plan.tests) {
+      if (auto m = extract_marker(t.name, "")) {
+        code_ = m->project;
+        project_path_ = m->project;
+        break;
+      }
+    }
+  }
+  if (code_.empty()) {
+    stop_reporting("no QA Sphere markers in the " + std::to_string(plan.tests.size()) +
+                   " tests of this run (e.g. TEST(Suite, TestBd001Login)); QA Sphere reporting is off");
+    return;
+  }
+  std::size_t other_projects = 0;
+  std::string other_example;
+  for (const planned_test& t : plan.tests) {
+    if (auto m = extract_marker(t.name, code_)) {
+      ++planned_[m->seq];
+    } else if (auto other = extract_marker(t.name, "")) {
+      ++other_projects;
+      if (other_example.empty()) other_example = other->text();
+    }
+  }
+  if (planned_.empty()) {
+    stop_reporting("no QA Sphere markers of project " + code_ + " in the " + std::to_string(plan.tests.size()) +
+                   " tests of this run (e.g. TEST(Suite, " + example_name(code_) +
+                   ")); QA Sphere reporting is off");
+    return;
+  }
+  if (other_projects > 0) {
+    notes_.push_back(std::to_string(other_projects) + " tests with markers of another project (e.g. " +
+                     one_line(other_example, 64) + ") are not reported: only project " + code_ + " is" +
+                     (settings_.project.empty() ? " (the first code found; set QAS_PROJECT_CODE to choose)" : ""));
+  }
+  check_project();
+}
+
+void qasphere_backend::check_project() {
+  send(request("GET", "/project/" + encoded_project(), {}), true, [this](http_response r) {
+    if (!r.ok()) return fail_start(project_check_error(r));
+    if (settings_.run_id) {
+      run_id_ = *settings_.run_id;
+      return read_run_cases(false);
+    }
+    resolve_markers(0, 0);
+  });
+}
+
+void qasphere_backend::resolve_markers(std::int64_t offset, int page) {
+  json::array seq_ids;
+  for (const auto& [seq, count] : planned_) seq_ids.emplace_back(marker{code_, seq}.text());
+  json::object body;
+  body["seqIds"] = std::move(seq_ids);
+  body["offset"] = offset;
+  body["limit"] = seq_page_limit;
+  send(request("POST", "/project/" + encoded_project() + "/tcase/seq", json::serialize(body)), true,
+       [this, offset, page](http_response r) {
+         if (!r.ok()) return fail_start(request_error(r, "could not look up the test cases of project " + code_));
+         const auto v = parse_json(r.body);
+         if (!v) return fail_start("QA Sphere: the test case lookup answered with invalid JSON: " + describe_error(r));
+         std::size_t rows = 0;
+         std::size_t fresh = 0;
+         if (const json::array* data = array_field(*v, "data")) {
+           rows = data->size();
+           for (const json::value& e : *data) {
+             if (!e.is_object()) continue;
+             const auto seq = int_field(e.as_object(), "seq");
+             std::string id = string_field(e.as_object(), "id");
+             if (!seq || id.empty() || *seq < 0 || *seq > INT32_MAX) continue;
+             const int s = static_cast<int>(*seq);
+             if (planned_.count(s) && !case_ids_.count(s)) {
+               case_ids_[s] = std::move(id);
+               ++fresh;
+             }
+           }
+         }
+         if (rows == static_cast<std::size_t>(seq_page_limit) && fresh > 0 && page + 1 < max_seq_pages)
+           return resolve_markers(offset + seq_page_limit, page + 1);
+
+         std::vector<int> unknown;
+         for (const auto& [seq, count] : planned_) {
+           if (!case_ids_.count(seq)) unknown.push_back(seq);
+         }
+         if (case_ids_.empty()) {
+           return stop_reporting("none of the " + std::to_string(planned_.size()) + " QA Sphere markers of this run (" +
+                                 markers_examples(unknown) + ") exist in project " + code_ +
+                                 "; QA Sphere reporting is off");
+         }
+         if (!unknown.empty()) {
+           notes_.push_back(std::to_string(unknown.size()) + " markers not found in project " + code_ + " (" +
+                            markers_examples(unknown) + "); their tests are not reported");
+         }
+         create_run();
+       });
+}
+
+void qasphere_backend::create_run() {
+  const std::int64_t now = hooks_.now_epoch_ms ? hooks_.now_epoch_ms() : now_epoch_ms();
+  const int offset = hooks_.utc_offset_minutes ? *hooks_.utc_offset_minutes : local_utc_offset_minutes(now);
+  std::string title = format_run_title(settings_.run_title, now, hooks_.env, offset);
+  title = truncate_utf8(clean_text(title, 1024), 255, "");
+  if (trim(title).empty()) title = format_run_title("", now, hooks_.env, offset);
+  std::string description = settings_.run_description.empty() ? std::string(default_description)
+                                                              : truncate_utf8(clean_text(settings_.run_description, 2048), 512);
+
+  json::array ids;
+  for (const auto& [seq, id] : case_ids_) ids.emplace_back(id);
+  json::object plan;
+  plan["tcaseIds"] = std::move(ids);
+  json::object body;
+  body["title"] = title;
+  body["description"] = description;
+  body["type"] = "static_struct";
+  body["queryPlans"] = json::array{std::move(plan)};
+
+  send(request("POST", "/project/" + encoded_project() + "/run", json::serialize(body)), false, [this](http_response r) {
+    if (r.ok()) {
+      const auto v = parse_json(r.body);
+      std::optional<std::int64_t> id;
+      if (v && v->is_object()) id = int_field(v->as_object(), "id");
+      if (!id || *id <= 0) return fail_start("QA Sphere created a run but did not say its id: " + describe_error(r));
+      run_id_ = *id;
+      created_run_ = true;
+      run_cases_ = case_ids_;
+      return started();
+    }
+    // Like the CLI: a title clash names the existing run, which we then join (match on the text;
+    // the status is 403 in the CLI's mock, unverified).
+    if (r.error == net_error::none) {
+      if (auto existing = conflicting_run_id(server_message(r))) {
+        run_id_ = *existing;
+        notes_.push_back("joined run " + std::to_string(run_id_) + ", which already had this title");
+        return read_run_cases(true);
+      }
+      if (r.status == 403)
+        return fail_start(redact("QA Sphere refused to create a run in project " + code_ +
+                                 " (QAS_TOKEN needs the Test Runner role or higher): " + describe_error(r)));
+    }
+    fail_start(request_error(r, "could not create a run in project " + code_));
+  });
+}
+
+void qasphere_backend::read_run_cases(bool created_by_conflict) {
+  const std::string path = "/project/" + encoded_project() + "/run/" + std::to_string(run_id_) + "/tcase";
+  send(request("GET", path, {}), true, [this, created_by_conflict](http_response r) {
+    if (!r.ok()) {
+      if (r.error == net_error::none && r.status == 404)
+        return fail_start("QA Sphere run " + std::to_string(run_id_) + " not found in project " + code_ +
+                          (created_by_conflict ? std::string() : std::string(" (QAS_RUN_ID or QAS_RUN_URL)")));
+      return fail_start(request_error(r, "could not read the test cases of run " + std::to_string(run_id_)));
+    }
+    const auto v = parse_json(r.body);
+    if (!v) return fail_start("QA Sphere: the run's test case list was not JSON: " + describe_error(r));
+    if (const json::array* cases = array_field(*v, "tcases")) {
+      for (const json::value& e : *cases) {
+        if (!e.is_object()) continue;
+        const auto seq = int_field(e.as_object(), "seq");
+        std::string id = string_field(e.as_object(), "id");
+        if (!seq || id.empty() || *seq < 0 || *seq > INT32_MAX) continue;
+        if (planned_.count(static_cast<int>(*seq))) run_cases_[static_cast<int>(*seq)] = std::move(id);
+      }
+    }
+    std::vector<int> missing;
+    for (const auto& [seq, count] : planned_) {
+      // Markers already reported as unknown to the project are not repeated here.
+      if (!run_cases_.count(seq) && (!created_by_conflict || case_ids_.count(seq))) missing.push_back(seq);
+    }
+    if (run_cases_.empty()) {
+      const std::string run = std::to_string(run_id_);
+      run_id_ = 0;  // nothing will be sent to it
+      return stop_reporting("none of the " + std::to_string(planned_.size()) + " QA Sphere markers of this run (" +
+                            markers_examples(missing) + ") are test cases of run " + run + " in project " + code_ +
+                            "; QA Sphere reporting is off");
+    }
+    if (!missing.empty()) {
+      notes_.push_back(std::to_string(missing.size()) + " markers are not test cases of run " +
+                       std::to_string(run_id_) + " (" + markers_examples(missing) + "); their tests are not reported");
+    }
+    started();
+  });
+}
+
+void qasphere_backend::started() {
+  phase_ = phase::ready;
+  auto done = std::move(start_done_);
+  if (done) done(std::string());
+}
+
+void qasphere_backend::stop_reporting(std::string why) {
+  phase_ = phase::off;
+  auto done = std::move(start_done_);
+  if (done) done(redact(std::move(why)));
+}
+
+void qasphere_backend::fail_start(std::string why) {
+  phase_ = phase::failed;
+  auto done = std::move(start_done_);
+  if (done) done(redact(std::move(why)));
+}
+
+// --- results --------------------------------------------------------------------------------------
+
+outbound_item qasphere_backend::fold(int seq, std::vector<std::shared_ptr<const test_result>> rs,
+                                     std::size_t expected) const {
+  outbound_item item;
+  test_status worst = test_status::passed;
+  std::int64_t total_ms = 0;
+  for (const auto& r : rs) {
+    if (severity(r->status) > severity(worst)) worst = r->status;
+    total_ms += std::max<std::int64_t>(0, r->duration_ms);
+  }
+  const bool single = rs.size() == 1 && expected <= 1;
+  std::string comment = single ? single_comment(*rs.front()) : multi_comment(rs, expected);
+
+  std::string tcase_id;
+  if (phase_ == phase::ready) {
+    tcase_id = run_cases_.at(seq);
+  } else {
+    tcase_id = std::string(placeholder_prefix) + std::to_string(seq);
+  }
+  item.json = item_json(tcase_id, qas_status(worst), std::move(comment), total_ms);
+  if (single) {
+    item.label = rs.front()->full_name();
+  } else {
+    item.label = marker{code_, seq}.text() + " (" + std::to_string(rs.size()) + " instances of " +
+                 rs.front()->full_name() + ")";
+  }
+  item.sources = std::move(rs);
+  return item;
+}
+
+void qasphere_backend::map_result(const std::shared_ptr<const test_result>& r, std::vector<outbound_item>& out) {
+  if (phase_ == phase::off || phase_ == phase::idle || code_.empty()) {
+    ++not_sent_;
+    return;
+  }
+  const auto m = extract_marker(r->name, code_);
+  if (!m) {
+    ++not_sent_;
+    return;
+  }
+  if (phase_ == phase::ready && !run_cases_.count(m->seq)) {
+    ++not_sent_;
+    return;
+  }
+  if (phase_ == phase::failed) {
+    // Never sent: the item only carries the result to the pipeline's fallback accounting.
+    out.push_back(fold(m->seq, {r}, 1));
+    return;
+  }
+  const auto planned = planned_.find(m->seq);
+  const std::size_t expected = planned == planned_.end() ? 1 : std::max<std::size_t>(1, planned->second);
+  const auto key = std::make_pair(m->seq, r->iteration);
+  auto& group = held_[key];
+  group.push_back(r);
+  if (group.size() >= expected) {
+    auto rs = std::move(group);
+    held_.erase(key);
+    out.push_back(fold(m->seq, std::move(rs), expected));
+  }
+}
+
+void qasphere_backend::drain_backlog(std::vector<outbound_item>& out) {
+  if (backlog_.empty()) return;
+  auto pending = std::move(backlog_);
+  backlog_.clear();
+  for (const auto& r : pending) map_result(r, out);
+}
+
+void qasphere_backend::add(const std::shared_ptr<const test_result>& result, std::vector<outbound_item>& out) {
+  if (!result) return;
+  // Until start() knows the run's cases, results wait (normally well under a second).
+  if (phase_ == phase::starting) {
+    backlog_.push_back(result);
+    return;
+  }
+  drain_backlog(out);
+  map_result(result, out);
+}
+
+void qasphere_backend::flush_held(std::vector<outbound_item>& out) {
+  // Still starting at teardown (a short test binary): fold now with placeholder ids that
+  // make_batch() resolves, since the pipeline sends nothing before start() has finished.
+  drain_backlog(out);
+  for (auto& [key, group] : held_) {
+    if (group.empty()) continue;
+    const auto planned = planned_.find(key.first);
+    const std::size_t expected = planned == planned_.end() ? 1 : std::max<std::size_t>(1, planned->second);
+    out.push_back(fold(key.first, std::move(group), expected));
+  }
+  held_.clear();
+}
+
+http_request qasphere_backend::make_batch(const std::vector<const outbound_item*>& items) const {
+  std::string body = "{\"items\":[";
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    std::string element = items[i]->json;
+    if (element.find(placeholder_prefix) != std::string::npos) {
+      auto v = parse_json(element);
+      if (v && v->is_object()) {
+        json::object& o = v->as_object();
+        const std::string id = string_field(o, "tcaseId");
+        if (id.rfind(placeholder_prefix, 0) == 0) {
+          const int seq = std::atoi(id.c_str() + placeholder_prefix.size());
+          const auto it = run_cases_.find(seq);
+          const bool last_chance = kept == 0 && i + 1 == items.size();
+          if (it == run_cases_.end() && !last_chance) {
+            dropped_ += items[i]->sources.size();  // not in the run: counted as not sent
+            continue;
+          }
+          if (it != run_cases_.end()) {
+            o["tcaseId"] = it->second;
+            element = json::serialize(o);
+          }
+        }
+      }
+    }
+    if (kept++ > 0) body += ",";
+    body += element;
+  }
+  body += "]}";
+  return request("POST", "/project/" + encoded_project() + "/run/" + std::to_string(run_id_) + "/result/batch",
+                 std::move(body));
+}
+
+// --- finish ---------------------------------------------------------------------------------------
+
+void qasphere_backend::finish(requester& r, bool complete, std::function<void(std::string)> done) {
+  requester_ = &r;
+  std::string notes;
+  for (const auto& n : notes_) notes += "; " + n;
+  if (run_id_ <= 0 || phase_ != phase::ready) {
+    done(notes.empty() ? std::string() : redact(notes.substr(2)));
+    return;
+  }
+  const std::string run = "run " + std::to_string(run_id_);
+  std::string keep_open;
+  if (settings_.close_run.has_value()) {
+    if (!*settings_.close_run) keep_open = run + " left open (QAS_CLOSE_RUN=false)";
+  } else if (!created_run_) {
+    keep_open = run + " left open: this process did not create it (QAS_CLOSE_RUN=true closes it)";
+  } else if (sharded_) {
+    keep_open = run + " left open: one of " + std::to_string(shards_) +
+                " shards cannot tell when the others are done (QAS_CLOSE_RUN=true closes it)";
+  }
+  if (keep_open.empty() && !complete) keep_open = run + " left open: not every result was delivered";
+  if (!keep_open.empty()) {
+    done(redact(keep_open + notes));
+    return;
+  }
+  const std::string path = "/project/" + encoded_project() + "/run/" + std::to_string(run_id_) + "/close";
+  send(request("POST", path, {}), true, [this, run, notes, done = std::move(done)](http_response resp) {
+    if (resp.ok()) return done(redact(run + " closed" + notes));
+    done(redact(run + " left open: closing it failed: " + describe_error(resp) + notes));
+  });
+}
+
+}  // namespace
+
+std::unique_ptr<backend> make_qasphere_backend(const qasphere_settings& s, const common_settings& c,
+                                               qasphere_backend_hooks hooks) {
+  if (!hooks.env) {
+    hooks.env = [](const std::string& name) -> std::optional<std::string> {
+      const char* v = std::getenv(name.c_str());
+      return v ? std::optional<std::string>(v) : std::nullopt;
+    };
+  }
+  return std::make_unique<qasphere_backend>(s, c, std::move(hooks));
+}
+
+std::unique_ptr<backend> make_qasphere_backend(const qasphere_settings& s, const common_settings& c) {
+  return make_qasphere_backend(s, c, qasphere_backend_hooks{});
+}
+
+}  // namespace gtest_tms::detail
