@@ -147,6 +147,10 @@ class qase_backend final : public backend {
                return;
              }
              if (s_.run_id) {
+               if (*s_.run_id <= 0) {
+                 done("QASE_TESTOPS_RUN_ID must be a positive run id, not " + std::to_string(*s_.run_id));
+                 return;
+               }
                join_run(r, std::move(done));
              } else {
                create_run(r, std::move(done));
@@ -158,11 +162,7 @@ class qase_backend final : public backend {
     if (!result) return;
     const std::string status = to_string(result->status);
     for (const auto& f : s_.status_filter) {
-      if (std::equal(f.begin(), f.end(), status.begin(), status.end(), [](char a, char b) {
-            return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
-          })) {
-        return;
-      }
+      if (iequals(trim(f), status)) return;
     }
     outbound_item item;
     item.json = qase_result_json(*result, {s_.root_suite, s_.defect, thread_});
@@ -242,6 +242,8 @@ class qase_backend final : public backend {
       }
     });
   }
+
+  std::int64_t run_id() const override { return run_id_; }
 
   std::string run_link() const override {
     if (run_id_ <= 0 || app_.empty()) return {};

@@ -246,6 +246,7 @@ TEST(QaseBackendStart, ChecksProjectThenCreatesRun) {
     expect_no_secret(client + platform);
   }
   EXPECT_EQ(b->run_link(), "https://app.qase.test/run/DEMO/dashboard/1234");
+  EXPECT_EQ(b->run_id(), 1234);
 }
 
 TEST(QaseBackendStart, RunCreateCarriesConfiguredFields) {
@@ -359,6 +360,7 @@ TEST(QaseBackendStart, GivenRunIdIsCheckedNotCreated) {
   EXPECT_EQ(r.requests[1].request.url, "https://api.qase.test/v1/run/DEMO/77");
   EXPECT_TRUE(r.requests[1].idempotent);
   EXPECT_EQ(b->run_link(), "https://app.qase.test/run/DEMO/dashboard/77");
+  EXPECT_EQ(b->run_id(), 77);
 
   std::vector<outbound_item> out;
   b->add(record("Parser", "Works"), out);
@@ -376,6 +378,17 @@ TEST(QaseBackendStart, GivenRunIdThatDoesNotExist) {
   const std::string error = start(*b, r);
   EXPECT_EQ(error.rfind("Qase run 77 not found in project 'DEMO' (QASE_TESTOPS_RUN_ID)", 0), 0u) << error;
   EXPECT_EQ(b->run_link(), "");
+  EXPECT_EQ(b->run_id(), 0);
+}
+
+TEST(QaseBackendStart, NonPositiveRunIdIsRefused) {
+  auto s = base_settings();
+  s.run_id = 0;
+  fake_requester r;
+  auto b = make(s);
+  EXPECT_EQ(start(*b, r), "QASE_TESTOPS_RUN_ID must be a positive run id, not 0");
+  EXPECT_EQ(r.requests.size(), 1u);  // only the project check
+  EXPECT_EQ(b->run_id(), 0);
 }
 
 // --- add(): golden ResultCreate JSON --------------------------------------------------------
@@ -540,7 +553,7 @@ TEST(QaseMapping, HugeMessagesAreCapped) {
 
 TEST(QaseMapping, StatusFilterAndThread) {
   auto s = base_settings();
-  s.status_filter = {"Skipped"};
+  s.status_filter = {" Skipped", "invalid"};
   fake_requester r;
   run_plan plan;
   plan.binary_name = "unit_tests";
@@ -552,6 +565,9 @@ TEST(QaseMapping, StatusFilterAndThread) {
   skipped->status = test_status::skipped;
   std::vector<outbound_item> out;
   b->add(skipped, out);
+  auto invalid = record("A", "Throws");
+  invalid->status = test_status::invalid;
+  b->add(invalid, out);
   EXPECT_TRUE(out.empty());
 
   auto blocked = record("A", "Blocked");
