@@ -1,0 +1,663 @@
+#include "report/journal.hpp"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <filesystem>
+#include <system_error>
+
+#include <boost/json.hpp>
+
+#include "util/text.hpp"
+#include "util/time_format.hpp"
+
+namespace gtest_tms::detail {
+
+namespace fs = std::filesystem;
+namespace json = boost::json;
+
+namespace {
+
+constexpr std::size_t map_chunk = 1024 * 1024;  // file space reserved (and mapped) at a time
+
+std::size_t page_size() {
+  static const std::size_t p = [] {
+    const long v = ::sysconf(_SC_PAGESIZE);
+    return v > 0 ? static_cast<std::size_t>(v) : std::size_t{4096};
+  }();
+  return p;
+}
+
+std::string errno_text(int e) { return std::strerror(e); }
+
+// --- compact serializer: a plain loop, no allocations beyond the reused buffer ---------------
+
+void put_str(std::string& o, std::string_view s) {
+  static constexpr char hex[] = "0123456789abcdef";
+  o += '"';
+  const char* p = s.data();
+  const char* const end = p + s.size();
+  const char* run = p;
+  for (; p != end; ++p) {
+    const auto c = static_cast<unsigned char>(*p);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    o.append(run, p);
+    run = p + 1;
+    switch (c) {
+      case '"': o += "\\\""; break;
+      case '\\': o += "\\\\"; break;
+      case '\n': o += "\\n"; break;
+      case '\t': o += "\\t"; break;
+      case '\r': o += "\\r"; break;
+      default:
+        o += "\\u00";
+        o += hex[c >> 4];
+        o += hex[c & 0xF];
+    }
+  }
+  o.append(run, end);
+  o += '"';
+}
+
+void put_int(std::string& o, std::int64_t v) {
+  char buf[24];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v);
+  o.append(buf, r.ptr);
+}
+
+void put_key(std::string& o, std::string_view key) {
+  o += ",\"";
+  o += key;
+  o += "\":";
+}
+
+void put_str_field(std::string& o, std::string_view key, std::string_view value) {
+  if (value.empty()) return;
+  put_key(o, key);
+  put_str(o, value);
+}
+
+std::string sanitized_host() {
+  char buf[256] = {};
+  if (::gethostname(buf, sizeof buf - 1) != 0) return "host";
+  std::string h;
+  for (const char* p = buf; *p != '\0' && h.size() < 64; ++p) {
+    const char c = *p;
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+                    c == '_' || c == '-';
+    h += ok ? c : '_';
+  }
+  return h.empty() ? std::string("host") : h;
+}
+
+std::string header_line(const journal_header& h) {
+  std::string o = "{\"t\":\"h\",\"v\":1";
+  put_key(o, "host");
+  put_str(o, h.host);
+  put_key(o, "pid");
+  put_int(o, h.pid);
+  put_key(o, "start_ms");
+  put_int(o, h.start_ms);
+  put_key(o, "binary");
+  put_str(o, h.binary);
+  put_key(o, "systems");
+  o += '[';
+  for (std::size_t i = 0; i < h.systems.size(); ++i) {
+    if (i > 0) o += ',';
+    put_str(o, h.systems[i]);
+  }
+  o += "]}\n";
+  return o;
+}
+
+json::value parse_line(std::string_view line, std::error_code& ec) {
+  json::parse_options opt;
+  opt.allow_invalid_utf8 = true;  // test output is kept byte for byte
+  boost::system::error_code bec;
+  json::value v = json::parse(line, bec, {}, opt);
+  if (bec) ec = std::make_error_code(std::errc::invalid_argument);
+  return v;
+}
+
+const json::value* member(const json::object& o, std::string_view key) { return o.if_contains(key); }
+
+std::string str_of(const json::object& o, std::string_view key) {
+  const json::value* v = member(o, key);
+  if (v == nullptr || !v->is_string()) return {};
+  return std::string(v->get_string());
+}
+
+std::int64_t int_of(const json::object& o, std::string_view key, std::int64_t def = 0) {
+  const json::value* v = member(o, key);
+  if (v == nullptr) return def;
+  if (v->is_int64()) return v->get_int64();
+  if (v->is_uint64() && v->get_uint64() <= static_cast<std::uint64_t>(INT64_MAX))
+    return static_cast<std::int64_t>(v->get_uint64());
+  return def;
+}
+
+bool bool_of(const json::object& o, std::string_view key) {
+  const json::value* v = member(o, key);
+  return v != nullptr && v->is_bool() && v->get_bool();
+}
+
+bool status_from(std::string_view s, test_status& out) {
+  static constexpr test_status all[] = {test_status::passed, test_status::failed, test_status::skipped,
+                                        test_status::invalid, test_status::blocked};
+  for (const auto st : all) {
+    if (s == to_string(st)) {
+      out = st;
+      return true;
+    }
+  }
+  return false;
+}
+
+bool result_from_object(const json::object& o, test_result& r, std::string& error) {
+  r = test_result{};
+  r.id = str_of(o, "id");
+  if (r.id.empty()) {
+    error = "a result without an id";
+    return false;
+  }
+  r.suite = str_of(o, "s");
+  r.name = str_of(o, "n");
+  if (r.suite.empty() || r.name.empty()) {
+    error = "result " + r.id + " has no suite or name";
+    return false;
+  }
+  r.value_param = str_of(o, "vp");
+  r.type_param = str_of(o, "tp");
+  r.file = str_of(o, "f");
+  r.line = static_cast<int>(int_of(o, "l"));
+  if (!status_from(str_of(o, "st"), r.status)) {
+    error = "result " + r.id + " has an unknown status";
+    return false;
+  }
+  r.start_ms = int_of(o, "sm");
+  r.duration_ms = int_of(o, "d");
+  r.iteration = static_cast<int>(int_of(o, "it"));
+  if (const json::value* q = member(o, "q"); q != nullptr && q->is_array()) {
+    for (const auto& id : q->get_array()) {
+      if (id.is_int64()) r.qase_ids.push_back(id.get_int64());
+    }
+  }
+  if (const json::value* p = member(o, "p"); p != nullptr && p->is_array()) {
+    for (const auto& kv : p->get_array()) {
+      if (!kv.is_array() || kv.get_array().size() != 2 || !kv.get_array()[0].is_string() ||
+          !kv.get_array()[1].is_string())
+        continue;
+      r.properties.emplace_back(std::string(kv.get_array()[0].get_string()),
+                                std::string(kv.get_array()[1].get_string()));
+    }
+  }
+  if (const json::value* fp = member(o, "fp"); fp != nullptr && fp->is_array()) {
+    for (const auto& pv : fp->get_array()) {
+      if (!pv.is_object()) continue;
+      const json::object& po = pv.get_object();
+      failure_part part;
+      part.file = str_of(po, "f");
+      part.line = static_cast<int>(int_of(po, "l", -1));
+      part.summary = str_of(po, "s");
+      part.message = str_of(po, "m");
+      part.fatal = bool_of(po, "fa");
+      part.skip = bool_of(po, "sk");
+      r.parts.push_back(std::move(part));
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+// --- naming --------------------------------------------------------------------------------
+
+std::string journal_system_tag(std::string_view backend_name) {
+  if (backend_name == "Qase") return std::string(journal_qase);
+  if (backend_name == "QA Sphere") return std::string(journal_qasphere);
+  std::string out;
+  for (const char c : backend_name) {
+    if (c != ' ') out += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+  }
+  return out;
+}
+
+std::string journal_dir_for(const settings& s) {
+  const std::string& d = s.common.journal_dir;
+  if (!d.empty()) {
+    if (iequals(d, "off") || iequals(d, "none") || iequals(d, "false") || d == "0") return {};
+    return d;
+  }
+  return s.qase.report_path + "/journal";
+}
+
+// --- serialization -------------------------------------------------------------------------
+
+void serialize_journal_result(const test_result& r, std::string& o) {
+  o += "{\"t\":\"r\"";
+  put_key(o, "id");
+  put_str(o, r.id);
+  put_key(o, "s");
+  put_str(o, r.suite);
+  put_key(o, "n");
+  put_str(o, r.name);
+  put_str_field(o, "vp", r.value_param);
+  put_str_field(o, "tp", r.type_param);
+  put_str_field(o, "f", r.file);
+  if (r.line != 0) {
+    put_key(o, "l");
+    put_int(o, r.line);
+  }
+  put_key(o, "st");
+  o += '"';
+  o += to_string(r.status);
+  o += '"';
+  put_key(o, "sm");
+  put_int(o, r.start_ms);
+  put_key(o, "d");
+  put_int(o, r.duration_ms);
+  if (r.iteration != 0) {
+    put_key(o, "it");
+    put_int(o, r.iteration);
+  }
+  if (!r.qase_ids.empty()) {
+    put_key(o, "q");
+    o += '[';
+    for (std::size_t i = 0; i < r.qase_ids.size(); ++i) {
+      if (i > 0) o += ',';
+      put_int(o, r.qase_ids[i]);
+    }
+    o += ']';
+  }
+  if (!r.properties.empty()) {
+    put_key(o, "p");
+    o += '[';
+    for (std::size_t i = 0; i < r.properties.size(); ++i) {
+      if (i > 0) o += ',';
+      o += '[';
+      put_str(o, r.properties[i].first);
+      o += ',';
+      put_str(o, r.properties[i].second);
+      o += ']';
+    }
+    o += ']';
+  }
+  if (!r.parts.empty()) {
+    put_key(o, "fp");
+    o += '[';
+    for (std::size_t i = 0; i < r.parts.size(); ++i) {
+      const failure_part& p = r.parts[i];
+      if (i > 0) o += ',';
+      o += "{\"l\":";
+      put_int(o, p.line);
+      put_str_field(o, "f", p.file);
+      put_str_field(o, "s", p.summary);
+      put_str_field(o, "m", p.message);
+      if (p.fatal) o += ",\"fa\":true";
+      if (p.skip) o += ",\"sk\":true";
+      o += '}';
+    }
+    o += ']';
+  }
+  o += '}';
+}
+
+bool parse_journal_result(std::string_view line, test_result& out, std::string& error) {
+  std::error_code ec;
+  const json::value v = parse_line(line, ec);
+  if (ec || !v.is_object()) {
+    error = "not a JSON object";
+    return false;
+  }
+  return result_from_object(v.get_object(), out, error);
+}
+
+// --- writer --------------------------------------------------------------------------------
+
+journal::journal(int fd, std::string path, std::size_t pos) : fd_(fd), path_(std::move(path)), pos_(pos) {}
+
+journal::~journal() { close(); }
+
+std::unique_ptr<journal> journal::create(const std::string& dir, journal_header header, std::string& error) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) {
+    error = "cannot create the journal directory " + dir + ": " + ec.message();
+    return nullptr;
+  }
+  if (header.host.empty()) header.host = sanitized_host();
+  if (header.pid == 0) header.pid = static_cast<std::int64_t>(::getpid());
+  if (header.start_ms == 0) header.start_ms = now_epoch_ms();
+  const std::string base = dir + "/journal-" + header.host + "-" + std::to_string(header.pid) + "-" +
+                           std::to_string(header.start_ms);
+  int fd = -1;
+  std::string path;
+  for (int n = 0; n < 100 && fd < 0; ++n) {
+    path = base + (n == 0 ? std::string() : "-" + std::to_string(n)) + ".jsonl";
+    // O_RDWR (not O_APPEND): a shared writable mapping needs it; this process is the only writer.
+    fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0 && errno != EEXIST) {
+      error = "cannot create the journal " + path + ": " + errno_text(errno);
+      return nullptr;
+    }
+  }
+  if (fd < 0) {
+    error = "cannot create the journal in " + dir + ": too many files with the same name";
+    return nullptr;
+  }
+  // Released by the kernel when the process dies, however it dies: marks the journal as live.
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    // Not fatal (some file systems have no locks); upload then relies on the user's judgement.
+  }
+  std::unique_ptr<journal> j(new journal(fd, path, 0));
+  j->write_line(header_line(header));
+  if (!j->healthy()) {
+    error = "cannot write the journal " + path;
+    j->remove();
+    return nullptr;
+  }
+  return j;
+}
+
+std::unique_ptr<journal> journal::open_existing(const std::string& path, std::string& error) {
+  const int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+  if (fd < 0) {
+    error = "cannot open " + path + ": " + errno_text(errno);
+    return nullptr;
+  }
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0 && (errno == EWOULDBLOCK || errno == EAGAIN)) {
+    ::close(fd);
+    error = path + " is in use by a running process";
+    return nullptr;
+  }
+  // Keep everything up to the last complete line: drops the unused reserved space (zeros) and a
+  // line torn by a crash, so appended lines start on a line of their own.
+  std::size_t keep = 0;
+  struct stat st {};
+  if (::fstat(fd, &st) == 0 && st.st_size > 0) {
+    std::string buf(static_cast<std::size_t>(st.st_size), '\0');
+    std::size_t got = 0;
+    while (got < buf.size()) {
+      const ssize_t n = ::pread(fd, buf.data() + got, buf.size() - got, static_cast<off_t>(got));
+      if (n <= 0) break;
+      got += static_cast<std::size_t>(n);
+    }
+    buf.resize(got);
+    const auto nl = buf.rfind('\n');
+    keep = nl == std::string::npos ? 0 : nl + 1;
+  }
+  if (::ftruncate(fd, static_cast<off_t>(keep)) != 0) {
+    const int e = errno;
+    ::close(fd);
+    error = "cannot update " + path + ": " + errno_text(e);
+    return nullptr;
+  }
+  std::unique_ptr<journal> j(new journal(fd, path, keep));
+  j->use_map_ = false;  // a handful of lines: plain writes are fine here
+  return j;
+}
+
+bool journal::healthy() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return healthy_;
+}
+
+bool journal::map_for(std::size_t n) noexcept {
+  if (map_ != nullptr && pos_ + n <= map_off_ + map_len_) return true;
+  if (map_ != nullptr) {
+    ::munmap(map_, map_len_);
+    map_ = nullptr;
+  }
+  const std::size_t page = page_size();
+  const std::size_t start = pos_ / page * page;
+  const std::size_t need = pos_ - start + n;
+  const std::size_t len = (need + map_chunk - 1) / map_chunk * map_chunk;
+  // Reserve the blocks first: writing through a mapping into a hole on a full disk is SIGBUS.
+  if (::posix_fallocate(fd_, static_cast<off_t>(start), static_cast<off_t>(len)) != 0) return false;
+  void* m = ::mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd_, static_cast<off_t>(start));
+  if (m == MAP_FAILED) return false;
+  map_ = static_cast<char*>(m);
+  map_off_ = start;
+  map_len_ = len;
+  return true;
+}
+
+void journal::write_line(std::string_view line) noexcept {
+  if (fd_ < 0 || !healthy_) return;
+  if (use_map_ && map_for(line.size())) {
+    std::memcpy(map_ + (pos_ - map_off_), line.data(), line.size());
+    pos_ += line.size();
+    return;
+  }
+  if (use_map_) {
+    // No more mapping (no space to reserve, or no mmap on this file system): cut the reserved
+    // zeros so plain writes continue right after the content.
+    use_map_ = false;
+    if (map_ != nullptr) {
+      ::munmap(map_, map_len_);
+      map_ = nullptr;
+    }
+    if (::ftruncate(fd_, static_cast<off_t>(pos_)) != 0) {
+      healthy_ = false;
+      return;
+    }
+  }
+  std::size_t done = 0;
+  while (done < line.size()) {
+    const ssize_t n = ::pwrite(fd_, line.data() + done, line.size() - done, static_cast<off_t>(pos_ + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      healthy_ = false;
+      return;
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  pos_ += done;
+}
+
+void journal::append(const test_result& r) noexcept {
+  try {
+    thread_local std::string buf;
+    buf.clear();
+    serialize_journal_result(r, buf);
+    buf += '\n';
+    std::lock_guard<std::mutex> lock(mutex_);
+    write_line(buf);
+  } catch (...) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    healthy_ = false;  // bad_alloc: the journal no longer covers every result
+  }
+}
+
+void journal::ack(std::string_view system, const std::vector<std::string_view>& ids) noexcept {
+  if (ids.empty()) return;
+  try {
+    std::string o = "{\"t\":\"a\",\"sys\":";
+    put_str(o, system);
+    o += ",\"ids\":[";
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      if (i > 0) o += ',';
+      put_str(o, ids[i]);
+    }
+    o += "]}\n";
+    std::lock_guard<std::mutex> lock(mutex_);
+    write_line(o);
+  } catch (...) {
+    // A lost ack only means a resend later, which the same result id makes harmless for Qase.
+  }
+}
+
+void journal::ack(std::string_view system, const std::vector<std::shared_ptr<const test_result>>& results) noexcept {
+  try {
+    std::vector<std::string_view> ids;
+    ids.reserve(results.size());
+    for (const auto& r : results)
+      if (r) ids.push_back(r->id);
+    ack(system, ids);
+  } catch (...) {
+  }
+}
+
+void journal::run_started(std::string_view system, std::int64_t run_id, bool created) noexcept {
+  if (run_id <= 0) return;
+  try {
+    std::string o = "{\"t\":\"run\",\"sys\":";
+    put_str(o, system);
+    o += ",\"id\":";
+    put_int(o, run_id);
+    o += created ? ",\"created\":true}\n" : ",\"created\":false}\n";
+    std::lock_guard<std::mutex> lock(mutex_);
+    write_line(o);
+  } catch (...) {
+  }
+}
+
+void journal::close() noexcept {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (fd_ < 0) return;
+  if (map_ != nullptr) {
+    ::munmap(map_, map_len_);
+    map_ = nullptr;
+  }
+  if (::ftruncate(fd_, static_cast<off_t>(pos_)) != 0) {
+    // The reader skips the zero tail anyway.
+  }
+  ::close(fd_);  // also releases the flock
+  fd_ = -1;
+}
+
+bool journal::remove() noexcept {
+  close();
+  return ::unlink(path_.c_str()) == 0;
+}
+
+// --- reader --------------------------------------------------------------------------------
+
+std::vector<std::shared_ptr<const test_result>> journal_contents::unacknowledged(std::string_view system) const {
+  std::vector<std::shared_ptr<const test_result>> out;
+  const auto it = acked.find(std::string(system));
+  for (const auto& r : results) {
+    if (it == acked.end() || it->second.count(r->id) == 0) out.push_back(r);
+  }
+  return out;
+}
+
+bool journal_contents::fully_acknowledged() const {
+  for (const auto& s : header.systems) {
+    if (!unacknowledged(s).empty()) return false;
+  }
+  return true;
+}
+
+bool read_journal(const std::string& path, journal_contents& out, std::string& error) {
+  out = journal_contents{};
+  out.path = path;
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    error = "cannot read " + path + ": " + errno_text(errno);
+    return false;
+  }
+  std::string data;
+  char buf[65536];
+  for (;;) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    data.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+
+  bool have_header = false;
+  std::set<std::string> seen;
+  std::size_t pos = 0;
+  std::size_t line_no = 0;
+  while (pos < data.size()) {
+    const std::size_t nl = data.find('\n', pos);
+    const bool last = nl == std::string::npos;
+    std::string_view line(data.data() + pos, (last ? data.size() : nl) - pos);
+    pos = last ? data.size() : nl + 1;
+    ++line_no;
+    // Reserved but never written space reads as zeros.
+    while (!line.empty() && line.front() == '\0') line.remove_prefix(1);
+    while (!line.empty() && line.back() == '\0') line.remove_suffix(1);
+    if (line.empty()) continue;
+    std::error_code ec;
+    const json::value v = parse_line(line, ec);
+    if (ec || !v.is_object()) {
+      // Without its newline the line was being written when the process died: expected.
+      if (!last) out.warnings.push_back(path + ":" + std::to_string(line_no) + ": skipped a line that is not JSON");
+      continue;
+    }
+    const json::object& o = v.get_object();
+    const std::string t = str_of(o, "t");
+    if (t == "h") {
+      if (have_header) continue;
+      have_header = true;
+      out.header.host = str_of(o, "host");
+      out.header.pid = int_of(o, "pid");
+      out.header.start_ms = int_of(o, "start_ms");
+      out.header.binary = str_of(o, "binary");
+      if (const json::value* s = member(o, "systems"); s != nullptr && s->is_array()) {
+        for (const auto& e : s->get_array())
+          if (e.is_string()) out.header.systems.emplace_back(e.get_string());
+      }
+    } else if (t == "r") {
+      auto r = std::make_shared<test_result>();
+      std::string why;
+      if (!result_from_object(o, *r, why)) {
+        out.warnings.push_back(path + ":" + std::to_string(line_no) + ": skipped: " + why);
+        continue;
+      }
+      if (!seen.insert(r->id).second) continue;
+      out.results.push_back(std::move(r));
+    } else if (t == "a") {
+      const std::string sys = str_of(o, "sys");
+      const json::value* ids = member(o, "ids");
+      if (sys.empty() || ids == nullptr || !ids->is_array()) {
+        out.warnings.push_back(path + ":" + std::to_string(line_no) + ": skipped a malformed acknowledgement");
+        continue;
+      }
+      auto& set = out.acked[sys];
+      for (const auto& id : ids->get_array())
+        if (id.is_string()) set.emplace(id.get_string());
+    } else if (t == "run") {
+      const std::string sys = str_of(o, "sys");
+      const std::int64_t id = int_of(o, "id");
+      if (!sys.empty() && id > 0) out.runs[sys] = journal_run{id, bool_of(o, "created")};
+    } else {
+      out.warnings.push_back(path + ":" + std::to_string(line_no) + ": skipped a line of unknown type");
+    }
+  }
+  if (!have_header) {
+    error = path + " is not a gtest-tms journal (no header line)";
+    return false;
+  }
+  return true;
+}
+
+std::vector<std::string> find_journals(const std::string& path) {
+  std::vector<std::string> out;
+  std::error_code ec;
+  if (fs::is_regular_file(path, ec)) {
+    out.push_back(path);
+    return out;
+  }
+  if (!fs::is_directory(path, ec)) return out;
+  for (fs::directory_iterator it(path, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.rfind("journal-", 0) == 0 && name.size() > 6 && name.substr(name.size() - 6) == ".jsonl" &&
+        it->is_regular_file(ec))
+      out.push_back(it->path().string());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace gtest_tms::detail

@@ -1,0 +1,142 @@
+#pragma once
+// Crash safety: every finished result is appended to a per-process journal file the moment it
+// finishes, and every acknowledgement from a server is appended when it arrives. A SIGSEGV, abort()
+// or exit() in the middle of a run therefore loses nothing: `gtest-tms upload` replays the journal
+// and sends exactly the results a system has not acknowledged (Qase: with the same result ids).
+//
+// File: <dir>/journal-<host>-<pid>-<start_ms>.jsonl, one JSON object per line:
+//   {"t":"h","v":1,"host":..,"pid":..,"start_ms":..,"binary":..,"systems":["qase","qasphere"]}
+//   {"t":"r", ...one test_result, compact keys...}
+//   {"t":"run","sys":"qase","id":5,"created":true}      the run the results belong to
+//   {"t":"a","sys":"qase","ids":["<result id>",...]}   acknowledged (or safely in a fallback report)
+// Never a token or any other setting value besides the system names.
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/config.hpp"
+#include "model/test_result.hpp"
+
+namespace gtest_tms::detail {
+
+/// System tags used in journals and report metadata.
+inline constexpr std::string_view journal_qase = "qase";
+inline constexpr std::string_view journal_qasphere = "qasphere";
+
+/// "Qase" -> "qase", "QA Sphere" -> "qasphere"; anything else lower-cased without spaces.
+std::string journal_system_tag(std::string_view backend_name);
+
+/// GTEST_TMS_JOURNAL_DIR, else <QASE_REPORT_CONNECTION_PATH>/journal; "" when the variable says
+/// "off" (journaling disabled).
+std::string journal_dir_for(const settings& s);
+
+struct journal_header {
+  std::string host;
+  std::int64_t pid = 0;
+  std::int64_t start_ms = 0;
+  std::string binary;
+  std::vector<std::string> systems;  // tags of the systems results were meant for
+};
+
+/// One open journal file. append()/ack()/run_started() may be called from different threads
+/// (the test thread and the io thread); they never throw and never block on anything but a short
+/// mutex.
+///
+/// Appends go into a MAP_SHARED mapping of pre-allocated file space: a memcpy instead of a
+/// write() system call (a system call alone costs 1-2 us on virtualised CI machines, the whole
+/// end-of-test budget). The pages belong to the kernel's page cache, so they reach the file
+/// even when the process dies a moment later; there is no fsync (that would cost milliseconds
+/// per test and only protects against power loss, which CI does not need). Space is reserved
+/// with posix_fallocate before it is mapped, so a full disk makes the journal fall back to
+/// pwrite() instead of raising SIGBUS. The file is trimmed to its content on close.
+class journal {
+ public:
+  /// Creates <dir>/journal-<host>-<pid>-<start_ms>.jsonl (dir is created) and writes the header.
+  /// Holds an exclusive flock() on it for the life of the process, so `upload` can tell a live
+  /// journal from an abandoned one. nullptr and one line in `error` on failure.
+  static std::unique_ptr<journal> create(const std::string& dir, journal_header header, std::string& error);
+  /// Opens an existing journal to append acknowledgements (upload). Fails when another process
+  /// holds it; a torn last line and the unused pre-allocated tail are cut off first.
+  static std::unique_ptr<journal> open_existing(const std::string& path, std::string& error);
+
+  ~journal();  // close()
+  journal(const journal&) = delete;
+  journal& operator=(const journal&) = delete;
+
+  /// Test thread: one finished result.
+  void append(const test_result& r) noexcept;
+  /// io thread: these results were acknowledged by `system` (or written to its fallback report).
+  void ack(std::string_view system, const std::vector<std::string_view>& ids) noexcept;
+  void ack(std::string_view system, const std::vector<std::shared_ptr<const test_result>>& results) noexcept;
+  /// io thread: the run results for `system` go to.
+  void run_started(std::string_view system, std::int64_t run_id, bool created) noexcept;
+
+  /// Trims the file to its content and closes it (the file stays). Idempotent.
+  void close() noexcept;
+  /// close() and delete the file: nothing in it is needed any more.
+  bool remove() noexcept;
+
+  const std::string& path() const { return path_; }
+  /// False once a write failed (the journal is then incomplete; the caller should say so).
+  bool healthy() const;
+
+ private:
+  journal(int fd, std::string path, std::size_t pos);
+  void write_line(std::string_view line) noexcept;  // under mutex_
+  bool map_for(std::size_t n) noexcept;               // under mutex_
+
+  mutable std::mutex mutex_;
+  int fd_ = -1;
+  std::string path_;
+  std::size_t pos_ = 0;       // end of content (file offset)
+  char* map_ = nullptr;       // mapping of [map_off_, map_off_ + map_len_)
+  std::size_t map_off_ = 0;
+  std::size_t map_len_ = 0;
+  bool use_map_ = true;       // false after a failed mmap/fallocate: pwrite() from then on
+  bool healthy_ = true;
+};
+
+/// The compact one-line form of a result used in the journal (no trailing newline). Exposed for
+/// tests and the benchmark. Strings are kept byte for byte (no cleaning: the reader rebuilds the
+/// exact record and cleaning happens when it is sent).
+void serialize_journal_result(const test_result& r, std::string& out);
+
+struct journal_run {
+  std::int64_t id = 0;
+  bool created = false;
+};
+
+/// What a journal file says, after replay.
+struct journal_contents {
+  std::string path;
+  journal_header header;
+  std::vector<std::shared_ptr<const test_result>> results;  // in order, unique by id
+  std::map<std::string, std::set<std::string>> acked;       // system tag -> result ids
+  std::map<std::string, journal_run> runs;                  // system tag -> run
+  std::vector<std::string> warnings;                        // one line per skipped line
+
+  /// Results `system` has not acknowledged, in journal order.
+  std::vector<std::shared_ptr<const test_result>> unacknowledged(std::string_view system) const;
+  /// True when every system in the header acknowledged every result.
+  bool fully_acknowledged() const;
+};
+
+/// Reads one journal file. Tolerant: bad lines are skipped with a warning, a torn last line
+/// (a crash mid-append) silently. False (and `error`) only when the file cannot be read at all or
+/// has no valid header.
+bool read_journal(const std::string& path, journal_contents& out, std::string& error);
+
+/// Journal files: `path` itself when it is a file, else the journal-*.jsonl files in it, sorted.
+std::vector<std::string> find_journals(const std::string& path);
+
+/// Rebuilds a result from its journal line (without the trailing newline). Exposed for tests.
+bool parse_journal_result(std::string_view line, test_result& out, std::string& error);
+
+}  // namespace gtest_tms::detail

@@ -1,0 +1,601 @@
+#include "report/qase_report.hpp"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <system_error>
+
+#include <boost/json.hpp>
+
+#include "gtest_tms/version.hpp"
+#include "qase/qase_backend.hpp"
+#include "report/journal.hpp"
+#include "util/text.hpp"
+
+namespace gtest_tms::detail {
+
+namespace fs = std::filesystem;
+namespace json = boost::json;
+
+namespace {
+
+constexpr std::size_t name_cap = 64 * 1024;       // gtest names: never cut in practice
+constexpr std::size_t text_cap = 256 * 1024;      // failure texts, per part
+constexpr const char* gtest_prefix = "gtest.";
+
+std::string clean(std::string_view s, std::size_t cap) { return clean_text(s, cap); }
+
+std::string to_str(std::int64_t v) { return std::to_string(v); }
+
+bool parse_int(std::string_view s, std::int64_t& out) {
+  const auto r = std::from_chars(s.data(), s.data() + s.size(), out);
+  return r.ec == std::errc() && r.ptr == s.data() + s.size();
+}
+
+// A result id as a file name: UUIDs pass unchanged, anything else is made harmless.
+std::string file_stem(const std::string& id) {
+  std::string out;
+  for (const char c : id) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+    out += ok ? c : '_';
+  }
+  if (out.empty() || out.size() > 200) out = "result";
+  return out;
+}
+
+std::string read_file(const std::string& path, bool& ok) {
+  std::ifstream in(path, std::ios::binary);
+  ok = static_cast<bool>(in);
+  if (!ok) return {};
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Writes `text` to a temporary file next to `path`, then renames it over `path`: readers (and a
+// crash) see either the old file or the new one, never half of one.
+std::string write_atomically(const std::string& path, const std::string& text) {
+  const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return "cannot write " + tmp + ": " + std::strerror(errno);
+  std::size_t done = 0;
+  while (done < text.size()) {
+    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      const int e = errno;
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      return "cannot write " + tmp + ": " + std::strerror(e);
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  if (::close(fd) != 0 || ::rename(tmp.c_str(), path.c_str()) != 0) {
+    const int e = errno;
+    ::unlink(tmp.c_str());
+    return "cannot write " + path + ": " + std::strerror(e);
+  }
+  return {};
+}
+
+json::parse_options lenient() {
+  json::parse_options opt;
+  opt.allow_invalid_utf8 = true;
+  return opt;
+}
+
+const json::value* at(const json::object& o, std::string_view key) { return o.if_contains(key); }
+
+std::string str_at(const json::object& o, std::string_view key) {
+  const json::value* v = at(o, key);
+  return v != nullptr && v->is_string() ? std::string(v->get_string()) : std::string();
+}
+
+bool num_at(const json::object& o, std::string_view key, double& out) {
+  const json::value* v = at(o, key);
+  if (v == nullptr) return false;
+  if (v->is_double()) out = v->get_double();
+  else if (v->is_int64()) out = static_cast<double>(v->get_int64());
+  else if (v->is_uint64()) out = static_cast<double>(v->get_uint64());
+  else return false;
+  return std::isfinite(out);
+}
+
+std::int64_t seconds_to_ms(double s) {
+  const double ms = std::round(s * 1000.0);
+  if (!(ms > -9.2e18 && ms < 9.2e18)) return 0;
+  return static_cast<std::int64_t>(ms);
+}
+
+bool status_from(std::string_view s, test_status& out) {
+  static constexpr test_status all[] = {test_status::passed, test_status::failed, test_status::skipped,
+                                        test_status::invalid, test_status::blocked};
+  for (const auto st : all) {
+    if (iequals(s, to_string(st))) {
+      out = st;
+      return true;
+    }
+  }
+  if (iequals(s, "disabled")) {
+    out = test_status::skipped;
+    return true;
+  }
+  return false;
+}
+
+json::object host_data(const std::string& system) {
+  json::object h;
+  struct utsname u {};
+  if (::uname(&u) == 0) {
+    h["system"] = clean(u.sysname, 256);
+    h["node"] = clean(u.nodename, 256);
+    h["release"] = clean(u.release, 256);
+    h["machine"] = clean(u.machine, 256);
+  }
+  h["reporter"] = std::string("gtest-tms-reporter ") + GTEST_TMS_VERSION_STRING;
+  h["framework"] = "googletest";
+  h["gtest_tms.system"] = system;
+  return h;
+}
+
+std::string system_or_default(const std::string& s) { return s.empty() ? std::string(journal_qase) : s; }
+
+double epoch_seconds(std::int64_t ms) { return static_cast<double>(ms) / 1000.0; }
+
+// run.json: merged with what other processes wrote before (they may run at the same time).
+std::string merge_run_json(const std::string& dir, const std::vector<std::shared_ptr<const test_result>>& results,
+                           const report_run_info& run, const qase_settings& settings) {
+  const std::string lock_path = dir + "/.run.json.lock";
+  const int lock_fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (lock_fd < 0) return "cannot create " + lock_path + ": " + std::strerror(errno);
+  // Held for a few milliseconds by each writer; a writer that dies releases it with its fd.
+  while (::flock(lock_fd, LOCK_EX) != 0 && errno == EINTR) {
+  }
+  const std::string path = dir + "/run.json";
+
+  json::object root;
+  bool ok = false;
+  const std::string existing = read_file(path, ok);
+  if (ok) {
+    boost::system::error_code ec;
+    json::value v = json::parse(existing, ec, {}, lenient());
+    if (!ec && v.is_object()) root = std::move(v.get_object());
+    // A corrupt run.json is replaced; the result files remain the source of truth.
+  }
+
+  if (!at(root, "title") || !root["title"].is_string())
+    root["title"] = settings.run_title.empty() ? std::string("GoogleTest results") : clean(settings.run_title, 1024);
+
+  // Results already listed are not counted twice (the same result written again).
+  std::set<std::string> listed;
+  if (!at(root, "results") || !root["results"].is_array()) root["results"] = json::array();
+  json::array& list = root["results"].get_array();
+  for (const auto& e : list) {
+    if (e.is_object()) listed.insert(str_at(e.get_object(), "id"));
+  }
+
+  if (!at(root, "stats") || !root["stats"].is_object()) root["stats"] = json::object();
+  json::object& stats = root["stats"].get_object();
+  for (const char* k : {"total", "passed", "failed", "skipped", "blocked", "invalid", "muted"}) {
+    double d = 0;
+    stats[k] = static_cast<std::int64_t>(num_at(stats, k, d) ? d : 0);
+  }
+
+  std::set<std::string> suites;
+  if (const json::value* s = at(root, "suites"); s != nullptr && s->is_array()) {
+    for (const auto& e : s->get_array())
+      if (e.is_string()) suites.emplace(e.get_string());
+  }
+
+  std::int64_t cumulative = 0;
+  for (const auto& rp : results) {
+    if (!rp) continue;
+    const test_result& r = *rp;
+    for (const auto& s : qase_suite_path(r, settings.root_suite)) suites.insert(s);
+    if (!listed.insert(r.id).second) continue;
+    const std::int64_t d = std::max<std::int64_t>(0, r.duration_ms);
+    cumulative += d;
+    list.push_back(json::object{{"id", r.id},
+                                {"title", clean(r.name, qase_title_cap)},
+                                {"status", to_string(r.status)},
+                                {"duration", d},
+                                {"thread", nullptr}});
+    stats["total"] = stats["total"].as_int64() + 1;
+    json::value& n = stats[to_string(r.status)];
+    n = n.as_int64() + 1;
+  }
+
+  if (!at(root, "execution") || !root["execution"].is_object()) root["execution"] = json::object();
+  json::object& ex = root["execution"].get_object();
+  double start = epoch_seconds(run.start_ms), end = epoch_seconds(run.end_ms), prev = 0;
+  if (num_at(ex, "start_time", prev) && prev > 0 && (run.start_ms <= 0 || prev < start)) start = prev;
+  if (num_at(ex, "end_time", prev) && prev > end) end = prev;
+  ex["start_time"] = start;
+  ex["end_time"] = end;
+  ex["duration"] = std::max<std::int64_t>(0, seconds_to_ms(end) - seconds_to_ms(start));
+  double cum_prev = 0;
+  ex["cumulative_duration"] = static_cast<std::int64_t>(num_at(ex, "cumulative_duration", cum_prev) ? cum_prev : 0) +
+                              cumulative;
+
+  json::array suite_list;
+  for (const auto& s : suites) suite_list.emplace_back(s);
+  root["suites"] = std::move(suite_list);
+  if (!at(root, "threads") || !root["threads"].is_array()) root["threads"] = json::array();
+  if (!at(root, "environment") || !(root["environment"].is_string() || root["environment"].is_null())) {
+    root["environment"] = nullptr;
+  }
+  if (!settings.environment.empty() && root["environment"].is_null())
+    root["environment"] = clean(settings.environment, 1024);
+
+  json::object hd = host_data(system_or_default(run.system));
+  if (const json::value* old = at(root, "host_data"); old != nullptr && old->is_object()) {
+    for (const auto& kv : old->get_object())
+      if (kv.value().is_string()) hd[kv.key()] = kv.value();  // the first writer's values stay
+  }
+  root["host_data"] = std::move(hd);
+
+  std::string err = write_atomically(path, json::serialize(root) + "\n");
+  ::close(lock_fd);  // releases the lock
+  return err;
+}
+
+json::array parts_json(const test_result& r) {
+  json::array a;
+  for (const auto& p : r.parts) {
+    json::object o;
+    o["file"] = clean(p.file, name_cap);
+    o["line"] = p.line;
+    o["summary"] = clean(p.summary, text_cap);
+    o["message"] = clean(p.message, text_cap);
+    o["fatal"] = p.fatal;
+    o["skip"] = p.skip;
+    a.push_back(std::move(o));
+  }
+  return a;
+}
+
+void parts_from(const json::value& v, std::vector<failure_part>& out) {
+  if (!v.is_array()) return;
+  for (const auto& e : v.get_array()) {
+    if (!e.is_object()) continue;
+    const json::object& o = e.get_object();
+    failure_part p;
+    p.file = str_at(o, "file");
+    double line = -1;
+    p.line = num_at(o, "line", line) ? static_cast<int>(line) : -1;
+    p.summary = str_at(o, "summary");
+    p.message = str_at(o, "message");
+    const json::value* f = at(o, "fatal");
+    p.fatal = f != nullptr && f->is_bool() && f->get_bool();
+    const json::value* s = at(o, "skip");
+    p.skip = s != nullptr && s->is_bool() && s->get_bool();
+    out.push_back(std::move(p));
+  }
+}
+
+}  // namespace
+
+std::string qase_report_result_json(const test_result& r, const report_run_info& run, const qase_settings& settings) {
+  // The same title, signature, suites, message and stack trace as a live Qase upload.
+  json::object api;
+  {
+    boost::system::error_code ec;
+    json::value v = json::parse(qase_result_json(r, {settings.root_suite, false, {}}), ec);
+    if (!ec && v.is_object()) api = std::move(v.get_object());
+  }
+  const auto api_or = [&](std::string_view key, json::value def) -> json::value {
+    const json::value* v = at(api, key);
+    return v != nullptr ? *v : def;
+  };
+
+  json::object o;
+  o["id"] = r.id;
+  o["title"] = api_or("title", json::value(clean(r.name, qase_title_cap)));
+  o["signature"] = api_or("signature", json::value(nullptr));
+
+  json::object ex;
+  ex["status"] = to_string(r.status);
+  ex["start_time"] = r.start_ms > 0 ? json::value(epoch_seconds(r.start_ms)) : json::value(nullptr);
+  ex["end_time"] = r.start_ms > 0 ? json::value(epoch_seconds(r.end_ms())) : json::value(nullptr);
+  ex["duration"] = std::max<std::int64_t>(0, r.duration_ms);
+  json::value st = nullptr;
+  if (const json::value* e = at(api, "execution"); e != nullptr && e->is_object()) {
+    if (const json::value* s = e->get_object().if_contains("stacktrace"); s != nullptr && s->is_string()) st = *s;
+  }
+  ex["stacktrace"] = st;
+  ex["error_context"] = nullptr;
+  ex["thread"] = nullptr;
+  o["execution"] = std::move(ex);
+
+  json::object f;
+  f["gtest.suite"] = clean(r.suite, name_cap);
+  f["gtest.name"] = clean(r.name, name_cap);
+  if (!r.value_param.empty()) f["gtest.value_param"] = clean(r.value_param, name_cap);
+  if (!r.type_param.empty()) f["gtest.type_param"] = clean(r.type_param, name_cap);
+  if (!r.file.empty()) f["gtest.file"] = clean(r.file, name_cap);
+  f["gtest.line"] = to_str(r.line);
+  f["gtest.iteration"] = to_str(r.iteration);
+  f["gtest.start_ms"] = to_str(r.start_ms);
+  f["gtest.duration_ms"] = to_str(r.duration_ms);
+  if (!r.qase_ids.empty()) {
+    std::string ids;
+    for (const auto id : r.qase_ids) ids += (ids.empty() ? "" : ",") + to_str(id);
+    f["gtest.qase_ids"] = ids;
+  }
+  if (!r.parts.empty()) f["gtest.parts"] = json::serialize(parts_json(r));
+  if (!r.properties.empty()) {
+    json::array props;
+    for (const auto& [k, v] : r.properties) props.push_back(json::array{clean(k, name_cap), clean(v, text_cap)});
+    f["gtest.properties"] = json::serialize(props);
+  }
+  if (run.run_id > 0) {
+    f["gtest.run_id"] = to_str(run.run_id);
+    f["gtest.run_created"] = run.run_created ? "true" : "false";
+  }
+  o["fields"] = std::move(f);
+
+  o["attachments"] = json::array();
+  o["steps"] = json::array();
+  o["params"] = api_or("params", json::value(json::object()));
+  o["param_groups"] = json::array();
+  o["testops_ids"] = api_or("testops_ids", json::value(nullptr));
+  o["relations"] = api_or("relations", json::value(json::object{{"suite", json::object{{"data", json::array()}}}}));
+  o["muted"] = false;
+  o["message"] = api_or("message", json::value(nullptr));
+  return json::serialize(o);
+}
+
+std::string write_qase_report(const std::string& dir, const std::vector<std::shared_ptr<const test_result>>& results,
+                              const report_run_info& run, const qase_settings& settings) {
+  try {
+    std::error_code ec;
+    // Never cleared: other processes may be writing into the same folder right now.
+    fs::create_directories(dir + "/results", ec);
+    if (ec) return "cannot create " + dir + "/results: " + ec.message();
+    fs::create_directories(dir + "/attachments", ec);
+    std::size_t failed = 0;
+    std::string first_error;
+    for (const auto& r : results) {
+      if (!r) continue;
+      std::string err =
+          write_atomically(dir + "/results/" + file_stem(r->id) + ".json", qase_report_result_json(*r, run, settings) + "\n");
+      if (!err.empty()) {
+        if (first_error.empty()) first_error = std::move(err);
+        ++failed;
+      }
+    }
+    std::string err = merge_run_json(dir, results, run, settings);
+    if (failed > 0) {
+      return first_error + (failed > 1 ? " (and " + std::to_string(failed - 1) + " more files)" : std::string());
+    }
+    return err;
+  } catch (const std::exception& e) {
+    return std::string("cannot write the report in ") + dir + ": " + e.what();
+  } catch (...) {
+    return "cannot write the report in " + dir;
+  }
+}
+
+bool parse_qase_report_result(const std::string& text, test_result& r, std::int64_t& run_id, bool& run_created,
+                              std::string& error) {
+  r = test_result{};
+  run_id = 0;
+  run_created = false;
+  std::string_view body = trim(text);
+  // The "jsonp" format wraps each file as qaseJsonp(<json>);
+  if (body.rfind("qaseJsonp(", 0) == 0 && body.size() >= 12 && body.substr(body.size() - 2) == ");") {
+    body = body.substr(10, body.size() - 12);
+  }
+  boost::system::error_code ec;
+  const json::value v = json::parse(body, ec, {}, lenient());
+  if (ec || !v.is_object()) {
+    error = "not a JSON object";
+    return false;
+  }
+  const json::object& o = v.get_object();
+  r.id = str_at(o, "id");
+  if (r.id.empty()) {
+    error = "no \"id\"";
+    return false;
+  }
+  const json::value* exv = at(o, "execution");
+  if (exv == nullptr || !exv->is_object()) {
+    error = "no \"execution\"";
+    return false;
+  }
+  const json::object& ex = exv->get_object();
+  const std::string status = str_at(ex, "status");
+  if (!status_from(status, r.status)) {
+    error = status.empty() ? std::string("no \"execution.status\"") : "unknown status \"" + clean(status, 64) + "\"";
+    return false;
+  }
+
+  json::object fields;
+  if (const json::value* f = at(o, "fields"); f != nullptr && f->is_object()) fields = f->get_object();
+  const auto field = [&](std::string_view k) { return str_at(fields, std::string(gtest_prefix) + std::string(k)); };
+  const auto int_field = [&](std::string_view k, std::int64_t def) {
+    std::int64_t n = def;
+    const std::string s = field(k);
+    return !s.empty() && parse_int(s, n) ? n : def;
+  };
+
+  if (!field("suite").empty() && !field("name").empty()) {
+    // Written by gtest-tms: everything is in the gtest.* fields.
+    r.suite = field("suite");
+    r.name = field("name");
+    r.value_param = field("value_param");
+    r.type_param = field("type_param");
+    r.file = field("file");
+    r.line = static_cast<int>(int_field("line", 0));
+    r.iteration = static_cast<int>(int_field("iteration", 0));
+    r.start_ms = int_field("start_ms", 0);
+    r.duration_ms = int_field("duration_ms", 0);
+    for (const auto& id : split_list(field("qase_ids"), ',')) {
+      std::int64_t n = 0;
+      if (parse_int(id, n)) r.qase_ids.push_back(n);
+    }
+    if (const std::string parts = field("parts"); !parts.empty()) {
+      boost::system::error_code pec;
+      const json::value pv = json::parse(parts, pec, {}, lenient());
+      if (pec) {
+        error = "unreadable gtest.parts";
+        return false;
+      }
+      parts_from(pv, r.parts);
+    }
+    if (const std::string props = field("properties"); !props.empty()) {
+      boost::system::error_code pec;
+      const json::value pv = json::parse(props, pec, {}, lenient());
+      if (!pec && pv.is_array()) {
+        for (const auto& kv : pv.get_array()) {
+          if (kv.is_array() && kv.get_array().size() == 2 && kv.get_array()[0].is_string() &&
+              kv.get_array()[1].is_string())
+            r.properties.emplace_back(std::string(kv.get_array()[0].get_string()),
+                                      std::string(kv.get_array()[1].get_string()));
+        }
+      }
+    }
+    run_id = int_field("run_id", 0);
+    run_created = field("run_created") == "true";
+    return true;
+  }
+
+  // Another Qase reporter's file: rebuild what the schema carries.
+  r.name = str_at(o, "title");
+  if (r.name.empty()) {
+    error = "no \"title\"";
+    return false;
+  }
+  if (const json::value* rel = at(o, "relations"); rel != nullptr && rel->is_object()) {
+    if (const json::value* s = rel->get_object().if_contains("suite"); s != nullptr && s->is_object()) {
+      if (const json::value* d = s->get_object().if_contains("data"); d != nullptr && d->is_array()) {
+        for (const auto& e : d->get_array()) {
+          if (!e.is_object()) continue;
+          const std::string t = str_at(e.get_object(), "title");
+          if (!t.empty()) r.suite += (r.suite.empty() ? "" : "/") + t;
+        }
+      }
+    }
+  }
+  if (r.suite.empty()) r.suite = "Tests";
+  double start = 0, end = 0, duration = 0;
+  if (num_at(ex, "start_time", start) && start > 0) r.start_ms = seconds_to_ms(start);
+  if (num_at(ex, "duration", duration) && duration >= 0) {
+    r.duration_ms = static_cast<std::int64_t>(duration);
+  } else if (r.start_ms > 0 && num_at(ex, "end_time", end) && end >= start) {
+    r.duration_ms = seconds_to_ms(end) - r.start_ms;
+  }
+  if (const json::value* ids = at(o, "testops_ids"); ids != nullptr && ids->is_array()) {
+    for (const auto& id : ids->get_array()) {
+      if (id.is_int64() && id.get_int64() > 0) r.qase_ids.push_back(id.get_int64());
+      else if (id.is_uint64() && id.get_uint64() <= static_cast<std::uint64_t>(INT64_MAX))
+        r.qase_ids.push_back(static_cast<std::int64_t>(id.get_uint64()));
+    }
+  }
+  if (const json::value* p = at(o, "params"); p != nullptr && p->is_object()) {
+    for (const auto& kv : p->get_object()) {
+      if (!kv.value().is_string()) continue;
+      if (kv.key() == "type") r.type_param = std::string(kv.value().get_string());
+      else if (r.value_param.empty()) r.value_param = std::string(kv.value().get_string());
+    }
+  }
+  const std::string message = str_at(o, "message");
+  const std::string stack = str_at(ex, "stacktrace");
+  if (r.status == test_status::skipped && !message.empty()) {
+    failure_part p;
+    p.summary = p.message = message;
+    p.skip = true;
+    r.parts.push_back(std::move(p));
+  } else if (r.status != test_status::passed && r.status != test_status::skipped &&
+             (!message.empty() || !stack.empty())) {
+    failure_part p;
+    p.summary = message.empty() ? stack : message;
+    p.message = stack.empty() ? message : stack;
+    p.fatal = true;
+    r.parts.push_back(std::move(p));
+  }
+  return true;
+}
+
+bool read_qase_report(const std::string& dir, report_contents& out, std::string& error) {
+  out = report_contents{};
+  out.dir = dir;
+  try {
+    std::error_code ec;
+    const std::string results_dir = dir + "/results";
+    if (!fs::is_directory(results_dir, ec)) {
+      error = dir + " has no results/ directory (not a Qase report)";
+      return false;
+    }
+    out.system = fs::path(dir).lexically_normal().filename() == "qasphere" ? std::string(journal_qasphere)
+                                                                             : std::string(journal_qase);
+    bool ok = false;
+    const std::string run_text = read_file(dir + "/run.json", ok);
+    if (ok) {
+      boost::system::error_code jec;
+      const json::value v = json::parse(run_text, jec, {}, lenient());
+      if (!jec && v.is_object()) {
+        if (const json::value* h = v.get_object().if_contains("host_data"); h != nullptr && h->is_object()) {
+          const std::string sys = str_at(h->get_object(), "gtest_tms.system");
+          if (!sys.empty()) out.system = sys;
+        }
+      }
+    }
+
+    std::vector<std::string> files;
+    for (fs::directory_iterator it(results_dir, ec), end; !ec && it != end; it.increment(ec)) {
+      const std::string name = it->path().filename().string();
+      if (name.empty() || name[0] == '.' || it->path().extension() != ".json") continue;
+      files.push_back(it->path().string());
+    }
+    std::sort(files.begin(), files.end());
+    std::set<std::string> seen;
+    for (const auto& file : files) {
+      bool read_ok = false;
+      const std::string text = read_file(file, read_ok);
+      auto r = std::make_shared<test_result>();
+      report_entry e;
+      std::string why;
+      if (!read_ok) {
+        out.warnings.push_back(file + ": skipped: cannot be read");
+        continue;
+      }
+      if (!parse_qase_report_result(text, *r, e.run_id, e.run_created, why)) {
+        out.warnings.push_back(file + ": skipped: " + why);
+        continue;
+      }
+      if (!seen.insert(r->id).second) {
+        out.warnings.push_back(file + ": skipped: result id " + r->id + " appears twice");
+        continue;
+      }
+      e.file = file;
+      e.result = std::move(r);
+      out.entries.push_back(std::move(e));
+    }
+    return true;
+  } catch (const std::exception& e) {
+    error = std::string("cannot read ") + dir + ": " + e.what();
+    return false;
+  }
+}
+
+std::vector<test_result> read_qase_report(const std::string& dir, std::string& error) {
+  std::vector<test_result> out;
+  report_contents c;
+  if (!read_qase_report(dir, c, error)) return out;
+  for (const auto& e : c.entries) out.push_back(*e.result);
+  return out;
+}
+
+}  // namespace gtest_tms::detail
