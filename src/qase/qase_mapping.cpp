@@ -17,10 +17,6 @@ namespace {
 
 std::string clean(std::string_view s, std::size_t max_bytes) { return clean_text(s, max_bytes); }
 
-}  // namespace
-
-namespace {
-
 std::vector<std::string> split(const std::string& s, char sep) {
   std::vector<std::string> out;
   std::size_t start = 0;
@@ -170,13 +166,14 @@ std::string qase_signature(const std::vector<std::int64_t>& ids, const std::vect
 
 std::string qase_result_json(const test_result& r, const qase_mapping_options& o) {
   namespace json = boost::json;
-  const std::string title = clean(r.name, qase_title_cap);
+  std::string title = clean(r.name, qase_title_cap);
+  if (title.empty()) title = "(unnamed test)";  // title is required and must not be empty
   const auto suite_path = qase_suite_path(r, o.root_suite);
   const auto params = qase_params(r);
   const auto ids = positive_ids(r.qase_ids);
 
   json::object item;
-  item["id"] = r.id;
+  if (!r.id.empty()) item["id"] = clean(r.id, qase_title_cap);  // an empty id is rejected: omit it
   item["title"] = title;
   item["signature"] = clean(qase_signature(ids, suite_path, title, params), qase_message_cap);
   if (!ids.empty()) {

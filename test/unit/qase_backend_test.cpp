@@ -577,6 +577,16 @@ TEST(QaseMapping, StatusFilterAndThread) {
   EXPECT_EQ(v.at("execution").at("thread").as_string(), "unit_tests shard 1");
 }
 
+TEST(QaseMapping, EmptyIdAndNameNeverReachTheServer) {
+  fake_requester r;
+  auto b = started(base_settings(), r);
+  auto rec = record("S", "");
+  rec->id.clear();
+  const auto v = parse_or_fail(map_one(*b, rec));
+  EXPECT_FALSE(v.as_object().contains("id")) << json::serialize(v);
+  EXPECT_EQ(v.at("title").as_string(), "(unnamed test)");
+}
+
 TEST(QaseMapping, SignatureFollowsTheJsRules) {
   EXPECT_EQ(qase_signature({}, {"My  Root", " a::b\tc "}, "Test Name", {{"Key", "Value"}}),
             "my_root::a::b::c::test_name::{'key':'value'}");
