@@ -13,6 +13,7 @@
 #include "pipeline/pipeline.hpp"
 #include "qase/qase_backend.hpp"
 #include "qasphere/qasphere_backend.hpp"
+#include "report/journal.hpp"
 #include "report/qase_report.hpp"
 #include "util/text.hpp"
 #include "util/time_format.hpp"
@@ -109,6 +110,7 @@ listener::~listener() {
   if (!owner()) {
     (void)pipeline_.release();
     (void)transport_.release();
+    (void)journal_.release();  // the parent's file: a child must not trim it
   }
 }
 
@@ -151,6 +153,17 @@ void listener::start(const testing::UnitTest& unit_test) {
   if (settings_.qase.mode == qase_mode::testops) backends.push_back(make_qase_backend(settings_.qase, settings_.common));
   if (settings_.qasphere.enabled) backends.push_back(make_qasphere_backend(settings_.qasphere, settings_.common));
   active_ = true;
+
+  // Crash safety: each finished result is on disk before OnTestEnd returns.
+  if (const std::string dir = journal_dir_for(settings_); !dir.empty()) {
+    journal_header h;
+    h.start_ms = start_ms_;
+    if (settings_.qase_enabled()) h.systems.emplace_back(journal_qase);
+    if (settings_.qasphere.enabled) h.systems.emplace_back(journal_qasphere);
+    std::string error;
+    journal_ = journal::create(dir, std::move(h), error);
+    if (!journal_) std::fprintf(stderr, "gtest-tms: no crash journal: %s\n", error.c_str());
+  }
   if (backends.empty()) return;  // report mode only: results are written at the end
 
   transport_options topt;
@@ -163,6 +176,17 @@ void listener::start(const testing::UnitTest& unit_test) {
   pipeline_options popt;
   popt.batch_age = settings_.common.batch_age;
   popt.max_retries = settings_.qase.retries;
+  if (journal_) {
+    popt.observer.run_started = [j = journal_.get(), qase_created = !settings_.qase.run_id.has_value(),
+                                 qas_created = !settings_.qasphere.run_id.has_value()](const std::string& name,
+                                                                                       std::int64_t id) {
+      j->run_started(journal_system_tag(name), id, name == "Qase" ? qase_created : qas_created);
+    };
+    popt.observer.delivered = [j = journal_.get()](const std::string& name,
+                                                   const std::vector<std::shared_ptr<const test_result>>& results) {
+      j->ack(journal_system_tag(name), results);
+    };
+  }
   pipeline_ = std::make_unique<pipeline>(*transport_, std::move(backends), popt);
   pipeline_->start(std::move(plan));
 }
@@ -173,6 +197,7 @@ void listener::OnTestEnd(const testing::TestInfo& info) {
   if (!active_ || !owner()) return;
   try {
     auto result = std::make_shared<const test_result>(make_test_result(info, iteration_));
+    if (journal_) journal_->append(*result);
     if (pipeline_) pipeline_->submit(result);
     if (settings_.qase.mode == qase_mode::report) report_only_results_.push_back(std::move(result));
   } catch (const std::exception& e) {
@@ -201,13 +226,24 @@ void listener::finish() {
   }
   // Every result a backend could not confirm goes to disk when a fallback is configured.
   std::vector<summary_entry> entries;
-  const report_run_info run_info{start_ms_, now_epoch_ms()};
+  const std::int64_t end_ms = now_epoch_ms();
+  bool all_safe = true;  // every result is in its TMS or in a fallback report
   for (auto& r : reports) {
     summary_entry e{std::move(r), {}, {}};
     const bool qase = e.report.name == std::string("Qase");
     if (!e.report.undelivered.empty() && settings_.qase.fallback == qase_mode::report) {
       e.fallback_dir = qase ? settings_.qase.report_path : settings_.qase.report_path + "/qasphere";
+      report_run_info run_info{start_ms_, end_ms, std::string(qase ? journal_qase : journal_qasphere),
+                               e.report.run_id,
+                               qase ? !settings_.qase.run_id.has_value() : !settings_.qasphere.run_id.has_value()};
       e.fallback_error = write_qase_report(e.fallback_dir, e.report.undelivered, run_info, settings_.qase);
+    }
+    if (!e.report.undelivered.empty()) {
+      if (journal_ && !e.fallback_dir.empty() && e.fallback_error.empty()) {
+        journal_->ack(journal_system_tag(e.report.name), e.report.undelivered);  // safe in the report
+      } else {
+        all_safe = false;
+      }
     }
     entries.push_back(std::move(e));
   }
@@ -216,10 +252,22 @@ void listener::finish() {
     e.report.name = "Qase report";
     e.report.undelivered = report_only_results_;
     e.fallback_dir = settings_.qase.report_path;
+    const report_run_info run_info{start_ms_, end_ms, std::string(journal_qase), 0, false};
     e.fallback_error = write_qase_report(e.fallback_dir, report_only_results_, run_info, settings_.qase);
+    if (!e.fallback_error.empty()) all_safe = false;
     entries.push_back(std::move(e));
   }
   for (const auto& line : summary_lines(entries)) std::fprintf(stderr, "gtest-tms: %s\n", line.c_str());
+  if (journal_) {
+    // The journal is only needed while something is neither in its TMS nor in a report.
+    if (all_safe) {
+      journal_->remove();
+    } else {
+      journal_->close();
+      std::fprintf(stderr, "gtest-tms: journal kept: %s (send what it holds with: gtest-tms upload %s)\n",
+                   journal_->path().c_str(), journal_->path().c_str());
+    }
+  }
   pipeline_.reset();
   transport_.reset();
 }

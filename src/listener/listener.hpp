@@ -17,6 +17,7 @@ namespace gtest_tms::detail {
 
 class pipeline;
 class transport;
+class journal;
 
 /// Builds the record for a finished test (exposed for tests and benchmarks).
 test_result make_test_result(const testing::TestInfo& info, int iteration);
@@ -45,6 +46,7 @@ class listener final : public testing::EmptyTestEventListener {
   pid_t owner_pid_;
   int iteration_ = 0;
   bool active_ = false;
+  std::unique_ptr<journal> journal_;  // declared first: outlives the io thread that acks into it
   std::unique_ptr<transport> transport_;
   std::unique_ptr<pipeline> pipeline_;
   std::int64_t start_ms_ = 0;

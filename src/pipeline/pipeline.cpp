@@ -183,10 +183,18 @@ struct pipeline::state : std::enable_shared_from_this<pipeline::state> {
     std::vector<outbound_item> batch = std::move(it->second);
     c.in_flight.erase(it);
     if (r.ok()) {
+      std::vector<std::shared_ptr<const test_result>> acked;
       for (const auto& item : batch) {
         for (const auto& s : item.sources) {
           ++c.report.delivered;
           if (counts_as_failed(s->status)) ++c.report.delivered_failed;
+          acked.push_back(s);
+        }
+      }
+      if (opt.observer.delivered) {
+        try {
+          opt.observer.delivered(c.report.name, acked);
+        } catch (...) {
         }
       }
     } else if (r.error == net_error::none && (r.status == 413 || r.status == 400 || r.status == 422)) {
@@ -342,6 +350,12 @@ void pipeline::start(run_plan plan) {
           c.report.started = true;
           c.report.link = c.be->run_link();
           c.report.run_id = c.be->run_id();
+          if (s->opt.observer.run_started) {
+            try {
+              s->opt.observer.run_started(c.report.name, c.report.run_id);
+            } catch (...) {
+            }
+          }
           if (c.ph == channel::phase::starting) c.ph = channel::phase::ready;
           s->pump(c);
         });

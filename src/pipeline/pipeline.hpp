@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -18,6 +19,15 @@
 
 namespace gtest_tms::detail {
 
+/// Hooks for the crash-safety journal, called on the io thread; they must be cheap and not throw.
+struct delivery_observer {
+  /// A backend's run is ready (created or joined).
+  std::function<void(const std::string& backend_name, std::int64_t run_id)> run_started;
+  /// The server acknowledged these results.
+  std::function<void(const std::string& backend_name, const std::vector<std::shared_ptr<const test_result>>& results)>
+      delivered;
+};
+
 struct pipeline_options {
   std::chrono::milliseconds batch_age{1000};  // send a partial batch once its oldest item is this old
   std::size_t max_in_flight = 4;              // batches in flight per backend
@@ -25,6 +35,7 @@ struct pipeline_options {
   std::chrono::milliseconds backoff_base{1000};
   std::chrono::milliseconds backoff_cap{30000};
   std::chrono::milliseconds retry_after_cap{120000};
+  delivery_observer observer;
 };
 
 /// What happened to one backend's share of the results; read after finish().

@@ -321,7 +321,8 @@ bool parse_journal_result(std::string_view line, test_result& out, std::string& 
 
 // --- writer --------------------------------------------------------------------------------
 
-journal::journal(int fd, std::string path, std::size_t pos) : fd_(fd), path_(std::move(path)), pos_(pos) {}
+journal::journal(int fd, std::string path, std::size_t pos)
+    : fd_(fd), path_(std::move(path)), owner_pid_(static_cast<std::int64_t>(::getpid())), pos_(pos) {}
 
 journal::~journal() { close(); }
 
@@ -526,7 +527,7 @@ void journal::close() noexcept {
     ::munmap(map_, map_len_);
     map_ = nullptr;
   }
-  if (::ftruncate(fd_, static_cast<off_t>(pos_)) != 0) {
+  if (owner_pid_ == static_cast<std::int64_t>(::getpid()) && ::ftruncate(fd_, static_cast<off_t>(pos_)) != 0) {
     // The reader skips the zero tail anyway.
   }
   ::close(fd_);  // also releases the flock
@@ -534,6 +535,7 @@ void journal::close() noexcept {
 }
 
 bool journal::remove() noexcept {
+  if (owner_pid_ != static_cast<std::int64_t>(::getpid())) return false;
   close();
   return ::unlink(path_.c_str()) == 0;
 }

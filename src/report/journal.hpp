@@ -95,6 +95,7 @@ class journal {
   mutable std::mutex mutex_;
   int fd_ = -1;
   std::string path_;
+  std::int64_t owner_pid_ = 0;  // a forked child must never trim the parent's file
   std::size_t pos_ = 0;       // end of content (file offset)
   char* map_ = nullptr;       // mapping of [map_off_, map_off_ + map_len_)
   std::size_t map_off_ = 0;
