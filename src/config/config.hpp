@@ -7,6 +7,8 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 namespace gtest_tms::detail {
@@ -91,5 +93,23 @@ bool derive_qase_hosts(const std::string& host, std::string& api_base, std::stri
 
 /// Parses true/false/1/0/yes/no/y/n/on/off (any case); nullopt otherwise.
 std::optional<bool> parse_bool(const std::string& value);
+
+/// QAS_URL normalisation: surrounding blanks and trailing '/' stripped, "https://" prepended when there
+/// is no scheme, scheme and host lower-cased. Returns false with a message fragment (e.g. "uses http://,
+/// but https is required") for http://, other schemes, user info, query, fragment or a bad host/port.
+bool normalize_qasphere_url(const std::string& value, std::string& url, std::string& error);
+
+/// Local shape check of a QA Sphere API key: {tenantID}.{apiKeyID}.{apiKeyToken}, three non-empty
+/// parts, printable ASCII without spaces (it goes into a header).
+bool valid_qasphere_key(std::string_view key);
+
+/// QAS_RUN_URL: https://host[:port]/.../project/CODE/run/ID[/...] -> CODE and ID. The host and port must
+/// equal those of `base_url` (the normalised QAS_URL), as the CLI requires. False with a message fragment.
+bool parse_qasphere_run_url(const std::string& run_url, const std::string& base_url, std::string& project,
+                            std::int64_t& run_id, std::string& error);
+
+/// dotenv lines as in .qaspherecli: KEY=value, '#' comments, optional `export `, optional single or
+/// double quotes (no escapes), " #" starts a comment in an unquoted value. Keys in file order.
+std::vector<std::pair<std::string, std::string>> parse_dotenv(std::string_view text);
 
 }  // namespace gtest_tms::detail
