@@ -1,0 +1,225 @@
+// gtest-tms run create|complete: the run's life cycle as CI steps around several test binaries
+// or shards (see src/report/ci_steps.hpp).
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <climits>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cli/commands.hpp"
+#include "config/config.hpp"
+#include "report/ci_steps.hpp"
+
+extern char** environ;
+
+namespace gtest_tms::detail::cli {
+
+namespace {
+
+constexpr std::chrono::seconds list_timeout{60};
+constexpr std::size_t list_output_cap = 64 * 1024 * 1024;
+
+void run_usage(std::FILE* out) {
+  std::fputs(
+      "usage: gtest-tms run create [--env-file FILE] [--tests-from GTEST_BINARY]\n"
+      "       gtest-tms run complete [--tests-from GTEST_BINARY]\n"
+      "\n"
+      "create    creates the Qase and/or QA Sphere run (configured as for the test binaries) and prints\n"
+      "          QASE_TESTOPS_RUN_ID=<id> / QAS_RUN_ID=<id> on stdout (and appends them to --env-file,\n"
+      "          e.g. \"$GITHUB_ENV\"); test binaries started with those variables report into the run.\n"
+      "          QA Sphere needs the tests (their markers pick the run's cases): --tests-from runs the\n"
+      "          binary with --gtest_list_tests (honouring GTEST_FILTER).\n"
+      "complete  completes the Qase run QASE_TESTOPS_RUN_ID and closes the QA Sphere run QAS_RUN_ID.\n"
+      "Exit code: 0 done, 1 failed, 2 usage.\n",
+      out);
+}
+
+std::string current_dir() {
+  char buf[PATH_MAX];
+  return ::getcwd(buf, sizeof buf) != nullptr ? std::string(buf) : std::string(".");
+}
+
+// Runs `binary --gtest_list_tests` (bounded in time) and returns its standard output.
+bool list_tests(const std::string& binary, std::string& output, std::string& error) {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) {
+    error = std::string("cannot create a pipe: ") + std::strerror(errno);
+    return false;
+  }
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
+  std::string flag = "--gtest_list_tests";
+  std::vector<char*> args{const_cast<char*>(binary.c_str()), flag.data(), nullptr};
+  pid_t pid = 0;
+  const int rc = ::posix_spawn(&pid, binary.c_str(), &actions, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  ::close(fds[1]);
+  if (rc != 0) {
+    ::close(fds[0]);
+    error = "cannot run " + binary + ": " + std::strerror(rc);
+    return false;
+  }
+  const auto deadline = std::chrono::steady_clock::now() + list_timeout;
+  bool timed_out = false;
+  char buf[65536];
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      timed_out = true;
+      break;
+    }
+    pollfd p{fds[0], POLLIN, 0};
+    const int n = ::poll(&p, 1, static_cast<int>(left.count()));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      timed_out = n == 0;
+      break;
+    }
+    const ssize_t got = ::read(fds[0], buf, sizeof buf);
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) break;
+    if (output.size() < list_output_cap) output.append(buf, static_cast<std::size_t>(got));
+  }
+  ::close(fds[0]);
+  if (timed_out) ::kill(pid, SIGKILL);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (timed_out) {
+    error = binary + " --gtest_list_tests did not finish within " + std::to_string(list_timeout.count()) + " s";
+    return false;
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    error = binary + " --gtest_list_tests failed (" +
+            (WIFEXITED(status) ? "exit code " + std::to_string(WEXITSTATUS(status))
+                               : "signal " + std::to_string(WTERMSIG(status))) +
+            ")";
+    return false;
+  }
+  return true;
+}
+
+bool append_env_file(const std::string& file, const std::string& text, std::string& error) {
+  std::FILE* f = std::fopen(file.c_str(), "a");
+  if (f == nullptr) {
+    error = "cannot open " + file + ": " + std::strerror(errno);
+    return false;
+  }
+  const bool ok = std::fputs(text.c_str(), f) >= 0;
+  if (std::fclose(f) != 0 || !ok) {
+    error = "cannot write " + file + ": " + std::strerror(errno);
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+int run_command(int argc, char** argv) {
+  if (argc < 2) {
+    run_usage(stderr);
+    return 2;
+  }
+  const std::string_view sub = argv[1];
+  if (sub == "--help" || sub == "-h" || sub == "help") {
+    run_usage(stdout);
+    return 0;
+  }
+  if (sub != "create" && sub != "complete") {
+    std::fprintf(stderr, "gtest-tms run: unknown sub-command '%s' (create or complete)\n", argv[1]);
+    return 2;
+  }
+  const bool create = sub == "create";
+  std::string env_file, tests_from;
+  for (int i = 2; i < argc; ++i) {
+    const std::string_view a = argv[i];
+    if (a == "--help" || a == "-h") {
+      run_usage(stdout);
+      return 0;
+    }
+    std::string* target = nullptr;
+    std::string_view name = a;
+    std::string value;
+    bool has_value = false;
+    if (const auto eq = a.find('='); eq != std::string_view::npos && a.rfind("--", 0) == 0) {
+      name = a.substr(0, eq);
+      value = std::string(a.substr(eq + 1));
+      has_value = true;
+    }
+    if (name == "--env-file" && create) target = &env_file;
+    if (name == "--tests-from") target = &tests_from;
+    if (target == nullptr) {
+      std::fprintf(stderr, "gtest-tms run %s: unknown option '%s'\n", argv[1], argv[i]);
+      run_usage(stderr);
+      return 2;
+    }
+    if (!has_value) {
+      if (i + 1 >= argc) {
+        std::fprintf(stderr, "gtest-tms run %s: %s needs a value\n", argv[1], argv[i]);
+        return 2;
+      }
+      value = argv[++i];
+    }
+    if (value.empty()) {
+      std::fprintf(stderr, "gtest-tms run %s: %.*s needs a non-empty value\n", argv[1], static_cast<int>(name.size()),
+                   name.data());
+      return 2;
+    }
+    *target = value;
+  }
+
+  try {
+    const settings s = load_settings(ci_env(process_env()), current_dir());
+    for (const auto& e : s.errors) std::fprintf(stderr, "gtest-tms: %s\n", e.c_str());
+    for (const auto& w : s.warnings) std::fprintf(stderr, "gtest-tms: %s\n", w.c_str());
+
+    run_plan plan;
+    if (!tests_from.empty()) {
+      std::string output, error;
+      if (!list_tests(tests_from, output, error)) {
+        std::fprintf(stderr, "gtest-tms: %s\n", error.c_str());
+        return 1;
+      }
+      plan.tests = parse_gtest_list(output);
+      const auto slash = tests_from.find_last_of('/');
+      plan.binary_name = slash == std::string::npos ? tests_from : tests_from.substr(slash + 1);
+      if (plan.tests.empty()) std::fprintf(stderr, "gtest-tms: %s lists no tests\n", tests_from.c_str());
+    }
+
+    const ci_outcome out = create ? create_runs(s, plan) : complete_runs(s, plan);
+    for (const auto& line : out.lines) std::fprintf(stderr, "gtest-tms: %s\n", line.c_str());
+    if (create) {
+      std::string vars;
+      if (out.qase_run_id > 0) vars += "QASE_TESTOPS_RUN_ID=" + std::to_string(out.qase_run_id) + "\n";
+      if (out.qasphere_run_id > 0) vars += "QAS_RUN_ID=" + std::to_string(out.qasphere_run_id) + "\n";
+      std::fputs(vars.c_str(), stdout);
+      std::fflush(stdout);
+      if (!env_file.empty() && !vars.empty()) {
+        std::string error;
+        if (!append_env_file(env_file, vars, error)) {
+          std::fprintf(stderr, "gtest-tms: %s\n", error.c_str());
+          return 1;
+        }
+      }
+    }
+    return out.ok ? 0 : 1;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "gtest-tms run: %s\n", e.what());
+  } catch (...) {
+    std::fprintf(stderr, "gtest-tms run: unknown error\n");
+  }
+  return 1;
+}
+
+}  // namespace gtest_tms::detail::cli
