@@ -237,6 +237,10 @@ std::string example_name(std::string_view code) {
   return s + "001Login";
 }
 
+std::string count_of(std::size_t n, std::string_view noun) {
+  return std::to_string(n) + " " + std::string(noun) + (n == 1 ? "" : "s");
+}
+
 std::string upper_ascii(std::string_view s) {
   std::string out(s);
   for (char& c : out) {
@@ -461,7 +465,7 @@ void qasphere_backend::start(requester& r, const run_plan& plan, std::function<v
     return;
   }
   if (other_projects > 0) {
-    notes_.push_back(std::to_string(other_projects) + " tests with markers of another project (e.g. " +
+    notes_.push_back(count_of(other_projects, "test") + " with markers of another project (e.g. " +
                      one_line(other_example, 64) + ") are not reported: only project " + code_ + " is" +
                      (settings_.project.empty() ? " (the first code found; set QAS_PROJECT_CODE to choose)" : ""));
   }
@@ -520,7 +524,7 @@ void qasphere_backend::resolve_markers(std::int64_t offset, int page) {
                                  "; QA Sphere reporting is off");
          }
          if (!unknown.empty()) {
-           notes_.push_back(std::to_string(unknown.size()) + " markers not found in project " + code_ + " (" +
+           notes_.push_back(count_of(unknown.size(), "marker") + " not found in project " + code_ + " (" +
                             markers_examples(unknown) + "); their tests are not reported");
          }
          create_run();
@@ -606,8 +610,9 @@ void qasphere_backend::read_run_cases(bool created_by_conflict) {
                             "; QA Sphere reporting is off");
     }
     if (!missing.empty()) {
-      notes_.push_back(std::to_string(missing.size()) + " markers are not test cases of run " +
-                       std::to_string(run_id_) + " (" + markers_examples(missing) + "); their tests are not reported");
+      notes_.push_back(count_of(missing.size(), "marker") + " (" + markers_examples(missing) + ")" +
+                       (missing.size() == 1 ? " is not a test case" : " are not test cases") + " of run " +
+                       std::to_string(run_id_) + "; their tests are not reported");
     }
     started();
   });
