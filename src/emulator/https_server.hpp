@@ -58,6 +58,8 @@ class https_server {
   virtual ~https_server() = default;
   /// The bound port on 127.0.0.1.
   virtual unsigned short port() const = 0;
+  /// TCP connections accepted so far (tests use it to see keep-alive reuse).
+  virtual std::size_t connections_accepted() const = 0;
   /// Closes the listener and all connections, joins the io thread. Idempotent.
   virtual void stop() = 0;
 };
