@@ -9,8 +9,8 @@
 //
 // REQUESTS.jsonl: one JSON object per line, the emulator's requests.jsonl format:
 //   {"method":"POST","path":"/v2/DEMO/run/7/results","body":{...}|null, "system":"qase", "status":202, ...}
-// Only Qase requests are checked: entries with "system":"qase", or whose path starts with /v1 or
-// /v2 (other systems, e.g. "qasphere", are skipped). A path prefix before /v1 or /v2 (an API base
+// Only Qase requests are checked: entries with "system":"qase", and entries without a system (or
+// "system":"other") whose path starts with /v1 or /v2; "qasphere" entries are skipped. A path prefix before /v1 or /v2 (an API base
 // with a path, e.g. /tms/v1/...) is tolerated; a query string is checked against the declared
 // query parameters.
 //
