@@ -25,6 +25,7 @@
 #include <boost/url.hpp>
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -32,7 +33,6 @@
 #include <iterator>
 #include <limits>
 #include <map>
-#include <sstream>
 #include <string_view>
 #include <system_error>
 #include <utility>
@@ -130,14 +130,10 @@ std::optional<std::chrono::milliseconds> parse_seconds(std::string_view s, doubl
   for (const char c : s) {
     if (!((c >= '0' && c <= '9') || c == '.')) return std::nullopt;  // no signs, exponents, inf, nan
   }
+  // from_chars: locale-independent (a test program may have called setlocale).
   double v = 0;
-  try {
-    std::size_t used = 0;
-    v = std::stod(std::string(s), &used);
-    if (used != s.size()) return std::nullopt;
-  } catch (...) {
-    return std::nullopt;
-  }
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
   if (!std::isfinite(v) || v <= 0 || v > max_seconds) return std::nullopt;
   const auto ms = static_cast<std::int64_t>(std::llround(v * 1000.0));
   return std::chrono::milliseconds(ms < 1 ? 1 : ms);
@@ -302,9 +298,9 @@ std::optional<std::string> scalar_text(const json::value& v) {
       const double d = v.get_double();
       if (std::isfinite(d) && d == std::floor(d) && std::fabs(d) < 9.0e15)
         return std::to_string(static_cast<std::int64_t>(d));
-      std::ostringstream os;
-      os << d;
-      return os.str();
+      char buf[64];
+      const auto res = std::to_chars(buf, buf + sizeof buf, d);
+      return res.ec == std::errc() ? std::string(buf, res.ptr) : std::string("NaN");
     }
     default: return std::nullopt;
   }

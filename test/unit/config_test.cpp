@@ -454,6 +454,26 @@ TEST_F(ConfigTest, PythonReportPathKeyAndCommaStringLists) {
   EXPECT_EQ(s.qase.batch_size, 20);
 }
 
+TEST_F(ConfigTest, JsonNumbersInTheFile) {
+  dir_.write("qase.config.json", R"({"mode": "report", "testops": {"api": {"timeout": 2.5}, "batch": {"size": 50.0}}})");
+  settings s = load({});
+  EXPECT_TRUE(s.errors.empty()) << all_messages(s);
+  EXPECT_EQ(s.qase.request_timeout, std::chrono::milliseconds(2500));
+  EXPECT_EQ(s.qase.batch_size, 50);
+
+  dir_.write("qase.config.json", R"({"mode": "report", "testops": {"batch": {"size": 1.5}}})");
+  s = load({});
+  EXPECT_EQ(s.qase.mode, qase_mode::off);
+  ASSERT_EQ(s.errors.size(), 1u) << all_messages(s);
+  EXPECT_EQ(s.errors[0].rfind("qase.config.json: testops.batch.size=1.5 ", 0), 0u) << s.errors[0];
+
+  dir_.write("qase.config.json", R"({"mode": "report", "testops": {"run": {"id": 1e300}}})");
+  s = load({});
+  EXPECT_EQ(s.qase.mode, qase_mode::off);
+  ASSERT_EQ(s.errors.size(), 1u) << all_messages(s);
+  EXPECT_NE(s.errors[0].find("testops.run.id="), std::string::npos) << s.errors[0];
+}
+
 TEST_F(ConfigTest, InvalidJsonIsOneErrorWithPositionAndEnvStillApplies) {
   dir_.write("qase.config.json", "{\n  \"mode\": \"report\",\n  \"debug\": tru\n}");
   const settings s = load(testops_env);
