@@ -289,6 +289,17 @@ ci_outcome upload_results(const std::string& path, const settings& s, const ci_t
           if (o.journal_index != SIZE_MAX) journals[o.journal_index].j->ack(system, {std::string_view(r->id)});
       }
     };
+    // A run the upload creates is recorded too: a retry after a failure goes into the same run.
+    const bool creates = g.system == journal_qase ? !gs.qase.run_id.has_value() : !gs.qasphere.run_id.has_value();
+    std::set<std::size_t> group_journals;
+    for (const auto& r : g.results)
+      for (const auto& o : origins[{g.system, r->id}])
+        if (o.journal_index != SIZE_MAX) group_journals.insert(o.journal_index);
+    observer.run_started = [&journals, group_journals, system, creates, was = g.run_id, was_created = g.run_created](
+                               const std::string&, std::int64_t id) {
+      const bool created = creates || (id == was && was_created);
+      for (const auto index : group_journals) journals[index].j->run_started(system, id, created);
+    };
     auto reports_out = run_pipeline(gs, std::move(backends), plan, g.results, std::move(observer), tools);
     if (reports_out.empty()) continue;
     backend_report rep = std::move(reports_out.front());

@@ -327,11 +327,12 @@ journal::journal(int fd, std::string path, std::size_t pos)
 journal::~journal() { close(); }
 
 std::unique_ptr<journal> journal::create(const std::string& dir, journal_header header, std::string& error) {
+  // Directories that do not exist yet are made (and removed again with the journal).
+  std::vector<std::string> made;
   std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) {
-    error = "cannot create the journal directory " + dir + ": " + ec.message();
-    return nullptr;
+  for (fs::path p = fs::path(dir).lexically_normal(); !p.empty() && !fs::exists(p, ec); p = p.parent_path()) {
+    made.push_back(p.string());
+    if (p == p.parent_path()) break;
   }
   if (header.host.empty()) header.host = sanitized_host();
   if (header.pid == 0) header.pid = static_cast<std::int64_t>(::getpid());
@@ -340,11 +341,22 @@ std::unique_ptr<journal> journal::create(const std::string& dir, journal_header 
                            std::to_string(header.start_ms);
   int fd = -1;
   std::string path;
-  for (int n = 0; n < 100 && fd < 0; ++n) {
+  int enoent = 0;
+  for (int n = 0; n < 100 && fd < 0;) {
+    fs::create_directories(dir, ec);
+    if (ec) {
+      error = "cannot create the journal directory " + dir + ": " + ec.message();
+      return nullptr;
+    }
     path = base + (n == 0 ? std::string() : "-" + std::to_string(n)) + ".jsonl";
     // O_RDWR (not O_APPEND): a shared writable mapping needs it; this process is the only writer.
     fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (fd < 0 && errno != EEXIST) {
+    if (fd >= 0) break;
+    if (errno == EEXIST) {
+      ++n;
+    } else if (errno == ENOENT && ++enoent < 5) {
+      // Another process removed the (then empty) directory just now: make it again.
+    } else {
       error = "cannot create the journal " + path + ": " + errno_text(errno);
       return nullptr;
     }
@@ -358,6 +370,7 @@ std::unique_ptr<journal> journal::create(const std::string& dir, journal_header 
     // Not fatal (some file systems have no locks); upload then relies on the user's judgement.
   }
   std::unique_ptr<journal> j(new journal(fd, path, 0));
+  j->made_dirs_ = std::move(made);
   j->write_line(header_line(header));
   if (!j->healthy()) {
     error = "cannot write the journal " + path;
@@ -537,7 +550,11 @@ void journal::close() noexcept {
 bool journal::remove() noexcept {
   if (owner_pid_ != static_cast<std::int64_t>(::getpid())) return false;
   close();
-  return ::unlink(path_.c_str()) == 0;
+  const bool ok = ::unlink(path_.c_str()) == 0;
+  for (const auto& d : made_dirs_) {
+    if (::rmdir(d.c_str()) != 0) break;  // not empty: another process still uses it
+  }
+  return ok;
 }
 
 // --- reader --------------------------------------------------------------------------------

@@ -80,7 +80,8 @@ class journal {
 
   /// Trims the file to its content and closes it (the file stays). Idempotent.
   void close() noexcept;
-  /// close() and delete the file: nothing in it is needed any more.
+  /// close() and delete the file: nothing in it is needed any more. Directories create() made
+  /// are removed too when they are empty (other processes' journals keep them).
   bool remove() noexcept;
 
   const std::string& path() const { return path_; }
@@ -96,6 +97,7 @@ class journal {
   int fd_ = -1;
   std::string path_;
   std::int64_t owner_pid_ = 0;  // a forked child must never trim the parent's file
+  std::vector<std::string> made_dirs_;  // by create(), deepest first
   std::size_t pos_ = 0;       // end of content (file offset)
   char* map_ = nullptr;       // mapping of [map_off_, map_off_ + map_len_)
   std::size_t map_off_ = 0;

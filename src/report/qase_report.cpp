@@ -176,16 +176,24 @@ std::string merge_run_json(const std::string& dir, const std::vector<std::shared
 
   if (!at(root, "title") || !root["title"].is_string())
     root["title"] = settings.run_title.empty() ? std::string("GoogleTest results") : clean(settings.run_title, 1024);
+  // Every key first: inserting into a json::object invalidates references to its values.
+  if (!at(root, "results") || !root["results"].is_array()) root["results"] = json::array();
+  if (!at(root, "stats") || !root["stats"].is_object()) root["stats"] = json::object();
+  if (!at(root, "execution") || !root["execution"].is_object()) root["execution"] = json::object();
+  if (!at(root, "suites") || !root["suites"].is_array()) root["suites"] = json::array();
+  if (!at(root, "threads") || !root["threads"].is_array()) root["threads"] = json::array();
+  if (!at(root, "environment") || !(root["environment"].is_string() || root["environment"].is_null())) {
+    root["environment"] = nullptr;
+  }
+  if (!at(root, "host_data") || !root["host_data"].is_object()) root["host_data"] = json::object();
 
   // Results already listed are not counted twice (the same result written again).
   std::set<std::string> listed;
-  if (!at(root, "results") || !root["results"].is_array()) root["results"] = json::array();
   json::array& list = root["results"].get_array();
   for (const auto& e : list) {
     if (e.is_object()) listed.insert(str_at(e.get_object(), "id"));
   }
 
-  if (!at(root, "stats") || !root["stats"].is_object()) root["stats"] = json::object();
   json::object& stats = root["stats"].get_object();
   for (const char* k : {"total", "passed", "failed", "skipped", "blocked", "invalid", "muted"}) {
     double d = 0;
@@ -193,10 +201,8 @@ std::string merge_run_json(const std::string& dir, const std::vector<std::shared
   }
 
   std::set<std::string> suites;
-  if (const json::value* s = at(root, "suites"); s != nullptr && s->is_array()) {
-    for (const auto& e : s->get_array())
-      if (e.is_string()) suites.emplace(e.get_string());
-  }
+  for (const auto& e : root["suites"].get_array())
+    if (e.is_string()) suites.emplace(e.get_string());
 
   std::int64_t cumulative = 0;
   for (const auto& rp : results) {
@@ -216,7 +222,6 @@ std::string merge_run_json(const std::string& dir, const std::vector<std::shared
     n = n.as_int64() + 1;
   }
 
-  if (!at(root, "execution") || !root["execution"].is_object()) root["execution"] = json::object();
   json::object& ex = root["execution"].get_object();
   double start = epoch_seconds(run.start_ms), end = epoch_seconds(run.end_ms), prev = 0;
   if (num_at(ex, "start_time", prev) && prev > 0 && (run.start_ms <= 0 || prev < start)) start = prev;
@@ -231,18 +236,12 @@ std::string merge_run_json(const std::string& dir, const std::vector<std::shared
   json::array suite_list;
   for (const auto& s : suites) suite_list.emplace_back(s);
   root["suites"] = std::move(suite_list);
-  if (!at(root, "threads") || !root["threads"].is_array()) root["threads"] = json::array();
-  if (!at(root, "environment") || !(root["environment"].is_string() || root["environment"].is_null())) {
-    root["environment"] = nullptr;
-  }
   if (!settings.environment.empty() && root["environment"].is_null())
     root["environment"] = clean(settings.environment, 1024);
 
   json::object hd = host_data(system_or_default(run.system));
-  if (const json::value* old = at(root, "host_data"); old != nullptr && old->is_object()) {
-    for (const auto& kv : old->get_object())
-      if (kv.value().is_string()) hd[kv.key()] = kv.value();  // the first writer's values stay
-  }
+  for (const auto& kv : root["host_data"].get_object())
+    if (kv.value().is_string()) hd[kv.key()] = kv.value();  // the first writer's values stay
   root["host_data"] = std::move(hd);
 
   std::string err = write_atomically(path, json::serialize(root) + "\n");

@@ -1,0 +1,360 @@
+// The crash-safety journal: exact round trip of records, acknowledgements and runs per system,
+// a crash at any point (torn line, reserved zero tail, SIGKILL), and the live-journal lock.
+
+#include "report/journal.hpp"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "support/process.hpp"
+
+namespace gtest_tms::detail {
+namespace {
+
+using testing_support::read_file;
+using testing_support::temp_dir;
+using testing_support::write_file;
+
+test_result sample(const std::string& name, test_status st = test_status::passed) {
+  test_result r;
+  r.id = "0b7c4d2e-1f3a-4c5b-9d6e-" + std::string(12 - std::min<std::size_t>(12, name.size()), '0') + name.substr(0, 12);
+  r.suite = "Suite";
+  r.name = name;
+  r.file = "/src/t.cpp";
+  r.line = 12;
+  r.status = st;
+  r.start_ms = 1700000000123;
+  r.duration_ms = 45;
+  return r;
+}
+
+// Everything a record can hold, with hostile bytes in every string.
+test_result hostile() {
+  test_result r;
+  r.id = "3f0a7c2e-0000-4000-8000-000000000001";
+  r.suite = "Inst/Suite\"q\"/0";
+  r.name = "Works/2\\back";
+  r.value_param = "\"a\\b\"\n\t\x01\x1f end";
+  r.type_param = "std::map<int, \xff\xfe bad utf8>";
+  r.file = "/src/d\xc3\xa9j\xc3\xa0.cpp";
+  r.line = 77;
+  r.status = test_status::invalid;
+  r.start_ms = 1700000000000;
+  r.duration_ms = 1234;
+  r.parts.push_back({"/src/a.cpp", 10, "Value of: x\nExpected: 1", "Value of: x\nExpected: 1\nStack trace:\n#0 \x1b[31mred\x1b[0m", true, false});
+  r.parts.push_back({"", -1, "C++ exception with description \"boom\" thrown in the test body.", "msg", false, false});
+  r.parts.push_back({"/src/b.cpp", 3, "skip why", "skip why full", false, true});
+  r.qase_ids = {7, 8, 7};
+  r.properties = {{"owner", "me"}, {"note", "line1\nline2 \"quoted\""}};
+  r.iteration = 3;
+  return r;
+}
+
+void expect_same(const test_result& a, const test_result& b) {
+  EXPECT_EQ(a.id, b.id);
+  EXPECT_EQ(a.suite, b.suite);
+  EXPECT_EQ(a.name, b.name);
+  EXPECT_EQ(a.value_param, b.value_param);
+  EXPECT_EQ(a.type_param, b.type_param);
+  EXPECT_EQ(a.file, b.file);
+  EXPECT_EQ(a.line, b.line);
+  EXPECT_EQ(a.status, b.status);
+  EXPECT_EQ(a.start_ms, b.start_ms);
+  EXPECT_EQ(a.duration_ms, b.duration_ms);
+  EXPECT_EQ(a.iteration, b.iteration);
+  EXPECT_EQ(a.qase_ids, b.qase_ids);
+  EXPECT_EQ(a.properties, b.properties);
+  ASSERT_EQ(a.parts.size(), b.parts.size());
+  for (std::size_t i = 0; i < a.parts.size(); ++i) {
+    EXPECT_EQ(a.parts[i].file, b.parts[i].file) << i;
+    EXPECT_EQ(a.parts[i].line, b.parts[i].line) << i;
+    EXPECT_EQ(a.parts[i].summary, b.parts[i].summary) << i;
+    EXPECT_EQ(a.parts[i].message, b.parts[i].message) << i;
+    EXPECT_EQ(a.parts[i].fatal, b.parts[i].fatal) << i;
+    EXPECT_EQ(a.parts[i].skip, b.parts[i].skip) << i;
+  }
+}
+
+journal_header header(std::vector<std::string> systems = {"qase", "qasphere"}) {
+  journal_header h;
+  h.binary = "my_tests";
+  h.systems = std::move(systems);
+  return h;
+}
+
+TEST(JournalSerialize, RoundTripKeepsEveryByte) {
+  const test_result in = hostile();
+  std::string line;
+  serialize_journal_result(in, line);
+  EXPECT_EQ(line.find('\n'), std::string::npos) << "one record must be one line";
+  test_result out;
+  std::string error;
+  ASSERT_TRUE(parse_journal_result(line, out, error)) << error;
+  expect_same(in, out);
+}
+
+TEST(JournalSerialize, RejectsRecordsWithoutIdOrStatus) {
+  test_result out;
+  std::string error;
+  EXPECT_FALSE(parse_journal_result(R"({"t":"r","s":"S","n":"N","st":"passed"})", out, error));
+  EXPECT_FALSE(parse_journal_result(R"({"t":"r","id":"x","s":"S","n":"N","st":"weird"})", out, error));
+  EXPECT_FALSE(parse_journal_result("{\"t\":\"r\",\"id\":", out, error));
+}
+
+TEST(Journal, AppendAckAndReplayPerSystem) {
+  temp_dir dir;
+  std::string error;
+  auto j = journal::create(dir.path(), header(), error);
+  ASSERT_TRUE(j) << error;
+  const test_result a = sample("A"), b = sample("B", test_status::failed), c = hostile();
+  j->append(a);
+  j->append(b);
+  j->run_started("qase", 55, true);
+  j->ack("qase", std::vector<std::string_view>{a.id});
+  j->append(c);
+  j->ack("qasphere", std::vector<std::string_view>{b.id, c.id});
+  EXPECT_TRUE(j->healthy());
+  const std::string path = j->path();
+  EXPECT_EQ(std::filesystem::path(path).parent_path(), std::filesystem::path(dir.path()));
+  EXPECT_EQ(std::filesystem::path(path).filename().string().rfind("journal-", 0), 0u);
+  j->close();
+
+  journal_contents jc;
+  ASSERT_TRUE(read_journal(path, jc, error)) << error;
+  EXPECT_TRUE(jc.warnings.empty());
+  EXPECT_EQ(jc.header.systems, (std::vector<std::string>{"qase", "qasphere"}));
+  EXPECT_EQ(jc.header.binary, "my_tests");
+  EXPECT_EQ(jc.header.pid, static_cast<std::int64_t>(::getpid()));
+  ASSERT_EQ(jc.results.size(), 3u);
+  expect_same(*jc.results[0], a);
+  expect_same(*jc.results[1], b);
+  expect_same(*jc.results[2], c);
+  ASSERT_EQ(jc.runs.count("qase"), 1u);
+  EXPECT_EQ(jc.runs["qase"].id, 55);
+  EXPECT_TRUE(jc.runs["qase"].created);
+
+  const auto q = jc.unacknowledged("qase");
+  ASSERT_EQ(q.size(), 2u);
+  EXPECT_EQ(q[0]->id, b.id);
+  EXPECT_EQ(q[1]->id, c.id);
+  const auto s = jc.unacknowledged("qasphere");
+  ASSERT_EQ(s.size(), 1u);
+  EXPECT_EQ(s[0]->id, a.id);
+  EXPECT_FALSE(jc.fully_acknowledged());
+  // The file holds exactly its content after close (the reserved space is given back).
+  EXPECT_EQ(read_file(path).back(), '\n');
+  EXPECT_EQ(read_file(path).find('\0'), std::string::npos);
+}
+
+TEST(Journal, NeverContainsSettings) {
+  temp_dir dir;
+  std::string error;
+  auto j = journal::create(dir.path(), header({"qase"}), error);
+  ASSERT_TRUE(j) << error;
+  j->append(sample("A"));
+  j->close();
+  const std::string text = read_file(j->path());
+  for (const char* word : {"token", "Token", "api_key", "QASE_", "QAS_"}) EXPECT_EQ(text.find(word), std::string::npos) << word;
+}
+
+TEST(Journal, TornLastLineAndZeroTailAreIgnored) {
+  temp_dir dir;
+  std::string error;
+  auto j = journal::create(dir.path(), header({"qase"}), error);
+  ASSERT_TRUE(j) << error;
+  j->append(sample("A"));
+  j->append(sample("B"));
+  j->close();
+  std::string line;
+  serialize_journal_result(sample("C"), line);
+  // The process died in the middle of the third append: half a line, then never-written space.
+  {
+    std::ofstream f(j->path(), std::ios::app | std::ios::binary);
+    f << line.substr(0, line.size() / 2) << std::string(5000, '\0');
+  }
+  journal_contents jc;
+  ASSERT_TRUE(read_journal(j->path(), jc, error)) << error;
+  ASSERT_EQ(jc.results.size(), 2u);
+  EXPECT_EQ(jc.results[1]->name, "B");
+  EXPECT_TRUE(jc.warnings.empty()) << jc.warnings.front();
+}
+
+TEST(Journal, BadLineInTheMiddleIsSkippedWithAWarning) {
+  temp_dir dir;
+  std::string error;
+  auto j = journal::create(dir.path(), header({"qase"}), error);
+  ASSERT_TRUE(j) << error;
+  j->append(sample("A"));
+  j->close();
+  std::string line;
+  serialize_journal_result(sample("C"), line);
+  {
+    std::ofstream f(j->path(), std::ios::app | std::ios::binary);
+    f << "{not json\n" << R"({"t":"r","s":"S"})" << "\n" << line << "\n";
+  }
+  journal_contents jc;
+  ASSERT_TRUE(read_journal(j->path(), jc, error)) << error;
+  ASSERT_EQ(jc.results.size(), 2u);
+  EXPECT_EQ(jc.results[1]->name, "C");
+  EXPECT_EQ(jc.warnings.size(), 2u);
+}
+
+TEST(Journal, FileWithoutHeaderIsNotAJournal) {
+  temp_dir dir;
+  const std::string path = dir.path() + "/journal-x.jsonl";
+  write_file(path, "{\"t\":\"r\"}\n");
+  journal_contents jc;
+  std::string error;
+  EXPECT_FALSE(read_journal(path, jc, error));
+  EXPECT_NE(error.find("not a gtest-tms journal"), std::string::npos) << error;
+}
+
+// A hard crash right after the appends: nothing is trimmed or flushed by the process, and yet
+// every appended result is in the file.
+TEST(Journal, SurvivesSigkillOfTheWriter) {
+  temp_dir dir;
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    std::string error;
+    auto j = journal::create(dir.path(), header({"qase"}), error);
+    if (!j) ::_exit(3);
+    for (int i = 0; i < 2000; ++i) j->append(sample("T" + std::to_string(i)));  // > 1 MiB: several chunks
+    j->ack("qase", std::vector<std::string_view>{sample("T0").id});
+    ::kill(::getpid(), SIGKILL);
+    ::_exit(4);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFSIGNALED(status)) << "child exit code " << (WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+  const auto files = find_journals(dir.path());
+  ASSERT_EQ(files.size(), 1u);
+  journal_contents jc;
+  std::string error;
+  ASSERT_TRUE(read_journal(files[0], jc, error)) << error;
+  EXPECT_TRUE(jc.warnings.empty());
+  ASSERT_EQ(jc.results.size(), 2000u);
+  EXPECT_EQ(jc.results[1999]->name, "T1999");
+  EXPECT_EQ(jc.unacknowledged("qase").size(), 1999u);
+
+  // Nobody holds it any more: upload may open it, and its acks land on a line of their own.
+  auto j = journal::open_existing(files[0], error);
+  ASSERT_TRUE(j) << error;
+  j->ack("qase", std::vector<std::string_view>{jc.results[5]->id});
+  j->close();
+  ASSERT_TRUE(read_journal(files[0], jc, error)) << error;
+  EXPECT_EQ(jc.unacknowledged("qase").size(), 1998u);
+  EXPECT_TRUE(jc.warnings.empty());
+}
+
+TEST(Journal, LiveJournalCannotBeOpenedByUpload) {
+  temp_dir dir;
+  std::string error;
+  auto live = journal::create(dir.path(), header({"qase"}), error);
+  ASSERT_TRUE(live) << error;
+  live->append(sample("A"));
+  auto other = journal::open_existing(live->path(), error);
+  EXPECT_FALSE(other);
+  EXPECT_NE(error.find("in use"), std::string::npos) << error;
+  live->close();
+  other = journal::open_existing(live->path(), error);
+  EXPECT_TRUE(other) << error;
+}
+
+TEST(Journal, OpenExistingCutsATornLine) {
+  temp_dir dir;
+  std::string error;
+  auto j = journal::create(dir.path(), header({"qase"}), error);
+  ASSERT_TRUE(j) << error;
+  j->append(sample("A"));
+  j->close();
+  {
+    std::ofstream f(j->path(), std::ios::app | std::ios::binary);
+    f << "{\"t\":\"r\",\"id\":\"half";
+  }
+  auto again = journal::open_existing(j->path(), error);
+  ASSERT_TRUE(again) << error;
+  again->ack("qase", std::vector<std::string_view>{sample("A").id});
+  again->close();
+  journal_contents jc;
+  ASSERT_TRUE(read_journal(j->path(), jc, error)) << error;
+  EXPECT_TRUE(jc.warnings.empty()) << jc.warnings.front();
+  EXPECT_TRUE(jc.fully_acknowledged());
+}
+
+TEST(Journal, RecordLargerThanAChunk) {
+  temp_dir dir;
+  std::string error;
+  auto j = journal::create(dir.path(), header({"qase"}), error);
+  ASSERT_TRUE(j) << error;
+  test_result big = sample("Big", test_status::failed);
+  big.parts.push_back({"/a.cpp", 1, "s", std::string(3 * 1024 * 1024, 'x'), true, false});
+  j->append(sample("A"));
+  j->append(big);
+  j->append(sample("C"));
+  j->close();
+  journal_contents jc;
+  ASSERT_TRUE(read_journal(j->path(), jc, error)) << error;
+  ASSERT_EQ(jc.results.size(), 3u);
+  EXPECT_EQ(jc.results[1]->parts.at(0).message.size(), 3u * 1024 * 1024);
+  EXPECT_EQ(jc.results[2]->name, "C");
+}
+
+TEST(Journal, RemoveDeletesTheFileAndTheDirectoriesItMade) {
+  temp_dir dir;
+  std::string error;
+  auto j = journal::create(dir.path() + "/report/journal", header({"qase"}), error);
+  ASSERT_TRUE(j) << error;
+  j->append(sample("A"));
+  EXPECT_TRUE(std::filesystem::exists(j->path()));
+  EXPECT_TRUE(j->remove());
+  EXPECT_FALSE(std::filesystem::exists(j->path()));
+  EXPECT_FALSE(std::filesystem::exists(dir.path() + "/report"));
+  EXPECT_TRUE(std::filesystem::exists(dir.path()));
+}
+
+TEST(Journal, RemoveKeepsDirectoriesOthersUse) {
+  temp_dir dir;
+  std::string error;
+  auto mine = journal::create(dir.path() + "/journal", header({"qase"}), error);
+  auto theirs = journal::create(dir.path() + "/journal", header({"qase"}), error);
+  ASSERT_TRUE(mine && theirs) << error;
+  EXPECT_TRUE(mine->remove());
+  EXPECT_TRUE(std::filesystem::exists(theirs->path()));
+  EXPECT_EQ(find_journals(dir.path() + "/journal"), std::vector<std::string>{theirs->path()});
+}
+
+TEST(Journal, TwoJournalsOfOneProcessGetDistinctFiles) {
+  temp_dir dir;
+  std::string error;
+  journal_header h = header({"qase"});
+  h.start_ms = 1234;
+  auto a = journal::create(dir.path(), h, error);
+  auto b = journal::create(dir.path(), h, error);
+  ASSERT_TRUE(a && b) << error;
+  EXPECT_NE(a->path(), b->path());
+  EXPECT_EQ(find_journals(dir.path()).size(), 2u);
+  EXPECT_EQ(find_journals(a->path()), std::vector<std::string>{a->path()});
+}
+
+TEST(Journal, DirectoryFromSettings) {
+  settings s;
+  s.qase.report_path = "/r";
+  EXPECT_EQ(journal_dir_for(s), "/r/journal");
+  s.common.journal_dir = "/j";
+  EXPECT_EQ(journal_dir_for(s), "/j");
+  s.common.journal_dir = "off";
+  EXPECT_EQ(journal_dir_for(s), "");
+  EXPECT_EQ(journal_system_tag("Qase"), "qase");
+  EXPECT_EQ(journal_system_tag("QA Sphere"), "qasphere");
+}
+
+}  // namespace
+}  // namespace gtest_tms::detail
