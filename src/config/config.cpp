@@ -811,6 +811,15 @@ void read_common(const env_lookup& env, settings& out) {
                            " is not a boolean (use true/false, yes/no, on/off or 1/0); using the default (false)");
     }
   }
+  if (const auto v = read_env(env, "GTEST_TMS_REPORT_DISABLED")) {
+    if (const auto b = parse_bool(*v)) {
+      c.report_disabled = *b;
+    } else {
+      out.errors.push_back("GTEST_TMS_REPORT_DISABLED=" + shown(*v) +
+                           " is not a boolean (true/false/1/0/yes/no/on/off); disabled tests are reported as skipped");
+    }
+  }
+  if (const auto v = read_env(env, "GTEST_TMS_RUN_FILE")) c.run_file = *v;
   if (const auto v = read_env(env, "GTEST_TMS_CA_FILE")) c.ca_file = *v;
   if (const auto v = read_env(env, "GTEST_TMS_JOURNAL_DIR")) c.journal_dir = *v;
   for (const char* name : {"https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"}) {
@@ -1018,9 +1027,41 @@ std::vector<std::pair<std::string, std::string>> parse_dotenv(std::string_view t
   return out;
 }
 
-settings load_settings(const env_lookup& env, const std::string& cwd) {
+namespace {
+
+// GTEST_TMS_RUN_FILE names the file `gtest-tms run create --env-file` wrote (CTest fixtures, see
+// cmake/GtestTmsHelpers.cmake). Its run ids stand in for QASE_TESTOPS_RUN_ID / QAS_RUN_ID when the
+// environment has none; nothing else is taken from it. A missing or empty file means no run was
+// created (reporting not configured there): the process then behaves as without the file.
+env_lookup with_run_file(const env_lookup& env, std::vector<std::string>& warnings) {
+  const auto path = read_env(env, "GTEST_TMS_RUN_FILE");
+  if (!path) return env;
+  std::ifstream in(*path, std::ios::binary);
+  if (!in) return env;
+  std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (content.size() > 64 * 1024) {
+    warnings.push_back("GTEST_TMS_RUN_FILE: " + shown(*path) + " is too large to be a run file; ignored");
+    return env;
+  }
+  std::vector<std::pair<std::string, std::string>> ids;
+  for (auto& [k, v] : parse_dotenv(content)) {
+    if (k == "QASE_TESTOPS_RUN_ID" || k == "QAS_RUN_ID") ids.emplace_back(k, v);
+  }
+  if (ids.empty()) return env;
+  return [env, ids](const std::string& key) -> std::optional<std::string> {
+    if (auto v = env(key)) return v;
+    for (const auto& [k, v] : ids)
+      if (k == key) return v;
+    return std::nullopt;
+  };
+}
+
+}  // namespace
+
+settings load_settings(const env_lookup& plain_env, const std::string& cwd) {
   settings out;
   try {
+    const env_lookup env = with_run_file(plain_env, out.warnings);
     raw_map raw;
     read_qase_config(cwd, raw, out.errors);
     for (const file_key& key : qase_keys) {

@@ -68,6 +68,8 @@ struct common_settings {
   std::string journal_dir;                          // GTEST_TMS_JOURNAL_DIR
   std::string proxy_url;                            // https_proxy / HTTPS_PROXY / all_proxy / ALL_PROXY
   std::string no_proxy;                             // no_proxy / NO_PROXY
+  bool report_disabled = true;                      // GTEST_TMS_REPORT_DISABLED: DISABLED_ tests as skipped
+  std::string run_file;                             // GTEST_TMS_RUN_FILE: run ids written by `gtest-tms run create`
 };
 
 struct settings {

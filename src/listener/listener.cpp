@@ -39,6 +39,49 @@ std::vector<std::int64_t> parse_ids(std::string_view value) {
   return ids;
 }
 
+bool is_disabled_name(std::string_view name) {
+  // gtest's rule: the suite or the test name matches "DISABLED_*:*/DISABLED_*".
+  return name.rfind("DISABLED_", 0) == 0 || name.find("/DISABLED_") != std::string_view::npos;
+}
+
+bool is_disabled(const testing::TestInfo& info) {
+  return is_disabled_name(info.test_suite_name()) || is_disabled_name(info.name());
+}
+
+bool also_run_disabled() {
+#ifdef GTEST_FLAG_GET
+  return GTEST_FLAG_GET(also_run_disabled_tests);
+#else
+  return ::testing::GTEST_FLAG(also_run_disabled_tests);
+#endif
+}
+
+failure_part to_part(const testing::TestPartResult& p, const std::string& prefix) {
+  failure_part fp;
+  if (p.file_name() != nullptr) fp.file = p.file_name();
+  fp.line = p.line_number();
+  fp.summary = prefix + (p.summary() != nullptr ? p.summary() : "");
+  fp.message = prefix + (p.message() != nullptr ? p.message() : "");
+  fp.fatal = p.fatally_failed();
+  fp.skip = p.skipped();
+  return fp;
+}
+
+/// A record for something that is not one executed test (disabled test, suite-level failure).
+std::shared_ptr<test_result> synthetic(const std::string& suite, const std::string& name, test_status status,
+                                       int iteration) {
+  auto r = std::make_shared<test_result>();
+  r->id = make_uuid();
+  r->suite = suite;
+  r->name = name;
+  r->status = status;
+  r->start_ms = now_epoch_ms();
+  r->iteration = iteration;
+  return r;
+}
+
+constexpr std::size_t max_failed_names = 50;
+
 }  // namespace
 
 bool in_death_test_child() {
@@ -143,7 +186,11 @@ void listener::start(const testing::UnitTest& unit_test) {
     const testing::TestSuite* suite = unit_test.GetTestSuite(i);
     for (int j = 0; j < suite->total_test_count(); ++j) {
       const testing::TestInfo* info = suite->GetTestInfo(j);
-      if (info->should_run()) plan.tests.push_back({info->test_suite_name(), info->name()});
+      if (info->should_run()) {
+        plan.tests.push_back({info->test_suite_name(), info->name(), false});
+      } else if (settings_.common.report_disabled && is_disabled(*info) && info->is_reportable()) {
+        plan.tests.push_back({info->test_suite_name(), info->name(), true});
+      }
     }
   }
   if (const char* total = std::getenv("GTEST_TOTAL_SHARDS")) plan.total_shards = std::atoi(total);
@@ -191,15 +238,59 @@ void listener::start(const testing::UnitTest& unit_test) {
   pipeline_->start(std::move(plan));
 }
 
-void listener::OnTestIterationStart(const testing::UnitTest& /*unit_test*/, int iteration) { iteration_ = iteration; }
+void listener::OnTestIterationStart(const testing::UnitTest& /*unit_test*/, int iteration) {
+  iteration_ = iteration;
+  tests_ended_in_iteration_ = 0;
+}
+
+void listener::submit(std::shared_ptr<const test_result> result) {
+  ++results_total_;
+  if (result->status != test_status::passed && result->status != test_status::skipped &&
+      failed_names_.size() < max_failed_names)
+    failed_names_.push_back(result->full_name());
+  if (journal_) journal_->append(*result);
+  if (pipeline_) pipeline_->submit(result);
+  if (settings_.qase.mode == qase_mode::report) report_only_results_.push_back(std::move(result));
+}
+
+void listener::OnTestSuiteStart(const testing::TestSuite& /*suite*/) {
+  suite_parts_seen_ = 0;
+  suite_first_test_mark_ = -1;
+}
+
+// A test skipped because SetUpTestSuite or a global Environment failed is blocked, not skipped:
+// the failure text goes with it. Only skipped tests are touched (a non-fatal setup failure lets
+// tests run; it is reported on its own at the end of the suite or iteration).
+void listener::attribute_setup_failures(test_result& r) {
+  const testing::UnitTest& ut = *testing::UnitTest::GetInstance();
+  const testing::TestResult& global = ut.ad_hoc_test_result();
+  if (global_first_test_mark_ < 0) global_first_test_mark_ = global.total_part_count();
+  const testing::TestSuite* suite = ut.current_test_suite();
+  const testing::TestResult* local = suite != nullptr ? &suite->ad_hoc_test_result() : nullptr;
+  if (local != nullptr && suite_first_test_mark_ < 0) suite_first_test_mark_ = local->total_part_count();
+  if (r.status != test_status::skipped) return;
+  bool blocked = false;
+  auto take = [&](const testing::TestResult& ad_hoc, int& seen, const char* prefix) {
+    if (!ad_hoc.Failed()) return;
+    for (int i = 0; i < ad_hoc.total_part_count(); ++i) {
+      const auto& p = ad_hoc.GetTestPartResult(i);
+      if (p.failed()) r.parts.push_back(to_part(p, prefix));
+    }
+    seen = ad_hoc.total_part_count();
+    blocked = true;
+  };
+  if (local != nullptr) take(*local, suite_parts_seen_, "SetUpTestSuite failed: ");
+  take(global, global_parts_seen_, "global test environment SetUp failed: ");
+  if (blocked) r.status = test_status::blocked;
+}
 
 void listener::OnTestEnd(const testing::TestInfo& info) {
   if (!active_ || !owner()) return;
   try {
-    auto result = std::make_shared<const test_result>(make_test_result(info, iteration_));
-    if (journal_) journal_->append(*result);
-    if (pipeline_) pipeline_->submit(result);
-    if (settings_.qase.mode == qase_mode::report) report_only_results_.push_back(std::move(result));
+    ++tests_ended_in_iteration_;
+    auto result = std::make_shared<test_result>(make_test_result(info, iteration_));
+    attribute_setup_failures(*result);
+    submit(std::move(result));
   } catch (const std::exception& e) {
     disable("OnTestEnd", e.what());
   } catch (...) {
@@ -207,16 +298,147 @@ void listener::OnTestEnd(const testing::TestInfo& info) {
   }
 }
 
-void listener::OnTestProgramEnd(const testing::UnitTest& /*unit_test*/) {
+// Failure parts of an ad-hoc result that no test carries become one run-level result each side of
+// the tests: "SetUp..." for parts recorded before the first test ended, "TearDown..." after.
+void listener::report_unattributed(const testing::TestResult& ad_hoc, int& seen, int first_test_mark,
+                                   const std::string& suite, const char* setup_name, const char* teardown_name) {
+  std::shared_ptr<test_result> setup, teardown;
+  for (int i = seen; i < ad_hoc.total_part_count(); ++i) {
+    const auto& p = ad_hoc.GetTestPartResult(i);
+    if (!p.failed()) continue;
+    const bool before = first_test_mark < 0 || i < first_test_mark;
+    auto& target = before ? setup : teardown;
+    if (!target) {
+      target = synthetic(suite, before ? setup_name : teardown_name, test_status::failed, iteration_);
+      target->run_level = true;
+    }
+    target->parts.push_back(to_part(p, ""));
+  }
+  seen = ad_hoc.total_part_count();
+  if (setup) submit(std::move(setup));
+  if (teardown) submit(std::move(teardown));
+}
+
+void listener::OnTestSuiteEnd(const testing::TestSuite& suite) {
   if (!active_ || !owner()) return;
   try {
-    finish();
+    report_unattributed(suite.ad_hoc_test_result(), suite_parts_seen_, suite_first_test_mark_, suite.name(),
+                        "SetUpTestSuite", "TearDownTestSuite");
   } catch (const std::exception& e) {
-    disable("OnTestProgramEnd", e.what());
+    disable("OnTestSuiteEnd", e.what());
   } catch (...) {
-    disable("OnTestProgramEnd", "unknown exception");
+    disable("OnTestSuiteEnd", "unknown exception");
   }
-  active_ = false;
+}
+
+// DISABLED_ tests never get events. Each is reported once as skipped: gtest assigns every disabled
+// test to exactly one shard (is_in_another_shard() is false there), and is_reportable() also
+// honours the filter.
+void listener::report_disabled(const testing::UnitTest& unit_test) {
+  if (disabled_reported_ || !settings_.common.report_disabled || also_run_disabled()) return;
+  disabled_reported_ = true;
+  for (int i = 0; i < unit_test.total_test_suite_count(); ++i) {
+    const testing::TestSuite* suite = unit_test.GetTestSuite(i);
+    for (int j = 0; j < suite->total_test_count(); ++j) {
+      const testing::TestInfo* info = suite->GetTestInfo(j);
+      if (info->should_run() || !info->is_reportable() || !is_disabled(*info)) continue;
+      auto r = synthetic(info->test_suite_name(), info->name(), test_status::skipped, iteration_);
+      if (info->value_param() != nullptr) r->value_param = info->value_param();
+      if (info->type_param() != nullptr) r->type_param = info->type_param();
+      if (info->file() != nullptr) r->file = info->file();
+      r->line = info->line();
+      failure_part p;
+      p.skip = true;
+      p.summary = p.message = "disabled test (DISABLED_ prefix)";
+      r->parts.push_back(std::move(p));
+      submit(std::move(r));
+    }
+  }
+}
+
+// GTEST_SKIP() in a global Environment's SetUp skips every test without a single test event.
+void listener::report_skipped_by_environment(const testing::UnitTest& unit_test) {
+  const testing::TestResult& global = unit_test.ad_hoc_test_result();
+  if (tests_ended_in_iteration_ > 0 || !global.Skipped()) return;
+  std::string reason = "skipped by the global test environment";
+  for (int i = 0; i < global.total_part_count(); ++i) {
+    const auto& p = global.GetTestPartResult(i);
+    if (p.skipped() && p.message() != nullptr && *p.message() != '\0') reason += ": " + std::string(p.message());
+  }
+  for (int i = 0; i < unit_test.total_test_suite_count(); ++i) {
+    const testing::TestSuite* suite = unit_test.GetTestSuite(i);
+    for (int j = 0; j < suite->total_test_count(); ++j) {
+      const testing::TestInfo* info = suite->GetTestInfo(j);
+      if (!info->should_run()) continue;
+      auto r = synthetic(info->test_suite_name(), info->name(), test_status::skipped, iteration_);
+      if (info->value_param() != nullptr) r->value_param = info->value_param();
+      if (info->type_param() != nullptr) r->type_param = info->type_param();
+      failure_part p;
+      p.skip = true;
+      p.summary = p.message = reason;
+      r->parts.push_back(std::move(p));
+      submit(std::move(r));
+    }
+  }
+}
+
+void listener::OnTestIterationEnd(const testing::UnitTest& unit_test, int /*iteration*/) {
+  if (!active_ || !owner()) return;
+  try {
+    report_skipped_by_environment(unit_test);
+    report_unattributed(unit_test.ad_hoc_test_result(), global_parts_seen_, global_first_test_mark_,
+                        "GlobalEnvironment", "SetUp", "TearDown");
+    report_disabled(unit_test);
+  } catch (const std::exception& e) {
+    disable("OnTestIterationEnd", e.what());
+  } catch (...) {
+    disable("OnTestIterationEnd", "unknown exception");
+  }
+}
+
+void listener::OnTestProgramEnd(const testing::UnitTest& /*unit_test*/) {
+  if (!owner()) return;
+  if (active_) {
+    try {
+      finish();
+    } catch (const std::exception& e) {
+      disable("OnTestProgramEnd", e.what());
+    } catch (...) {
+      disable("OnTestProgramEnd", "unknown exception");
+    }
+    active_ = false;
+  } else if (settings_.common.strict && !settings_.errors.empty()) {
+    strict_failure_ = true;
+  }
+  if (strict_failure_) {
+    // Opt-in only (GTEST_TMS_STRICT): the XML report is already written at iteration end.
+    std::fprintf(stderr, "gtest-tms: GTEST_TMS_STRICT is set and reporting had problems: exit code 1\n");
+    std::fflush(nullptr);
+    std::exit(1);
+  }
+}
+
+// GitHub Actions: a short Markdown table in the job summary.
+void listener::write_step_summary(const std::vector<summary_entry>& entries) const {
+  const char* path = std::getenv("GITHUB_STEP_SUMMARY");
+  if (path == nullptr || *path == '\0' || entries.empty()) return;
+  std::FILE* f = std::fopen(path, "a");
+  if (f == nullptr) return;
+  std::string md = "### gtest-tms: " + std::to_string(results_total_) + " results\n\n";
+  md += "| System | Sent | Failed | Not confirmed | Run |\n|---|---:|---:|---:|---|\n";
+  for (const auto& e : entries) {
+    const backend_report& r = e.report;
+    std::string run = r.link.empty() ? (r.start_error.empty() ? "-" : "not started") : "[" + r.link + "](" + r.link + ")";
+    if (!r.finish_message.empty()) run += " (" + r.finish_message + ")";
+    md += "| " + r.name + " | " + std::to_string(r.delivered) + " | " + std::to_string(r.delivered_failed) + " | " +
+          std::to_string(r.undelivered.size()) + " | " + run + " |\n";
+  }
+  if (!failed_names_.empty()) {
+    md += "\nFailed tests:\n";
+    for (const auto& n : failed_names_) md += "- `" + n + "`\n";
+  }
+  std::fputs(md.c_str(), f);
+  std::fclose(f);
 }
 
 void listener::finish() {
@@ -258,6 +480,14 @@ void listener::finish() {
     entries.push_back(std::move(e));
   }
   for (const auto& line : summary_lines(entries)) std::fprintf(stderr, "gtest-tms: %s\n", line.c_str());
+  write_step_summary(entries);
+  bool problems = !settings_.errors.empty();
+  for (const auto& e : entries) {
+    const backend_report& r = e.report;
+    problems = problems || !r.start_error.empty() || !r.failure.empty() || !r.rejections.empty() ||
+               !r.undelivered.empty() || !e.fallback_error.empty();
+  }
+  strict_failure_ = settings_.common.strict && problems;
   if (journal_) {
     // The journal is only needed while something is neither in its TMS nor in a report.
     if (all_safe) {

@@ -17,6 +17,7 @@ namespace gtest_tms::detail {
 
 class pipeline;
 class transport;
+struct summary_entry;
 class journal;
 
 /// Builds the record for a finished test (exposed for tests and benchmarks).
@@ -33,7 +34,10 @@ class listener final : public testing::EmptyTestEventListener {
 
   void OnTestProgramStart(const testing::UnitTest& unit_test) override;
   void OnTestIterationStart(const testing::UnitTest& unit_test, int iteration) override;
+  void OnTestSuiteStart(const testing::TestSuite& suite) override;
   void OnTestEnd(const testing::TestInfo& info) override;
+  void OnTestSuiteEnd(const testing::TestSuite& suite) override;
+  void OnTestIterationEnd(const testing::UnitTest& unit_test, int iteration) override;
   void OnTestProgramEnd(const testing::UnitTest& unit_test) override;
 
  private:
@@ -41,6 +45,13 @@ class listener final : public testing::EmptyTestEventListener {
   void start(const testing::UnitTest& unit_test);
   void finish();
   void disable(const char* where, const char* what) noexcept;
+  void submit(std::shared_ptr<const test_result> result);
+  void attribute_setup_failures(test_result& r);
+  void report_unattributed(const testing::TestResult& ad_hoc, int& seen, int first_test_mark, const std::string& suite,
+                           const char* setup_name, const char* teardown_name);
+  void report_disabled(const testing::UnitTest& unit_test);
+  void report_skipped_by_environment(const testing::UnitTest& unit_test);
+  void write_step_summary(const std::vector<summary_entry>& entries) const;
 
   settings settings_;
   pid_t owner_pid_;
@@ -50,6 +61,17 @@ class listener final : public testing::EmptyTestEventListener {
   std::unique_ptr<transport> transport_;
   std::unique_ptr<pipeline> pipeline_;
   std::int64_t start_ms_ = 0;
+  // gtest's ad-hoc results (SetUpTestSuite/TearDownTestSuite, global Environment failures): how many
+  // of their parts were already attributed to tests or reported, so nobody sees a false green.
+  int suite_parts_seen_ = 0;
+  int suite_first_test_mark_ = -1;
+  int global_parts_seen_ = 0;
+  int global_first_test_mark_ = -1;
+  int tests_ended_in_iteration_ = 0;
+  bool disabled_reported_ = false;
+  bool strict_failure_ = false;
+  std::size_t results_total_ = 0;
+  std::vector<std::string> failed_names_;  // for the CI step summary (bounded)
   // QASE_MODE=report: no network, every result goes to the local report at the end.
   std::vector<std::shared_ptr<const test_result>> report_only_results_;
 };

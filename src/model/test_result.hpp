@@ -43,6 +43,9 @@ struct test_result {
   std::vector<std::int64_t> qase_ids;                       // from RecordProperty("qase_id", "7,8")
   std::vector<std::pair<std::string, std::string>> properties;  // every other RecordProperty
   int iteration = 0;  // --gtest_repeat iteration, 0-based
+  // Not a test of its own: a failure of SetUpTestSuite/TearDownTestSuite or of a global
+  // Environment that no test result carries (QA Sphere turns these into run log entries).
+  bool run_level = false;
 
   std::string full_name() const { return suite + "." + name; }
   std::int64_t end_ms() const { return start_ms + duration_ms; }

@@ -20,6 +20,7 @@ namespace gtest_tms::detail {
 struct planned_test {
   std::string suite;
   std::string name;
+  bool disabled = false;  // a DISABLED_ test this process reports as skipped
 };
 
 struct run_plan {

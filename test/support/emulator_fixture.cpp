@@ -69,7 +69,7 @@ std::string fixture_path(const std::string& name) { return std::string(GTEST_TMS
 
 ::testing::AssertionResult no_secret_in(const process_result& r, const std::string& dir) {
   const std::string qas_secret = std::string(qas_test_key).substr(std::string(qas_test_key).rfind('.') + 1);
-  for (const std::string secret : {std::string(qase_test_token), qas_secret}) {
+  for (const std::string& secret : {std::string(qase_test_token), qas_secret}) {
     if (r.out.find(secret) != std::string::npos) return ::testing::AssertionFailure() << "secret in stdout";
     if (r.err.find(secret) != std::string::npos) return ::testing::AssertionFailure() << "secret in stderr";
     for (const auto& f : list_files(dir)) {
