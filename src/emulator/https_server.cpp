@@ -264,7 +264,10 @@ net::awaitable<void> server::serve_requests(session& s) {
     const unsigned version = msg.version();
 
     const server_reply reply = call_handler(req);
-    if (reply.fault == server_fault::reset_before_read) {  // the abrupt variant: RST, nothing answered
+    // The handler has to see the request to choose a fault, so both reset faults happen after the
+    // request was read: reset_before_read aborts with a TCP RST right away (before any delay), like a
+    // server dropping a connection it considers idle; reset_after_read closes normally (FIN).
+    if (reply.fault == server_fault::reset_before_read) {
       s.reset();
       co_return;
     }

@@ -550,8 +550,10 @@ net::awaitable<void> client::run_attempts(host_pool& pool, exchange_ptr ex) {
       break;
     }
     conn->close();
-    // A keep-alive connection the server had already closed: nothing reached the application, so
-    // one transparent retry on a fresh connection is safe.
+    // eof/reset/truncation on a reused connection before any response byte is the signature of a
+    // keep-alive connection the server closed while it sat idle: retry once on a fresh connection.
+    // (A server that processed the request and then dropped the connection would see it twice; the
+    // backends' retries have the same exposure, and Qase result ids make those requests idempotent.)
     const bool stale = reused && !res.response_started && is_stale_error(io_error);
     if (!stale || ex->done || stopping_) break;
     for (auto& old : pool.idle) old->close();
