@@ -459,10 +459,14 @@ void qasphere_backend::start(requester& r, const run_plan& plan, std::function<v
     }
   }
   if (planned_.empty()) {
-    stop_reporting("no QA Sphere markers of project " + code_ + " in the " + std::to_string(plan.tests.size()) +
-                   " tests of this run (e.g. TEST(Suite, " + example_name(code_) +
-                   ")); QA Sphere reporting is off");
-    return;
+    std::string none = "no QA Sphere markers of project " + code_ + " in the " + std::to_string(plan.tests.size()) +
+                       " tests of this run (e.g. TEST(Suite, " + example_name(code_) + "))";
+    if (!settings_.run_id) {
+      stop_reporting(none + "; QA Sphere reporting is off");
+      return;
+    }
+    // A given run is still joined, so finish() can close it (`gtest-tms run complete` has no tests).
+    if (!plan.tests.empty()) notes_.push_back(none);
   }
   if (other_projects > 0) {
     notes_.push_back(count_of(other_projects, "test") + " with markers of another project (e.g. " +
@@ -597,6 +601,7 @@ void qasphere_backend::read_run_cases(bool created_by_conflict) {
         if (planned_.count(static_cast<int>(*seq))) run_cases_[static_cast<int>(*seq)] = std::move(id);
       }
     }
+    if (planned_.empty()) return started();  // joined only to finish it
     std::vector<int> missing;
     for (const auto& [seq, count] : planned_) {
       // Markers already reported as unknown to the project are not repeated here.

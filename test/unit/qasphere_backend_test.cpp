@@ -406,6 +406,31 @@ TEST(QasphereStart, GivenRunWithoutAnyOfOurCases) {
   EXPECT_NE(t.start_message->find("reporting is off"), std::string::npos) << *t.start_message;
 }
 
+TEST(QasphereStart, GivenRunIsJoinedEvenWithoutMarkersSoItCanBeClosed) {
+  // `gtest-tms run complete`: no tests at all, a configured project, the run to close.
+  auto s = make_settings();
+  s.run_id = 7;
+  s.close_run = true;
+  router r;
+  r.on("GET /project/BD", 200, "{}");
+  r.on("GET /project/BD/run/7/tcase", 200, R"({"tcases":[{"id":"c1","seq":1}]})");
+  r.on("POST /project/BD/run/7/close", 200, R"({"message":"Run closed"})");
+  started_backend t(s, run_plan{}, r);
+  ASSERT_EQ(t.start_message, std::optional<std::string>(""));
+  EXPECT_EQ(t.be->run_id(), 7);
+  EXPECT_EQ(finish(*t.be, t.fake, true), "run 7 closed");
+
+  // A test binary without markers joining a given run: nothing is sent, and the summary says why.
+  s.close_run.reset();
+  started_backend plain(s, plan_of({"Works"}), r);
+  ASSERT_EQ(plain.start_message, std::optional<std::string>(""));
+  EXPECT_TRUE(add(*plain.be, result("Works", test_status::passed)).empty());
+  EXPECT_EQ(plain.be->not_sent_count(), 1u);
+  const std::string msg = finish(*plain.be, plain.fake, true);
+  EXPECT_NE(msg.find("run 7 left open"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("no QA Sphere markers of project BD in the 1 tests"), std::string::npos) << msg;
+}
+
 TEST(QasphereStart, ConflictingRunTitleJoinsThatRun) {
   router r = standard_routes();
   r.on("POST /project/BD/run", 403, R"({"message":"run title must be unique within the milestone, conflicting run id: 13"})");
