@@ -57,6 +57,7 @@ constexpr const char* help_text =
     "                       prefer the environment: arguments are visible to other local users\n"
     "  --qase-project CODE  an existing Qase project (repeatable; default DEMO)\n"
     "  --no-rate-limit      do not apply QA Sphere's 20 requests/s per key\n"
+    "  --qase-rate-limit N  apply a Qase limit of N requests per minute for all tokens (default 0: off)\n"
     "  --for SECONDS        stop after this long\n"
     "  QA Sphere has project BD with test cases BD-001..BD-020 (ids tc0001..tc0020).\n"
     "\n"
@@ -118,6 +119,7 @@ struct serve_args {
   std::optional<std::string> qas_key;
   std::vector<std::string> qase_projects;
   bool rate_limit = true;
+  long long qase_per_minute = 0;
   long long for_seconds = 0;
 };
 
@@ -156,6 +158,9 @@ std::optional<int> parse_serve(int argc, char** argv, int i, serve_args& a) {
     } else if (arg == "--latency-ms") {
       if (!need(v) || !parse_number(v, 0, 600000, n)) return usage_error("--latency-ms needs a number 0..600000");
       a.latency_ms = n;
+    } else if (arg == "--qase-rate-limit") {
+      if (!need(v) || !parse_number(v, 0, 1000000, n)) return usage_error("--qase-rate-limit needs requests per minute (0: off)");
+      a.qase_per_minute = n;
     } else if (arg == "--for") {
       if (!need(v) || !parse_number(v, 1, 7 * 24 * 3600, n)) return usage_error("--for needs a number of seconds >= 1");
       a.for_seconds = n;
@@ -189,6 +194,7 @@ int serve(const serve_args& a) {
   options.qasphere_keys = {{key, emu::key_state::active}};
   if (!a.qase_projects.empty()) options.qase_projects = a.qase_projects;
   options.qasphere_rate_limit = a.rate_limit;
+  options.qase_rate_limit_per_minute = static_cast<int>(a.qase_per_minute);
   options.latency = std::chrono::milliseconds(a.latency_ms);
   const char* env_faults = std::getenv("GTEST_TMS_EMULATOR_FAULTS");
   std::string faults = a.faults ? *a.faults : (env_faults ? env_faults : "");

@@ -140,6 +140,10 @@ server_reply handle_locked(emulator_state& st, const server_request& req, record
   server_reply reply;
   if (chosen && chosen->status != 0) {
     reply = injected_reply(rec.system, chosen->status, chosen->retry_after);
+    if (!chosen->body.empty()) {
+      reply.body = chosen->body;
+      reply.content_type = chosen->content_type;
+    }
     rec.injected = true;
   } else if (chosen && chosen->fault == server_fault::reset_before_read) {
     reply.fault = chosen->fault;

@@ -60,6 +60,8 @@ struct fault_rule {
   server_fault fault = server_fault::none;
   bool close = false;
   std::chrono::milliseconds latency{0};
+  std::string body;                // with status: this reply body instead of the API-style default
+  std::string content_type = "application/json";  // of `body`
   std::string text;                // the rule as written (for messages)
 };
 
@@ -109,6 +111,10 @@ struct emulator_options {
   std::vector<qasphere_project> qasphere_projects{default_qasphere_project()};
   bool qasphere_rate_limit = true;                      // 20 requests per 1 s window per key
   int qasphere_rate_limit_per_second = 20;
+  /// Qase's limit is per workspace (all tokens together) per minute; 0: off (the default, since
+  /// the real limit is plan-dependent). When on, every Qase reply carries X-RateLimit-* headers
+  /// and a request over the limit gets 429 with Retry-After in seconds.
+  int qase_rate_limit_per_minute = 0;
   std::chrono::milliseconds latency{0};                 // added to every reply
   fault_plan faults;
   std::string log_path;                                 // JSON lines; empty: in memory only

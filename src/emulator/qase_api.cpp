@@ -549,6 +549,8 @@ server_reply environments(request_context& ctx) {
                           {"result", {{"total", 1}, {"filtered", n}, {"count", n}, {"entities", std::move(entities)}}}});
 }
 
+server_reply route_qase(emulator_state& st, request_context& ctx);
+
 }  // namespace
 
 server_reply handle_qase(emulator_state& st, request_context& ctx) {
@@ -556,6 +558,27 @@ server_reply handle_qase(emulator_state& st, request_context& ctx) {
   const auto& tokens = st.options.qase_tokens;
   if (token.empty() || std::find(tokens.begin(), tokens.end(), token) == tokens.end())
     return envelope(401, "Unauthenticated.");
+  const int limit = st.options.qase_rate_limit_per_minute;
+  if (limit <= 0) return route_qase(st, ctx);
+
+  // Sliding one-minute window shared by every token (Qase limits per workspace).
+  const auto now = st.now();
+  auto& window = st.qase_window;
+  while (!window.empty() && window.front() <= now - std::chrono::minutes(1)) window.pop_front();
+  const bool over = window.size() >= static_cast<std::size_t>(limit);
+  if (!over) window.push_back(now);
+  auto reset_in = window.empty() ? std::chrono::seconds(60)
+                                 : std::chrono::ceil<std::chrono::seconds>(window.front() + std::chrono::minutes(1) - now);
+  server_reply reply = over ? envelope(429, "API rate limit exceeded.") : route_qase(st, ctx);
+  if (over) reply.headers.push_back({"Retry-After", std::to_string(std::max<long long>(1, reset_in.count()))});
+  reply.headers.push_back({"X-RateLimit-Limit", std::to_string(limit)});
+  reply.headers.push_back({"X-RateLimit-Remaining", std::to_string(limit - static_cast<int>(window.size()))});
+  return reply;
+}
+
+namespace {
+
+server_reply route_qase(emulator_state& st, request_context& ctx) {
 
   const auto& s = ctx.segments;
   const auto& m = ctx.method;
@@ -622,5 +645,7 @@ server_reply handle_qase(emulator_state& st, request_context& ctx) {
   }
   return not_found();
 }
+
+}  // namespace
 
 }  // namespace gtest_tms::detail::emulator

@@ -624,6 +624,38 @@ TEST(EmulatorQasphere, RateLimitPerKeyPerSecond) {
   for (int i = 0; i < 50; ++i) ASSERT_EQ(qas(unlimited, "GET", "/users/me").status, 200) << i;
 }
 
+TEST(EmulatorQase, OptionalWorkspaceRateLimitPerMinute) {
+  auto o = base_options();
+  o.qase_tokens = {qase_token, "second-token"};
+  o.qase_rate_limit_per_minute = 3;
+  auto now = std::chrono::steady_clock::time_point{} + std::chrono::hours(1);
+  o.clock = [&now] { return now; };
+  tms_emulator e(o);
+  auto first = qase(e, "GET", "/v1/project/DEMO");
+  ASSERT_EQ(first.status, 200);
+  auto header = [](const server_reply& r, const std::string& name) {
+    for (const auto& h : r.headers)
+      if (h.name == name) return h.value;
+    return std::string("absent");
+  };
+  EXPECT_EQ(header(first, "X-RateLimit-Limit"), "3");
+  EXPECT_EQ(header(first, "X-RateLimit-Remaining"), "2");
+  now += std::chrono::seconds(20);
+  EXPECT_EQ(qase(e, "GET", "/v1/project/DEMO").status, 200);
+  // The limit is per workspace: another token shares it.
+  EXPECT_EQ(e.handle(make("GET", "/v1/project/DEMO", "", {{"Token", "second-token"}})).status, 200);
+  auto limited = qase(e, "POST", "/v1/run/DEMO", R"({"title":"t"})");
+  EXPECT_EQ(limited.status, 429);
+  EXPECT_EQ(header(limited, "Retry-After"), "40");  // the first request leaves the window 60 s after it came
+  EXPECT_EQ(parse(limited), json::parse(R"({"status":false,"errorMessage":"API rate limit exceeded."})"));
+  EXPECT_TRUE(e.qase_runs().empty());
+  now += std::chrono::seconds(40);
+  EXPECT_EQ(qase(e, "POST", "/v1/run/DEMO", R"({"title":"t"})").status, 200);
+  // Off by default.
+  tms_emulator unlimited(base_options());
+  for (int i = 0; i < 700; ++i) ASSERT_EQ(qase(unlimited, "GET", "/v1/project/DEMO").headers.size(), 0u);
+}
+
 // =================================================================================================
 // Fault plan
 // =================================================================================================
@@ -714,6 +746,28 @@ TEST(EmulatorFaults, StatusFaultsPreemptProcessingInOrder) {
   EXPECT_EQ(log[4].status, 0);
   EXPECT_EQ(to_json(log[4]).at("status"), "reset_after_read");
   EXPECT_TRUE(log[4].effects.contains("results"));
+}
+
+TEST(EmulatorFaults, ProgrammaticRuleWithOwnBody) {
+  auto o = base_options();
+  fault_rule r;
+  r.method = "GET";
+  r.path_regex = "/v1/project/DEMO";
+  r.first = 2;
+  r.last = 2;
+  r.status = 200;
+  r.body = "{\"status\":true,\"result\":";  // truncated JSON with a success status
+  r.content_type = "application/json";
+  o.faults.rules.push_back(r);
+  tms_emulator e(o);
+  auto normal = qase(e, "GET", "/v1/project/DEMO");
+  auto broken = qase(e, "GET", "/v1/project/DEMO");
+  auto again = qase(e, "GET", "/v1/project/DEMO");
+  EXPECT_NE(normal.body.find("\"code\":\"DEMO\""), std::string::npos);
+  EXPECT_EQ(broken.status, 200);
+  EXPECT_EQ(broken.body, "{\"status\":true,\"result\":");
+  EXPECT_EQ(again.body, normal.body);
+  EXPECT_TRUE(e.requests()[1].injected);
 }
 
 TEST(EmulatorFaults, ResetBeforeReadIsNotProcessedAndRangesCount) {
