@@ -108,6 +108,7 @@ struct group {
   std::int64_t run_id = 0;
   bool run_created = false;
   std::vector<std::shared_ptr<const test_result>> results;
+  std::vector<std::shared_ptr<const test_result>> context;  // the rest of the run, for the plan
   std::set<std::string> sources;
 };
 
@@ -232,11 +233,29 @@ ci_outcome upload_results(const std::string& path, const settings& s, const ci_t
     for (const auto& sys : jc.header.systems) {
       const auto run = jc.runs.count(sys) ? jc.runs.at(sys) : journal_run{};
       for (const auto& r : jc.unacknowledged(sys)) add(sys, run.id, run.created, r, origin{{}, {}, i}, jc.path);
+      // A crashed binary never completed the run it created, even when every result got there.
+      const bool configured_run = sys == journal_qase ? s.qase.run_id.has_value() : s.qasphere.run_id.has_value();
+      if (run.id > 0 && run.created && !configured_run) {
+        group& g = groups[{sys, run.id, true}];
+        g.system = sys;
+        g.run_id = run.id;
+        g.run_created = true;
+        g.sources.insert(jc.path);
+      }
+      if (run.id > 0) {
+        const auto it = groups.find({sys, run.id, run.created});
+        if (it != groups.end()) it->second.context.insert(it->second.context.end(), jc.results.begin(), jc.results.end());
+      }
     }
   }
   for (const auto& [key, g] : groups) out.found += g.results.size();
   if (out.found == 0) {
     out.lines.push_back("nothing to send: every result in " + path + " was already confirmed");
+  }
+  // Empty groups (only a run to complete) need a configured system; they are no failure otherwise.
+  for (auto it = groups.begin(); it != groups.end();) {
+    if (it->second.results.empty() && !configured(it->second.system, s)) it = groups.erase(it);
+    else ++it;
   }
 
   std::size_t failed = 0;
@@ -274,8 +293,9 @@ ci_outcome upload_results(const std::string& path, const settings& s, const ci_t
     }
     run_plan plan;
     std::set<std::pair<std::string, std::string>> planned;
-    for (const auto& r : g.results)
-      if (planned.insert({r->suite, r->name}).second) plan.tests.push_back({r->suite, r->name});
+    for (const auto* list : {&g.results, &g.context})
+      for (const auto& r : *list)
+        if (planned.insert({r->suite, r->name}).second) plan.tests.push_back({r->suite, r->name});
 
     // Acknowledgements go to the journals as they arrive: an upload that dies halfway loses nothing.
     const std::string system = g.system;

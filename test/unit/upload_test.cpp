@@ -197,6 +197,28 @@ TEST(Upload, JournalOfACrashedBinarySendsOnlyWhatWasNotAcknowledged) {
   EXPECT_EQ(total_sent(server), 2u);
 }
 
+TEST(Upload, RunOfACrashedBinaryIsCompletedEvenWhenEverythingArrived) {
+  temp_dir dir;
+  std::string error;
+  {
+    journal_header h;
+    h.systems = {"qase"};
+    auto j = journal::create(dir.path(), h, error);
+    ASSERT_TRUE(j) << error;
+    j->append(*make(1));
+    j->run_started("qase", 60, true);
+    j->ack("qase", std::vector<std::string_view>{uuid_for(1)});
+    j->close();
+  }
+  fake_qase server;
+  const ci_outcome out = upload_results(dir.path(), qase_settings_for_test(), tools_for(server));
+  EXPECT_TRUE(out.ok) << joined(out.lines);
+  EXPECT_EQ(out.found, 0u);
+  EXPECT_EQ(total_sent(server), 0u);
+  EXPECT_EQ(server.completed_, std::vector<int>{60});
+  EXPECT_TRUE(find_journals(dir.path()).empty());
+}
+
 TEST(Upload, FailedDeliveryKeepsEverythingForTheNextTry) {
   temp_dir dir;
   std::string error;
