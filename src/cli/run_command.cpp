@@ -39,8 +39,9 @@ void run_usage(std::FILE* out) {
       "          e.g. \"$GITHUB_ENV\"); test binaries started with those variables report into the run.\n"
       "          QA Sphere needs the tests (their markers pick the run's cases): --tests-from runs the\n"
       "          binary with --gtest_list_tests (honouring GTEST_FILTER).\n"
-      "complete  completes the Qase run QASE_TESTOPS_RUN_ID and closes the QA Sphere run QAS_RUN_ID.\n"
-      "Exit code: 0 done, 1 failed, 2 usage.\n",
+      "complete  completes the Qase run QASE_TESTOPS_RUN_ID and closes the QA Sphere run QAS_RUN_ID\n"
+      "          (QA Sphere also needs QAS_PROJECT_CODE or --tests-from for the project).\n"
+      "Exit code: 0 done, 1 failed, 2 usage or missing settings (nothing was changed).\n",
       out);
 }
 
@@ -213,7 +214,7 @@ int run_command(int argc, char** argv) {
         }
       }
     }
-    return out.ok ? 0 : 1;
+    return out.ok ? 0 : (out.usage_error ? 2 : 1);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "gtest-tms run: %s\n", e.what());
   } catch (...) {

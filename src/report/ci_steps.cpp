@@ -384,6 +384,7 @@ ci_outcome create_runs(const settings& s, const run_plan& plan, const ci_tools& 
     }
   }
   if (backends.empty()) {
+    out.usage_error = true;
     out.lines.push_back("nothing to create: neither Qase (" + std::string(how_to_configure(journal_qase)) +
                         ") nor QA Sphere (" + how_to_configure(journal_qasphere) + ") is configured");
     return out;
@@ -433,14 +434,18 @@ ci_outcome complete_runs(const settings& s, const run_plan& plan, const ci_tools
       backends.push_back(std::move(b));
     }
   }
+  if (usage_error) {
+    out.usage_error = true;
+    return out;  // all or nothing: a second call after fixing the settings must not meet half-done runs
+  }
   if (backends.empty()) {
-    if (!usage_error)
-      out.lines.push_back("nothing to complete: neither Qase (" + std::string(how_to_configure(journal_qase)) +
-                          ") nor QA Sphere (" + how_to_configure(journal_qasphere) + ") is configured");
+    out.lines.push_back("nothing to complete: neither Qase (" + std::string(how_to_configure(journal_qase)) +
+                        ") nor QA Sphere (" + how_to_configure(journal_qasphere) + ") is configured");
+    out.usage_error = true;
     return out;
   }
   const auto reports = run_pipeline(gs, std::move(backends), plan, {}, {}, tools);
-  out.ok = !usage_error;
+  out.ok = true;
   for (const auto& r : reports) {
     if (!r.start_error.empty()) {
       out.ok = false;

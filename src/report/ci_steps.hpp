@@ -37,6 +37,7 @@ env_lookup ci_env(env_lookup base);
 struct ci_outcome {
   std::vector<std::string> lines;  // summary and warnings, one line each, without a prefix
   bool ok = false;
+  bool usage_error = false;  // a required setting is missing; nothing was sent (exit code 2)
   // upload:
   std::size_t found = 0;  // results on disk the server had not confirmed
   std::size_t sent = 0;   // confirmed now (or deliberately not for that system)
@@ -59,7 +60,8 @@ ci_outcome upload_results(const std::string& path, const settings& s, const ci_t
 /// it open. `plan` lists the tests (QA Sphere needs them for its markers).
 ci_outcome create_runs(const settings& s, const run_plan& plan, const ci_tools& tools = {});
 
-/// Completes the Qase run QASE_TESTOPS_RUN_ID and closes the QA Sphere run QAS_RUN_ID.
+/// Completes the Qase run QASE_TESTOPS_RUN_ID and closes the QA Sphere run QAS_RUN_ID. Checks
+/// every configured system first: when one lacks its run id, nothing is touched.
 ci_outcome complete_runs(const settings& s, const run_plan& plan, const ci_tools& tools = {});
 
 /// Parses `--gtest_list_tests` output into planned tests ("Suite." lines, then indented names;

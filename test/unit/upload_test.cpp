@@ -350,8 +350,23 @@ TEST(RunSteps, CompleteNeedsARunId) {
   fake_qase server;
   const ci_outcome out = complete_runs(qase_settings_for_test(), {}, tools_for(server));
   EXPECT_FALSE(out.ok);
+  EXPECT_TRUE(out.usage_error);
   EXPECT_NE(joined(out.lines).find("QASE_TESTOPS_RUN_ID is not set"), std::string::npos);
   EXPECT_TRUE(server.log_.empty());
+}
+
+TEST(RunSteps, CompleteTouchesNothingWhenOneSystemLacksItsRun) {
+  fake_qase server;
+  settings s = qase_settings_for_test();
+  s.qase.run_id = 42;
+  s.qasphere.enabled = true;  // without QAS_RUN_ID
+  s.qasphere.url = "https://qas.test";
+  const ci_outcome out = complete_runs(s, {}, tools_for(server));
+  EXPECT_FALSE(out.ok);
+  EXPECT_TRUE(out.usage_error);
+  EXPECT_NE(joined(out.lines).find("QAS_RUN_ID is not set"), std::string::npos) << joined(out.lines);
+  EXPECT_TRUE(server.log_.empty());
+  EXPECT_TRUE(server.completed_.empty());
 }
 
 TEST(RunSteps, NothingConfigured) {
