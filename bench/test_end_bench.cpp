@@ -3,6 +3,8 @@
 #include <benchmark/benchmark.h>
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+
 #include "config/config.hpp"
 #include "listener/listener.hpp"
 #include "loop_transport.hpp"
@@ -30,7 +32,7 @@ const ::testing::TestInfo* finished_test() {
     ::testing::FLAGS_gtest_filter = "Values/Sample.*";
     delete ::testing::UnitTest::GetInstance()->listeners().Release(
         ::testing::UnitTest::GetInstance()->listeners().default_result_printer());
-    (void)RUN_ALL_TESTS();
+    if (RUN_ALL_TESTS() != 0) std::abort();
     const auto* suite = ::testing::UnitTest::GetInstance()->GetTestSuite(0);
     return suite->GetTestInfo(0);
   }();
