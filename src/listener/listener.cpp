@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "listener/summary.hpp"
+#include "listener/test_context.hpp"
 #include "net/transport.hpp"
 #include "pipeline/pipeline.hpp"
 #include "qase/qase_backend.hpp"
@@ -137,6 +138,8 @@ test_result make_test_result(const testing::TestInfo& info, int iteration) {
     const std::string_view key = prop.key();
     if (key == "qase_id" || key == "qase.id" || key == "qase_ids") {
       for (auto id : parse_ids(prop.value())) out.qase_ids.push_back(id);
+    } else if (key == attach_property) {
+      continue;  // attachments: taken by OnTestEnd through the test context
     } else {
       out.properties.emplace_back(prop.key(), prop.value());
     }
@@ -258,6 +261,21 @@ void listener::OnTestSuiteStart(const testing::TestSuite& /*suite*/) {
   suite_first_test_mark_ = -1;
 }
 
+// Attachments and steps the test body recorded (gtest_tms::attach/step, RecordProperty("gtest_tms.attach")).
+void listener::take_test_context(const testing::TestInfo& info, test_result& r) {
+  test_context& ctx = test_context::instance();
+  const testing::TestResult& tr = *info.result();
+  for (int i = 0; i < tr.test_property_count(); ++i) {
+    const testing::TestProperty& prop = tr.GetTestProperty(i);
+    if (std::string_view(prop.key()) != attach_property) continue;
+    for (const auto& path : split_attach_property(prop.value())) ctx.add_file(path);
+  }
+  test_context_data data = ctx.end(&tr);
+  r.attachments = std::move(data.attachments);
+  r.steps = std::move(data.steps);
+  r.notes = std::move(data.notes);
+}
+
 // A test skipped because SetUpTestSuite or a global Environment failed is blocked, not skipped:
 // the failure text goes with it. Only skipped tests are touched (a non-fatal setup failure lets
 // tests run; it is reported on its own at the end of the suite or iteration).
@@ -284,11 +302,17 @@ void listener::attribute_setup_failures(test_result& r) {
   if (blocked) r.status = test_status::blocked;
 }
 
+void listener::OnTestStart(const testing::TestInfo& /*info*/) {
+  if (!active_ || !owner()) return;
+  test_context::instance().begin();
+}
+
 void listener::OnTestEnd(const testing::TestInfo& info) {
   if (!active_ || !owner()) return;
   try {
     ++tests_ended_in_iteration_;
     auto result = std::make_shared<test_result>(make_test_result(info, iteration_));
+    take_test_context(info, *result);
     attribute_setup_failures(*result);
     submit(std::move(result));
   } catch (const std::exception& e) {

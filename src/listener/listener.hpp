@@ -35,6 +35,7 @@ class listener final : public testing::EmptyTestEventListener {
   void OnTestProgramStart(const testing::UnitTest& unit_test) override;
   void OnTestIterationStart(const testing::UnitTest& unit_test, int iteration) override;
   void OnTestSuiteStart(const testing::TestSuite& suite) override;
+  void OnTestStart(const testing::TestInfo& info) override;
   void OnTestEnd(const testing::TestInfo& info) override;
   void OnTestSuiteEnd(const testing::TestSuite& suite) override;
   void OnTestIterationEnd(const testing::UnitTest& unit_test, int iteration) override;
@@ -47,6 +48,7 @@ class listener final : public testing::EmptyTestEventListener {
   void disable(const char* where, const char* what) noexcept;
   void submit(std::shared_ptr<const test_result> result);
   void attribute_setup_failures(test_result& r);
+  void take_test_context(const testing::TestInfo& info, test_result& r);
   void report_unattributed(const testing::TestResult& ad_hoc, int& seen, int first_test_mark, const std::string& suite,
                            const char* setup_name, const char* teardown_name);
   void report_disabled(const testing::UnitTest& unit_test);

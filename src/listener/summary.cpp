@@ -36,6 +36,11 @@ std::vector<std::string> summary_lines(const std::vector<summary_entry>& entries
     if (r.rejections.size() > max_rejection_lines)
       lines.push_back(r.name + ": ... and " + std::to_string(r.rejections.size() - max_rejection_lines) +
                       " more rejected");
+    for (std::size_t i = 0; i < r.warnings.size() && i < max_rejection_lines; ++i)
+      lines.push_back(r.name + ": incomplete " + r.warnings[i]);
+    if (r.warnings.size() > max_rejection_lines)
+      lines.push_back(r.name + ": ... and " + std::to_string(r.warnings.size() - max_rejection_lines) +
+                      " more incomplete");
 
     if (!r.undelivered.empty()) {
       std::string u = r.name + ": " + plural(r.undelivered.size(), "result", "results") + " not confirmed by the server";

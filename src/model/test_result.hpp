@@ -28,6 +28,25 @@ struct failure_part {
   bool skip = false;  // a GTEST_SKIP part (its message is the skip reason)
 };
 
+/// A file or in-memory content attached to a test (gtest_tms::attach, RecordProperty("gtest_tms.attach")).
+struct attachment {
+  std::string name;     // file name shown in the TMS
+  std::string path;     // file on disk, read when it is uploaded; empty for in-memory content
+  std::string content;  // the bytes when path is empty
+  std::string mime = "application/octet-stream";
+  std::uint64_t size = 0;  // bytes (the file's size when attached)
+};
+
+/// One gtest_tms::step, with the steps opened inside it.
+struct step_record {
+  std::string action;
+  std::string expected;
+  test_status status = test_status::passed;  // passed, failed or skipped
+  std::int64_t start_ms = 0;     // Unix epoch milliseconds
+  std::int64_t duration_ms = 0;
+  std::vector<step_record> children;
+};
+
 struct test_result {
   std::string id;          // UUID, the Qase idempotency key; the same on every retry
   std::string suite;       // gtest test_suite_name(), e.g. "Inst/Suite/0"
@@ -46,6 +65,9 @@ struct test_result {
   // Not a test of its own: a failure of SetUpTestSuite/TearDownTestSuite or of a global
   // Environment that no test result carries (QA Sphere turns these into run log entries).
   bool run_level = false;
+  std::vector<attachment> attachments;  // at most test_context's cap, in attach order
+  std::vector<step_record> steps;       // top-level steps, in order
+  std::vector<std::string> notes;       // reporter notes for the result message ("2 attachments dropped ...")
 
   std::string full_name() const { return suite + "." + name; }
   std::int64_t end_ms() const { return start_ms + duration_ms; }

@@ -46,6 +46,7 @@ struct outbound_item {
   std::string json;   // one element of the batch array
   std::string label;  // human name for messages, e.g. "Suite.Test/1"
   std::vector<std::shared_ptr<const test_result>> sources;
+  bool prepared = false;  // backend::prepare ran for it (a resent or split batch is not prepared again)
 };
 
 struct rate_limit {
@@ -68,6 +69,20 @@ class backend {
   virtual void add(const std::shared_ptr<const test_result>& result, std::vector<outbound_item>& out) = 0;
   /// At teardown: emits whatever add() held back.
   virtual void flush_held(std::vector<outbound_item>& out) { (void)out; }
+  /// Whether an item needs work before its batch is sent (Qase: attachments to upload). Default: no.
+  virtual bool needs_preparation(const outbound_item& item) const {
+    (void)item;
+    return false;
+  }
+  /// Prepares a batch in place (e.g. uploads attachments and rewrites the items' JSON), then calls
+  /// done(warnings) once on the io thread; `batch` stays valid until then. Never drops an item: on
+  /// failure the items go as they are and the warnings ("Suite.Test: ...") say what is missing.
+  virtual void prepare(requester& r, std::vector<outbound_item>& batch,
+                       std::function<void(std::vector<std::string> warnings)> done) {
+    (void)r;
+    (void)batch;
+    done({});
+  }
   /// The request carrying these items.
   virtual http_request make_batch(const std::vector<const outbound_item*>& items) const = 0;
   /// One line explaining a failed response (server message, field paths), secrets never included.

@@ -168,11 +168,33 @@ struct pipeline::state : std::enable_shared_from_this<pipeline::state> {
 
   void send_batch(channel& c, std::vector<outbound_item> batch) {
     const std::uint64_t id = next_batch_id++;
+    const bool prepare = std::any_of(batch.begin(), batch.end(),
+                                     [&](const outbound_item& i) { return !i.prepared && c.be->needs_preparation(i); });
+    // In flight from here on, so the deadline accounting sees it while it is being prepared.
+    std::vector<outbound_item>& stored = c.in_flight.emplace(id, std::move(batch)).first->second;
+    if (!prepare) {
+      send_prepared(c, id);
+      return;
+    }
+    auto after = [self = shared_from_this(), &c, id](std::vector<std::string> warnings) {
+      for (auto& w : warnings) c.report.warnings.push_back(std::move(w));
+      self->send_prepared(c, id);
+    };
+    try {
+      c.be->prepare(c, stored, after);
+    } catch (const std::exception& e) {
+      for (auto& i : stored) i.prepared = true;
+      after({std::string("could not prepare a batch (") + e.what() + "): sent without attachments"});
+    }
+  }
+
+  void send_prepared(channel& c, std::uint64_t id) {
+    auto it = c.in_flight.find(id);
+    if (it == c.in_flight.end()) return;
     std::vector<const outbound_item*> ptrs;
-    ptrs.reserve(batch.size());
-    for (const auto& i : batch) ptrs.push_back(&i);
+    ptrs.reserve(it->second.size());
+    for (const auto& i : it->second) ptrs.push_back(&i);
     http_request req = c.be->make_batch(ptrs);
-    c.in_flight.emplace(id, std::move(batch));
     c.send(std::move(req), c.be->idempotent_results(),
            [self = shared_from_this(), &c, id](http_response r) { self->on_batch_done(c, id, std::move(r)); });
   }

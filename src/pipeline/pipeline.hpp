@@ -51,6 +51,7 @@ struct backend_report {
   std::size_t delivered_failed = 0; // of those, failed/invalid/blocked
   std::size_t not_sent = 0;         // deliberately not for this backend (e.g. no QA Sphere marker)
   std::vector<std::string> rejections;  // "Suite.Test: <server's reason>", refused for their content
+  std::vector<std::string> warnings;    // delivered, but incomplete ("Suite.Test: attachment not uploaded: ...")
   /// Every result not acknowledged (never sent, refused, or unconfirmed), for the fallback on disk.
   std::vector<std::shared_ptr<const test_result>> undelivered;
 };

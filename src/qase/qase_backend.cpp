@@ -6,12 +6,15 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdint>
+#include <fstream>
+#include <iterator>
 #include <utility>
 
 #include <boost/json.hpp>
 #include <boost/url/encode.hpp>
 #include <boost/url/rfc/unreserved_chars.hpp>
 
+#include "net/multipart.hpp"
 #include "util/text.hpp"
 #include "util/time_format.hpp"
 
@@ -113,6 +116,48 @@ std::int64_t run_id_of(const std::string& body) {
   return 0;
 }
 
+constexpr std::uint64_t max_attachment_file_bytes = 32u * 1024 * 1024;
+
+// The hashes of an AttachmentUploadsResponse, in request order; empty when the shape is wrong.
+std::vector<std::string> upload_hashes(const std::string& body) {
+  std::vector<std::string> out;
+  boost::system::error_code ec;
+  const json::value v = json::parse(body, ec);
+  if (ec || !v.is_object()) return {};
+  const auto* result = find(v.get_object(), "result");
+  if (result == nullptr || !result->is_array()) return {};
+  for (const auto& e : result->get_array()) {
+    if (!e.is_object()) return {};
+    std::string h = string_of(find(e.get_object(), "hash"));
+    if (h.empty()) return {};
+    out.push_back(std::move(h));
+  }
+  return out;
+}
+
+// Reads an attachment's bytes (files are read only now, right before the upload).
+bool attachment_bytes(const attachment& a, std::string& data, std::string& error) {
+  if (a.path.empty()) {
+    data = a.content;
+    return true;
+  }
+  std::ifstream in(a.path, std::ios::binary);
+  if (!in) {
+    error = "cannot be read";
+    return false;
+  }
+  data.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  if (in.bad()) {
+    error = "cannot be read";
+    return false;
+  }
+  if (data.size() > max_attachment_file_bytes) {
+    error = "is larger than 32 MB";
+    return false;
+  }
+  return true;
+}
+
 class qase_backend final : public backend {
  public:
   qase_backend(const qase_settings& s, epoch_ms_clock now)
@@ -169,6 +214,43 @@ class qase_backend final : public backend {
     item.label = result->full_name();
     item.sources.push_back(result);
     out.push_back(std::move(item));
+  }
+
+  bool needs_preparation(const outbound_item& item) const override {
+    return std::any_of(item.sources.begin(), item.sources.end(),
+                       [](const auto& s) { return s && !s->attachments.empty(); });
+  }
+
+  // Uploads the batch's attachments (v1/paths/attachment.code.yaml: "file[]" parts, at most 20 files and
+  // 128 MB per request), one request at a time so at most one request's files are in memory, then
+  // links the hashes from each result. A failed upload costs the attachment, never the result.
+  void prepare(requester& r, std::vector<outbound_item>& batch,
+               std::function<void(std::vector<std::string>)> done) override {
+    struct file_ref {
+      std::size_t item;
+      const attachment* a;
+    };
+    struct upload {
+      requester* req;
+      std::vector<outbound_item>* batch;
+      std::vector<file_ref> files;
+      std::size_t next = 0;
+      std::vector<std::vector<std::string>> hashes;
+      std::vector<std::string> warnings;
+      std::function<void(std::vector<std::string>)> done;
+    };
+    auto u = std::make_shared<upload>();
+    u->req = &r;
+    u->batch = &batch;
+    u->hashes.resize(batch.size());
+    u->done = std::move(done);
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      if (batch[i].prepared) continue;
+      for (const auto& s : batch[i].sources)
+        if (s)
+          for (const auto& a : s->attachments) u->files.push_back({i, &a});
+    }
+    send_uploads(u);
   }
 
   http_request make_batch(const std::vector<const outbound_item*>& items) const override {
@@ -251,6 +333,64 @@ class qase_backend final : public backend {
   }
 
  private:
+  template <class Upload>
+  void send_uploads(std::shared_ptr<Upload> u) {
+    std::vector<outbound_item>& batch = *u->batch;
+    if (u->next >= u->files.size()) {
+      for (std::size_t i = 0; i < batch.size(); ++i) {
+        if (!batch[i].prepared) batch[i].json = qase_with_attachments(batch[i].json, u->hashes[i]);
+        batch[i].prepared = true;
+      }
+      auto done = std::move(u->done);
+      done(std::move(u->warnings));
+      return;
+    }
+    std::vector<form_file> parts;
+    std::vector<std::size_t> owners;  // item index per part
+    std::uint64_t bytes = 0;
+    while (u->next < u->files.size() && parts.size() < qase_max_files_per_upload) {
+      const auto& f = u->files[u->next];
+      if (!parts.empty() && bytes + f.a->size > qase_max_upload_bytes) break;
+      ++u->next;
+      form_file part;
+      std::string error;
+      if (!attachment_bytes(*f.a, part.data, error)) {
+        u->warnings.push_back(batch[f.item].label + ": attachment " + one_line(f.a->name, 255) + " " + error);
+        continue;
+      }
+      part.field = "file[]";
+      part.filename = f.a->name;
+      part.content_type = f.a->mime;
+      bytes += part.data.size();
+      parts.push_back(std::move(part));
+      owners.push_back(f.item);
+    }
+    if (parts.empty()) {
+      send_uploads(u);
+      return;
+    }
+    multipart_body mp = make_multipart(parts);
+    parts.clear();
+    http_request req = post(api_ + "/v1/attachment/" + code_);
+    req.content_type = std::move(mp.content_type);
+    req.body = std::move(mp.body);
+    // A repeated upload only stores the file twice: retrying is harmless.
+    u->req->send(std::move(req), true, [this, u, owners = std::move(owners)](http_response resp) {
+      std::vector<std::string> hashes = resp.ok() ? upload_hashes(resp.body) : std::vector<std::string>{};
+      if (hashes.size() == owners.size()) {
+        for (std::size_t i = 0; i < owners.size(); ++i) u->hashes[owners[i]].push_back(std::move(hashes[i]));
+      } else {
+        const std::string why = resp.ok() ? std::string("unexpected answer: ") + one_line(resp.body, raw_body_cap)
+                                          : describe_error(resp);
+        std::vector<std::size_t> items = owners;
+        items.erase(std::unique(items.begin(), items.end()), items.end());
+        for (const auto i : items)
+          u->warnings.push_back((*u->batch)[i].label + ": attachments not uploaded: " + why);
+      }
+      send_uploads(u);
+    });
+  }
+
   http_request get(std::string url) const {
     http_request req;
     req.method = "GET";

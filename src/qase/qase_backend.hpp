@@ -49,8 +49,19 @@ std::string qase_signature(const std::vector<std::int64_t>& ids, const std::vect
                            const std::string& name,
                            const std::vector<std::pair<std::string, std::string>>& params);
 
-/// One v2 ResultCreate object, serialized.
+/// Steps nested deeper than this are cut (the API refuses 32 levels).
+inline constexpr std::size_t qase_max_step_depth = 16;
+
+/// One v2 ResultCreate object, serialized (steps as "classic" steps; notes appended to message).
+
 std::string qase_result_json(const test_result& r, const qase_mapping_options& o);
+
+/// The same ResultCreate JSON with "attachments": hashes (unchanged when hashes is empty).
+std::string qase_with_attachments(const std::string& result_json, const std::vector<std::string>& hashes);
+
+/// Qase attachment upload limits (v1/paths/attachment.code.yaml).
+inline constexpr std::size_t qase_max_files_per_upload = 20;
+inline constexpr std::size_t qase_max_upload_bytes = 128u * 1024 * 1024;
 
 /// The telemetry headers (no secrets): "reporter=gtest-tms-reporter;reporter_version=…;framework=googletest"
 /// and "os=linux;arch=x86_64;cpp=gcc-12.2.0".

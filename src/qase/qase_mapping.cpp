@@ -111,6 +111,41 @@ std::string result_stacktrace(const test_result& r) {
 
 double epoch_seconds(std::int64_t ms) { return static_cast<double>(ms) / 1000.0; }
 
+const char* step_status(test_status s) {
+  switch (s) {
+    case test_status::passed: return "passed";
+    case test_status::skipped: return "skipped";
+    case test_status::blocked: return "blocked";
+    default: return "failed";  // failed, invalid: the step enum has no "invalid"
+  }
+}
+
+// ResultStep (v2/schemas/ResultStep.yaml); `action` must be a non-empty string or the whole batch fails.
+boost::json::array steps_json(const std::vector<step_record>& steps, std::size_t depth) {
+  namespace json = boost::json;
+  json::array out;
+  for (const auto& st : steps) {
+    json::object data;
+    std::string action = clean(st.action, qase_message_cap);
+    if (trim(action).empty()) action = "Unnamed step";
+    data["action"] = std::move(action);
+    if (!st.expected.empty()) data["expected_result"] = clean(st.expected, qase_message_cap);
+    json::object exec;
+    exec["status"] = step_status(st.status);
+    if (st.start_ms > 0) {
+      exec["start_time"] = epoch_seconds(st.start_ms);
+      exec["end_time"] = epoch_seconds(st.start_ms + std::max<std::int64_t>(0, st.duration_ms));
+    }
+    exec["duration"] = std::max<std::int64_t>(0, st.duration_ms);
+    json::object step;
+    step["data"] = std::move(data);
+    step["execution"] = std::move(exec);
+    if (!st.children.empty() && depth + 1 < qase_max_step_depth) step["steps"] = steps_json(st.children, depth + 1);
+    out.push_back(std::move(step));
+  }
+  return out;
+}
+
 }  // namespace
 
 std::vector<std::string> qase_suite_path(const test_result& r, const std::string& root_suite) {
@@ -195,7 +230,14 @@ std::string qase_result_json(const test_result& r, const qase_mapping_options& o
   if (!o.thread.empty()) exec["thread"] = clean(o.thread, qase_title_cap);
   item["execution"] = std::move(exec);
 
-  if (const std::string msg = result_message(r); !msg.empty()) {
+  if (!r.steps.empty()) {
+    item["steps"] = steps_json(r.steps, 0);
+    item["steps_type"] = "classic";
+  }
+
+  std::string msg = result_message(r);
+  for (const auto& n : r.notes) msg += (msg.empty() ? "" : "\n") + std::string("gtest-tms: ") + n;
+  if (!msg.empty()) {
     item["message"] = clean(msg, qase_message_cap);
   } else {
     item["message"] = nullptr;
@@ -212,6 +254,18 @@ std::string qase_result_json(const test_result& r, const qase_mapping_options& o
   }
   if (o.defect && (r.status == test_status::failed || r.status == test_status::invalid)) item["defect"] = true;
   return json::serialize(item);
+}
+
+std::string qase_with_attachments(const std::string& result_json, const std::vector<std::string>& hashes) {
+  namespace json = boost::json;
+  if (hashes.empty()) return result_json;
+  boost::system::error_code ec;
+  json::value v = json::parse(result_json, ec);
+  if (ec || !v.is_object()) return result_json;
+  json::array a;
+  for (const auto& h : hashes) a.emplace_back(h);
+  v.get_object()["attachments"] = std::move(a);
+  return json::serialize(v);
 }
 
 std::string qase_x_client() {

@@ -173,13 +173,55 @@ std::string escaped_capped(std::string_view text, std::size_t cap) {
 
 std::string ms_text(std::int64_t ms) { return std::to_string(std::max<std::int64_t>(0, ms)) + " ms"; }
 
+// Steps as nested <ol>, each with its status; stops (with a marker) before `budget` bytes.
+void append_steps(std::string& out, const std::vector<step_record>& steps, std::size_t budget, bool& cut) {
+  out += "<ol>";
+  for (const auto& st : steps) {
+    if (cut) break;
+    std::string li = "<li><b>";
+    li += st.status == test_status::passed ? "passed" : st.status == test_status::skipped ? "skipped" : "failed";
+    li += "</b> " + escaped_capped(trim(st.action).empty() ? std::string_view("Unnamed step") : std::string_view(st.action), 1024);
+    if (!st.expected.empty()) li += " <i>(expected: " + escaped_capped(st.expected, 1024) + ")</i>";
+    li += " (" + ms_text(st.duration_ms) + ")";
+    if (out.size() + li.size() + 64 > budget) {
+      out += "<li>&#8230;</li>";
+      cut = true;
+      break;
+    }
+    out += li;
+    if (!st.children.empty()) append_steps(out, st.children, budget, cut);
+    out += "</li>";
+  }
+  out += "</ol>";
+}
+
+std::string steps_html(const std::vector<step_record>& steps, std::size_t budget) {
+  if (steps.empty()) return {};
+  std::string out = "<p>Steps:</p>";
+  bool cut = false;
+  append_steps(out, steps, budget, cut);
+  return out;
+}
+
+std::string notes_html(const test_result& r) {
+  std::string out;
+  for (const auto& n : r.notes) out += "<p>gtest-tms: " + escaped_capped(n, 1024) + "</p>";
+  if (!r.attachments.empty())
+    out += "<p>gtest-tms: " + std::to_string(r.attachments.size()) +
+           (r.attachments.size() == 1 ? " attachment" : " attachments") + " not sent (QA Sphere results take links only)</p>";
+  return out;
+}
+
 std::string single_comment(const test_result& r) {
   std::string out = "<p>";
   out += status_heading(r.status);
   out += ": " + escaped_capped(instance_label(r), 4096) + " (" + ms_text(r.duration_ms) + ")</p>";
   if (r.status != test_status::passed) {
-    out += "<pre><code>" + escaped_capped(instance_text(r), qasphere_max_comment_bytes - 8192) + "</code></pre>";
+    out += "<pre><code>" + escaped_capped(instance_text(r), r.steps.empty() ? qasphere_max_comment_bytes - 8192
+                                                                            : qasphere_max_comment_bytes / 2) + "</code></pre>";
   }
+  out += steps_html(r.steps, qasphere_max_comment_bytes / 2 - 8192);
+  out += notes_html(r);
   return out;
 }
 
@@ -206,6 +248,8 @@ std::string multi_comment(const std::vector<std::shared_ptr<const test_result>>&
     li += qas_status(r.status);
     li += "</b> " + escaped_capped(instance_label(r), 1024) + " (" + ms_text(r.duration_ms) + ")";
     if (r.status != test_status::passed) li += "<pre><code>" + escaped_capped(instance_text(r), text_cap) + "</code></pre>";
+    li += steps_html(r.steps, text_cap);
+    li += notes_html(r);
     li += "</li>";
     if (out.size() + li.size() + tail_reserve > qasphere_max_comment_bytes) {
       out += "</ul><p>&#8230; and " + std::to_string(rs.size() - i) + " more (comment size limit)</p>";
