@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Runs every test: a -Werror build with ctest (unit, network over TLS on 127.0.0.1, end-to-end with
-# golden request logs, packaging), then the same suite under ASan+UBSan and under TSan.
+# golden request logs, packaging), a short libFuzzer run (fuzz/), then the same suite under ASan+UBSan
+# and under TSan.
 # GTEST_TMS_TEST_VARIANTS selects a subset, e.g. "plain" or "plain asan".
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=${GTEST_TMS_TEST_DIR:-$root/build-tests}
 jobs=${JOBS:-$(nproc)}
-variants=${GTEST_TMS_TEST_VARIANTS:-plain asan tsan}
+variants=${GTEST_TMS_TEST_VARIANTS:-plain fuzz asan tsan}
 
 "$root/.ci/install-deps.sh"
 
@@ -22,6 +23,7 @@ run_variant() {
 for v in $variants; do
   case $v in
     plain) run_variant plain -DGTEST_TMS_PACKAGING_ADD_SUBDIRECTORY=ON ;;
+    fuzz) "$root/fuzz/run_fuzzers.sh" 15 "$out/fuzz" ;;  # 7 targets x 15 s, plus a ~1 min clang build
     asan) ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
             run_variant asan -DGTEST_TMS_SANITIZE=address,undefined -DGTEST_TMS_BUILD_BENCH=OFF -DGTEST_TMS_INSTALL=OFF ;;
     tsan) TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
