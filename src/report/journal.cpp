@@ -188,6 +188,7 @@ bool result_from_object(const json::object& o, test_result& r, std::string& erro
   r.start_ms = int_of(o, "sm");
   r.duration_ms = int_of(o, "d");
   r.iteration = static_cast<int>(int_of(o, "it"));
+  r.run_level = bool_of(o, "rl");
   if (const json::value* q = member(o, "q"); q != nullptr && q->is_array()) {
     for (const auto& id : q->get_array()) {
       if (id.is_int64()) r.qase_ids.push_back(id.get_int64());
@@ -271,6 +272,7 @@ void serialize_journal_result(const test_result& r, std::string& o) {
     put_key(o, "it");
     put_int(o, r.iteration);
   }
+  if (r.run_level) o += ",\"rl\":true";
   if (!r.qase_ids.empty()) {
     put_key(o, "q");
     o += '[';

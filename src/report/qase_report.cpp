@@ -327,6 +327,7 @@ std::string qase_report_result_json(const test_result& r, const report_run_info&
   f["gtest.iteration"] = to_str(r.iteration);
   f["gtest.start_ms"] = to_str(r.start_ms);
   f["gtest.duration_ms"] = to_str(r.duration_ms);
+  if (r.run_level) f["gtest.run_level"] = "true";
   if (!r.qase_ids.empty()) {
     std::string ids;
     for (const auto id : r.qase_ids) ids += (ids.empty() ? "" : ",") + to_str(id);
@@ -440,6 +441,7 @@ bool parse_qase_report_result(const std::string& text, test_result& r, std::int6
     r.iteration = static_cast<int>(int_field("iteration", 0));
     r.start_ms = int_field("start_ms", 0);
     r.duration_ms = int_field("duration_ms", 0);
+    r.run_level = field("run_level") == "true";
     for (const auto& id : split_list(field("qase_ids"), ',')) {
       std::int64_t n = 0;
       if (parse_int(id, n)) r.qase_ids.push_back(n);

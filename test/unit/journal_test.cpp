@@ -54,6 +54,7 @@ test_result hostile() {
   r.qase_ids = {7, 8, 7};
   r.properties = {{"owner", "me"}, {"note", "line1\nline2 \"quoted\""}};
   r.iteration = 3;
+  r.run_level = true;
   return r;
 }
 
@@ -69,6 +70,7 @@ void expect_same(const test_result& a, const test_result& b) {
   EXPECT_EQ(a.start_ms, b.start_ms);
   EXPECT_EQ(a.duration_ms, b.duration_ms);
   EXPECT_EQ(a.iteration, b.iteration);
+  EXPECT_EQ(a.run_level, b.run_level);
   EXPECT_EQ(a.qase_ids, b.qase_ids);
   EXPECT_EQ(a.properties, b.properties);
   ASSERT_EQ(a.parts.size(), b.parts.size());

@@ -64,6 +64,7 @@ std::shared_ptr<const test_result> rich() {
   r->qase_ids = {12, 13};
   r->properties = {{"owner", "team-a"}, {"ticket", "X-1"}};
   r->iteration = 2;
+  r->run_level = true;
   return r;
 }
 
@@ -79,6 +80,7 @@ void expect_same(const test_result& a, const test_result& b) {
   EXPECT_EQ(a.start_ms, b.start_ms);
   EXPECT_EQ(a.duration_ms, b.duration_ms);
   EXPECT_EQ(a.iteration, b.iteration);
+  EXPECT_EQ(a.run_level, b.run_level);
   EXPECT_EQ(a.qase_ids, b.qase_ids);
   EXPECT_EQ(a.properties, b.properties);
   ASSERT_EQ(a.parts.size(), b.parts.size());
