@@ -88,6 +88,31 @@ void put_str_field(std::string& o, std::string_view key, std::string_view value)
   put_str(o, value);
 }
 
+constexpr std::size_t max_step_depth = 64;  // deeper nesting is cut (a JSON parser has limits too)
+
+void put_steps(std::string& o, const std::vector<step_record>& steps, std::size_t depth) {
+  o += '[';
+  for (std::size_t i = 0; i < steps.size(); ++i) {
+    const step_record& st = steps[i];
+    if (i > 0) o += ',';
+    o += "{\"st\":\"";
+    o += to_string(st.status);
+    o += '"';
+    put_str_field(o, "a", st.action);
+    put_str_field(o, "e", st.expected);
+    put_key(o, "sm");
+    put_int(o, st.start_ms);
+    put_key(o, "d");
+    put_int(o, st.duration_ms);
+    if (!st.children.empty() && depth + 1 < max_step_depth) {
+      put_key(o, "ch");
+      put_steps(o, st.children, depth + 1);
+    }
+    o += '}';
+  }
+  o += ']';
+}
+
 std::string sanitized_host() {
   char buf[256] = {};
   if (::gethostname(buf, sizeof buf - 1) != 0) return "host";
@@ -164,6 +189,22 @@ bool status_from(std::string_view s, test_status& out) {
   return false;
 }
 
+void steps_from(const json::value& v, std::vector<step_record>& out, std::size_t depth) {
+  if (!v.is_array() || depth >= max_step_depth) return;
+  for (const auto& e : v.get_array()) {
+    if (!e.is_object()) continue;
+    const json::object& so = e.get_object();
+    step_record st;
+    st.action = str_of(so, "a");
+    st.expected = str_of(so, "e");
+    if (!status_from(str_of(so, "st"), st.status)) st.status = test_status::passed;
+    st.start_ms = int_of(so, "sm");
+    st.duration_ms = int_of(so, "d");
+    if (const json::value* ch = member(so, "ch")) steps_from(*ch, st.children, depth + 1);
+    out.push_back(std::move(st));
+  }
+}
+
 bool result_from_object(const json::object& o, test_result& r, std::string& error) {
   r = test_result{};
   r.id = str_of(o, "id");
@@ -189,6 +230,24 @@ bool result_from_object(const json::object& o, test_result& r, std::string& erro
   r.duration_ms = int_of(o, "d");
   r.iteration = static_cast<int>(int_of(o, "it"));
   r.run_level = bool_of(o, "rl");
+  if (const json::value* at = member(o, "at"); at != nullptr && at->is_array()) {
+    for (const auto& av : at->get_array()) {
+      if (!av.is_object()) continue;
+      const json::object& ao = av.get_object();
+      attachment a;
+      a.name = str_of(ao, "n");
+      a.path = str_of(ao, "p");
+      a.content = str_of(ao, "c");
+      a.mime = str_of(ao, "m");
+      a.size = static_cast<std::uint64_t>(std::max<std::int64_t>(0, int_of(ao, "z")));
+      r.attachments.push_back(std::move(a));
+    }
+  }
+  if (const json::value* sp = member(o, "sp")) steps_from(*sp, r.steps, 0);
+  if (const json::value* no = member(o, "no"); no != nullptr && no->is_array()) {
+    for (const auto& n : no->get_array())
+      if (n.is_string()) r.notes.emplace_back(n.get_string());
+  }
   if (const json::value* q = member(o, "q"); q != nullptr && q->is_array()) {
     for (const auto& id : q->get_array()) {
       if (id.is_int64()) r.qase_ids.push_back(id.get_int64());
@@ -273,6 +332,36 @@ void serialize_journal_result(const test_result& r, std::string& o) {
     put_int(o, r.iteration);
   }
   if (r.run_level) o += ",\"rl\":true";
+  if (!r.attachments.empty()) {
+    put_key(o, "at");
+    o += '[';
+    for (std::size_t i = 0; i < r.attachments.size(); ++i) {
+      const attachment& a = r.attachments[i];
+      if (i > 0) o += ',';
+      o += "{\"z\":";
+      put_int(o, static_cast<std::int64_t>(a.size));
+      put_str_field(o, "n", a.name);
+      put_str_field(o, "p", a.path);
+      put_str_field(o, "c", a.content);
+      put_key(o, "m");
+      put_str(o, a.mime);
+      o += '}';
+    }
+    o += ']';
+  }
+  if (!r.steps.empty()) {
+    put_key(o, "sp");
+    put_steps(o, r.steps, 0);
+  }
+  if (!r.notes.empty()) {
+    put_key(o, "no");
+    o += '[';
+    for (std::size_t i = 0; i < r.notes.size(); ++i) {
+      if (i > 0) o += ',';
+      put_str(o, r.notes[i]);
+    }
+    o += ']';
+  }
   if (!r.qase_ids.empty()) {
     put_key(o, "q");
     o += '[';

@@ -22,6 +22,7 @@
 #include "qase/qase_backend.hpp"
 #include "report/journal.hpp"
 #include "util/text.hpp"
+#include "util/uuid.hpp"
 
 namespace gtest_tms::detail {
 
@@ -283,9 +284,101 @@ void parts_from(const json::value& v, std::vector<failure_part>& out) {
   }
 }
 
+constexpr std::size_t max_step_depth = 64;
+
+json::array report_steps(const std::vector<step_record>& steps, const json::value& parent, std::size_t depth) {
+  json::array out;
+  for (const auto& st : steps) {
+    const std::string id = make_uuid();
+    json::object data;
+    data["action"] = clean(st.action, text_cap);
+    data["expected_result"] = st.expected.empty() ? json::value(nullptr) : json::value(clean(st.expected, text_cap));
+    data["input_data"] = nullptr;
+    json::object ex;
+    ex["status"] = to_string(st.status);
+    ex["start_time"] = st.start_ms > 0 ? json::value(epoch_seconds(st.start_ms)) : json::value(nullptr);
+    ex["end_time"] = st.start_ms > 0 ? json::value(epoch_seconds(st.start_ms + std::max<std::int64_t>(0, st.duration_ms)))
+                                     : json::value(nullptr);
+    ex["duration"] = std::max<std::int64_t>(0, st.duration_ms);
+    ex["attachments"] = json::array();
+    json::object o;
+    o["id"] = id;
+    o["step_type"] = "text";
+    o["data"] = std::move(data);
+    o["parent_id"] = parent;
+    o["execution"] = std::move(ex);
+    o["steps"] = depth + 1 < max_step_depth ? report_steps(st.children, json::value(id), depth + 1) : json::array();
+    out.push_back(std::move(o));
+  }
+  return out;
+}
+
+void steps_from_report(const json::value& v, std::vector<step_record>& out, std::size_t depth) {
+  if (!v.is_array() || depth >= max_step_depth) return;
+  for (const auto& e : v.get_array()) {
+    if (!e.is_object()) continue;
+    const json::object& o = e.get_object();
+    step_record st;
+    if (const json::value* d = at(o, "data"); d != nullptr && d->is_object()) {
+      st.action = str_at(d->get_object(), "action");
+      st.expected = str_at(d->get_object(), "expected_result");
+    }
+    if (const json::value* x = at(o, "execution"); x != nullptr && x->is_object()) {
+      const json::object& ex = x->get_object();
+      if (!status_from(str_at(ex, "status"), st.status)) st.status = test_status::passed;
+      double t = 0;
+      if (num_at(ex, "start_time", t) && t > 0) st.start_ms = seconds_to_ms(t);
+      if (num_at(ex, "duration", t) && t >= 0) st.duration_ms = static_cast<std::int64_t>(t);
+    }
+    if (const json::value* ch = at(o, "steps")) steps_from_report(*ch, st.children, depth + 1);
+    out.push_back(std::move(st));
+  }
+}
+
+// A name that is safe as the tail of a file name.
+std::string safe_file_name(const std::string& name) {
+  std::string out;
+  for (const char c : name) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+                    c == '_' || c == '.';
+    out += ok ? c : '_';
+  }
+  if (out.empty() || out == "." || out == "..") out = "attachment";
+  if (out.size() > 100) out = out.substr(out.size() - 100);
+  return out;
+}
+
+// Keeps each attachment in <dir>/attachments/ (the source file may be a temporary one, and
+// in-memory content needs a file anyway). Returns the path to reference per attachment.
+std::vector<std::string> store_attachments(const std::string& dir, const test_result& r) {
+  std::vector<std::string> paths;
+  for (const auto& a : r.attachments) {
+    const std::string dest = dir + "/attachments/" + make_uuid() + "-" + safe_file_name(a.name);
+    std::error_code ec;
+    bool ok = false;
+    if (!a.path.empty()) {
+      ok = fs::copy_file(a.path, dest, fs::copy_options::overwrite_existing, ec) && !ec;
+    } else {
+      ok = write_atomically(dest, a.content).empty();
+    }
+    if (ok) {
+      const fs::path abs = fs::absolute(dest, ec);
+      paths.push_back(ec ? dest : abs.lexically_normal().string());
+    } else {
+      paths.push_back(a.path);  // keep the reference; upload says what is missing
+    }
+  }
+  return paths;
+}
+
 }  // namespace
 
 std::string qase_report_result_json(const test_result& r, const report_run_info& run, const qase_settings& settings) {
+  return qase_report_result_json(r, run, settings, {});
+}
+
+std::string qase_report_result_json(const test_result& r, const report_run_info& run, const qase_settings& settings,
+                                    const std::vector<std::string>& attachment_files) {
   // The same title, signature, suites, message and stack trace as a live Qase upload.
   json::object api;
   {
@@ -339,14 +432,32 @@ std::string qase_report_result_json(const test_result& r, const report_run_info&
     for (const auto& [k, v] : r.properties) props.push_back(json::array{clean(k, name_cap), clean(v, text_cap)});
     f["gtest.properties"] = json::serialize(props);
   }
+  if (!r.notes.empty()) {
+    json::array notes;
+    for (const auto& n : r.notes) notes.emplace_back(clean(n, text_cap));
+    f["gtest.notes"] = json::serialize(notes);
+  }
   if (run.run_id > 0) {
     f["gtest.run_id"] = to_str(run.run_id);
     f["gtest.run_created"] = run.run_created ? "true" : "false";
   }
   o["fields"] = std::move(f);
 
-  o["attachments"] = json::array();
-  o["steps"] = json::array();
+  json::array atts;
+  for (std::size_t i = 0; i < r.attachments.size(); ++i) {
+    const attachment& a = r.attachments[i];
+    const std::string& file = i < attachment_files.size() ? attachment_files[i] : a.path;
+    json::object ao;
+    ao["id"] = make_uuid();
+    ao["file_name"] = clean(a.name.empty() ? std::string("attachment") : a.name, qase_title_cap);
+    ao["mime_type"] = clean(a.mime, 256);
+    ao["file_path"] = file.empty() ? json::value(nullptr) : json::value(file);
+    // In-memory content only when no file holds it (text; binary content is always stored as a file).
+    ao["content"] = file.empty() ? json::value(clean(a.content, text_cap)) : json::value(nullptr);
+    atts.push_back(std::move(ao));
+  }
+  o["attachments"] = std::move(atts);
+  o["steps"] = report_steps(r.steps, nullptr, 0);
   o["params"] = api_or("params", json::value(json::object()));
   o["param_groups"] = json::array();
   o["testops_ids"] = api_or("testops_ids", json::value(nullptr));
@@ -368,8 +479,9 @@ std::string write_qase_report(const std::string& dir, const std::vector<std::sha
     std::string first_error;
     for (const auto& r : results) {
       if (!r) continue;
-      std::string err =
-          write_atomically(dir + "/results/" + file_stem(r->id) + ".json", qase_report_result_json(*r, run, settings) + "\n");
+      const std::vector<std::string> files = store_attachments(dir, *r);
+      std::string err = write_atomically(dir + "/results/" + file_stem(r->id) + ".json",
+                                         qase_report_result_json(*r, run, settings, files) + "\n");
       if (!err.empty()) {
         if (first_error.empty()) first_error = std::move(err);
         ++failed;
@@ -430,6 +542,24 @@ bool parse_qase_report_result(const std::string& text, test_result& r, std::int6
     return !s.empty() && parse_int(s, n) ? n : def;
   };
 
+  if (const json::value* atts = at(o, "attachments"); atts != nullptr && atts->is_array()) {
+    for (const auto& av : atts->get_array()) {
+      if (!av.is_object()) continue;
+      const json::object& ao = av.get_object();
+      attachment a;
+      a.name = str_at(ao, "file_name");
+      a.mime = str_at(ao, "mime_type");
+      if (a.mime.empty()) a.mime = "application/octet-stream";
+      a.path = str_at(ao, "file_path");
+      a.content = str_at(ao, "content");
+      if (a.path.empty() && a.content.empty()) continue;
+      if (a.name.empty()) a.name = a.path.empty() ? std::string("attachment") : fs::path(a.path).filename().string();
+      a.size = a.content.size();
+      r.attachments.push_back(std::move(a));
+    }
+  }
+  if (const json::value* st = at(o, "steps")) steps_from_report(*st, r.steps, 0);
+
   if (!field("suite").empty() && !field("name").empty()) {
     // Written by gtest-tms: everything is in the gtest.* fields.
     r.suite = field("suite");
@@ -465,6 +595,14 @@ bool parse_qase_report_result(const std::string& text, test_result& r, std::int6
             r.properties.emplace_back(std::string(kv.get_array()[0].get_string()),
                                       std::string(kv.get_array()[1].get_string()));
         }
+      }
+    }
+    if (const std::string notes = field("notes"); !notes.empty()) {
+      boost::system::error_code nec;
+      const json::value nv = json::parse(notes, nec, {}, lenient());
+      if (!nec && nv.is_array()) {
+        for (const auto& n : nv.get_array())
+          if (n.is_string()) r.notes.emplace_back(n.get_string());
       }
     }
     run_id = int_field("run_id", 0);
@@ -575,6 +713,20 @@ bool read_qase_report(const std::string& dir, report_contents& out, std::string&
       if (!parse_qase_report_result(text, *r, e.run_id, e.run_created, why)) {
         out.warnings.push_back(file + ": skipped: " + why);
         continue;
+      }
+      for (auto& a : r->attachments) {
+        // A report copied elsewhere (a CI artifact): its files are in its own attachments/.
+        std::error_code aec;
+        if (a.path.empty() || fs::exists(a.path, aec)) continue;
+        const fs::path moved = fs::path(dir) / "attachments" / fs::path(a.path).filename();
+        if (fs::exists(moved, aec)) a.path = moved.string();
+      }
+      for (auto& a : r->attachments) {
+        std::error_code aec;
+        if (!a.path.empty()) {
+          const auto size = fs::file_size(a.path, aec);
+          if (!aec) a.size = size;
+        }
       }
       if (!seen.insert(r->id).second) {
         out.warnings.push_back(file + ": skipped: result id " + r->id + " appears twice");

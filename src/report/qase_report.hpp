@@ -58,8 +58,12 @@ bool read_qase_report(const std::string& dir, report_contents& out, std::string&
 /// Convenience: just the records.
 std::vector<test_result> read_qase_report(const std::string& dir, std::string& error);
 
-/// The JSON of one result file (exposed for tests).
+/// The JSON of one result file (exposed for tests). `attachment_files`: where each attachment is
+/// kept (write_qase_report copies them into <dir>/attachments/); missing entries use the
+/// attachment's own path, or its content when it has none.
 std::string qase_report_result_json(const test_result& r, const report_run_info& run, const qase_settings& settings);
+std::string qase_report_result_json(const test_result& r, const report_run_info& run, const qase_settings& settings,
+                                    const std::vector<std::string>& attachment_files);
 
 /// Rebuilds a record from the text of a result file; false and one line in `error` when it
 /// cannot. `run_id` / `run_created` receive the gtest.run fields when present.

@@ -55,7 +55,25 @@ test_result hostile() {
   r.properties = {{"owner", "me"}, {"note", "line1\nline2 \"quoted\""}};
   r.iteration = 3;
   r.run_level = true;
+  r.attachments.push_back({"shot.png", "/tmp/shot.png", "", "image/png", 1234});
+  r.attachments.push_back({"log.txt", "", std::string("bin\0\x01\xff\n\"", 8), "text/plain", 8});
+  step_record child{"inner \"q\"", "", test_status::failed, 1700000000100, 5, {}};
+  r.steps.push_back({"open page", "page shown", test_status::passed, 1700000000010, 20, {child, child}});
+  r.steps.push_back({"second", "", test_status::skipped, 0, 0, {}});
+  r.notes = {"2 attachments dropped", "line\nbreak"};
   return r;
+}
+
+void expect_same_steps(const std::vector<step_record>& a, const std::vector<step_record>& b) {
+  ASSERT_EQ(a.size(), b.size());
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    EXPECT_EQ(a[i].action, b[i].action);
+    EXPECT_EQ(a[i].expected, b[i].expected);
+    EXPECT_EQ(a[i].status, b[i].status);
+    EXPECT_EQ(a[i].start_ms, b[i].start_ms);
+    EXPECT_EQ(a[i].duration_ms, b[i].duration_ms);
+    expect_same_steps(a[i].children, b[i].children);
+  }
 }
 
 void expect_same(const test_result& a, const test_result& b) {
@@ -71,6 +89,16 @@ void expect_same(const test_result& a, const test_result& b) {
   EXPECT_EQ(a.duration_ms, b.duration_ms);
   EXPECT_EQ(a.iteration, b.iteration);
   EXPECT_EQ(a.run_level, b.run_level);
+  EXPECT_EQ(a.notes, b.notes);
+  ASSERT_EQ(a.attachments.size(), b.attachments.size());
+  for (std::size_t i = 0; i < a.attachments.size(); ++i) {
+    EXPECT_EQ(a.attachments[i].name, b.attachments[i].name);
+    EXPECT_EQ(a.attachments[i].path, b.attachments[i].path);
+    EXPECT_EQ(a.attachments[i].content, b.attachments[i].content);
+    EXPECT_EQ(a.attachments[i].mime, b.attachments[i].mime);
+    EXPECT_EQ(a.attachments[i].size, b.attachments[i].size);
+  }
+  expect_same_steps(a.steps, b.steps);
   EXPECT_EQ(a.qase_ids, b.qase_ids);
   EXPECT_EQ(a.properties, b.properties);
   ASSERT_EQ(a.parts.size(), b.parts.size());

@@ -65,7 +65,23 @@ std::shared_ptr<const test_result> rich() {
   r->properties = {{"owner", "team-a"}, {"ticket", "X-1"}};
   r->iteration = 2;
   r->run_level = true;
+  step_record child{"inner", "", test_status::failed, 1700000000600, 2, {}};
+  r->steps.push_back({"open page", "page shown", test_status::passed, 1700000000556, 3, {child}});
+  r->steps.push_back({"second", "", test_status::skipped, 0, 0, {}});
+  r->notes = {"1 attachment dropped"};
   return r;
+}
+
+void expect_same_steps(const std::vector<step_record>& a, const std::vector<step_record>& b) {
+  ASSERT_EQ(a.size(), b.size());
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    EXPECT_EQ(a[i].action, b[i].action);
+    EXPECT_EQ(a[i].expected, b[i].expected);
+    EXPECT_EQ(a[i].status, b[i].status);
+    EXPECT_EQ(a[i].start_ms, b[i].start_ms);
+    EXPECT_EQ(a[i].duration_ms, b[i].duration_ms);
+    expect_same_steps(a[i].children, b[i].children);
+  }
 }
 
 void expect_same(const test_result& a, const test_result& b) {
@@ -81,6 +97,8 @@ void expect_same(const test_result& a, const test_result& b) {
   EXPECT_EQ(a.duration_ms, b.duration_ms);
   EXPECT_EQ(a.iteration, b.iteration);
   EXPECT_EQ(a.run_level, b.run_level);
+  EXPECT_EQ(a.notes, b.notes);
+  expect_same_steps(a.steps, b.steps);
   EXPECT_EQ(a.qase_ids, b.qase_ids);
   EXPECT_EQ(a.properties, b.properties);
   ASSERT_EQ(a.parts.size(), b.parts.size());
@@ -218,6 +236,57 @@ TEST(QaseReport, FilesFollowTheSchema) {
   const json::object passed = parse_object(read_file(dir.path() + "/results/" + uuid_for(1) + ".json"));
   EXPECT_TRUE(passed.at("testops_ids").is_null());
   EXPECT_TRUE(passed.at("message").is_null());
+}
+
+TEST(QaseReport, AttachmentsAreKeptInTheReport) {
+  temp_dir dir;
+  temp_dir src;
+  const std::string file = src.path() + "/screen shot.png";
+  write_file(file, std::string("\x89PNG\0\x01binary", 12));
+  auto r = std::make_shared<test_result>(*make(1, test_status::failed));
+  r->attachments.push_back({"screen shot.png", file, "", "image/png", 12});
+  r->attachments.push_back({"log.txt", "", "in memory\n", "text/plain", 10});
+  ASSERT_EQ(write_qase_report(dir.path() + "/rep", {r}, {}, qs()), "");
+  std::filesystem::remove(file);  // the source may be a temporary file
+
+  // The report works where it is, and after being moved (a CI artifact downloaded elsewhere).
+  std::filesystem::rename(dir.path() + "/rep", dir.path() + "/moved");
+  report_contents c;
+  std::string error;
+  ASSERT_TRUE(read_qase_report(dir.path() + "/moved", c, error)) << error;
+  ASSERT_EQ(c.entries.size(), 1u);
+  const auto& atts = c.entries[0].result->attachments;
+  ASSERT_EQ(atts.size(), 2u);
+  EXPECT_EQ(atts[0].name, "screen shot.png");
+  EXPECT_EQ(atts[0].mime, "image/png");
+  EXPECT_EQ(read_file(atts[0].path), std::string("\x89PNG\0\x01binary", 12));
+  EXPECT_EQ(atts[0].size, 12u);
+  EXPECT_EQ(atts[1].name, "log.txt");
+  EXPECT_EQ(read_file(atts[1].path), "in memory\n");
+  for (const auto& a : atts) EXPECT_EQ(a.path.rfind(dir.path() + "/moved/attachments/", 0), 0u) << a.path;
+
+  const json::object o = parse_object(read_file(c.entries[0].file));
+  check_result_schema(o);
+  ASSERT_EQ(o.at("attachments").as_array().size(), 2u);
+}
+
+TEST(QaseReport, StepsFollowTheStepModel) {
+  temp_dir dir;
+  ASSERT_EQ(write_qase_report(dir.path(), {rich()}, {}, qs()), "");
+  const json::object o = parse_object(read_file(dir.path() + "/results/" + uuid_for(999) + ".json"));
+  const auto& steps = o.at("steps").as_array();
+  ASSERT_EQ(steps.size(), 2u);
+  const json::object& first = steps[0].as_object();
+  EXPECT_TRUE(first.at("id").is_string());
+  EXPECT_EQ(first.at("step_type").as_string(), "text");
+  EXPECT_EQ(first.at("data").at("action").as_string(), "open page");
+  EXPECT_EQ(first.at("data").at("expected_result").as_string(), "page shown");
+  EXPECT_TRUE(first.at("parent_id").is_null());
+  EXPECT_EQ(first.at("execution").at("status").as_string(), "passed");
+  EXPECT_TRUE(first.at("execution").at("attachments").is_array());
+  const json::object& child = first.at("steps").as_array().at(0).as_object();
+  EXPECT_EQ(child.at("parent_id"), first.at("id"));
+  EXPECT_TRUE(steps[1].at("data").at("expected_result").is_null());
 }
 
 TEST(QaseReport, StringsAreCleaned) {
