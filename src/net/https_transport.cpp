@@ -5,7 +5,11 @@
 // `host_pool` of its host:port; at most max_connections_per_host exchanges of a pool run at once,
 // each as one C++20 coroutine that borrows an idle keep-alive connection or opens a new one.
 //
-// Deadlines: resolve + connect + TLS handshake share connect_timeout (the resolver cannot be
+// Proxy: when select_proxy() picks one for the target, the TCP connection goes to the proxy, a
+// CONNECT request opens a tunnel, and the TLS session (SNI, certificate and host-name checks: the
+// target's) runs inside it. The tunnel belongs to its connection, so pooling stays keyed by target.
+//
+// Deadlines: resolve + connect + proxy CONNECT + TLS handshake share connect_timeout (the resolver cannot be
 // cancelled, so it is raced against a timer and abandoned); write + read share request_timeout
 // (beast::tcp_stream expiry). Graceful TLS shutdowns get one second.
 //
@@ -13,6 +17,8 @@
 // sockets, waits (bounded) for the io thread and joins it. In a fork()ed child (gtest death tests)
 // the destructor does nothing network-related and leaks the state on purpose.
 #include "net/transport.hpp"
+
+#include "net/no_proxy.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -30,6 +36,7 @@
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
@@ -37,6 +44,7 @@
 #include <boost/beast/http/write.hpp>
 #include <boost/url/parse.hpp>
 
+#include <openssl/evp.h>
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
 #include <sys/socket.h>
@@ -228,6 +236,7 @@ struct host_pool {
   std::vector<std::shared_ptr<connection>> idle;
   std::size_t active = 0;
   std::vector<tcp::endpoint> endpoints;  // cached lookup; cleared when connecting fails
+  std::vector<tcp::endpoint> proxy_endpoints;  // same for this target's proxy (if any)
 };
 using pool_ptr = std::shared_ptr<host_pool>;
 
@@ -273,7 +282,10 @@ class client {
   net::awaitable<void> run(pool_ptr pool, exchange_ptr ex);
   net::awaitable<void> run_attempts(host_pool& pool, exchange_ptr ex);
   net::awaitable<std::shared_ptr<connection>> open(host_pool& pool, exchange& ex, http_response& res);
-  net::awaitable<bool> resolve(host_pool& pool, exchange& ex, clock_type::time_point deadline, http_response& res);
+  net::awaitable<bool> resolve(std::vector<tcp::endpoint>& cache, const std::string& host, const std::string& port,
+                               exchange& ex, clock_type::time_point deadline, http_response& res);
+  net::awaitable<bool> tunnel(connection& conn, const proxy_url_parts& proxy, exchange& ex,
+                              clock_type::time_point deadline, http_response& res);
   net::awaitable<bool> roundtrip(connection& conn, exchange& ex, http_response& res, bool& keep_alive,
                                  beast::error_code& io_error);
   http_response io_failure(const exchange& ex, const beast::error_code& ec, bool writing,
@@ -562,19 +574,21 @@ net::awaitable<void> client::run_attempts(host_pool& pool, exchange_ptr ex) {
   finish(ex, std::move(res));
 }
 
-net::awaitable<bool> client::resolve(host_pool& pool, exchange& ex, clock_type::time_point deadline,
+net::awaitable<bool> client::resolve(std::vector<tcp::endpoint>& cache, const std::string& host,
+                                     const std::string& port, exchange& ex, clock_type::time_point deadline,
                                      http_response& res) {
-  const auto& where = ex.where;
-  if (where.ip_literal) {
-    pool.endpoints = {tcp::endpoint(net::ip::make_address(where.host), static_cast<unsigned short>(std::stoi(where.port)))};
+  beast::error_code literal_ec;
+  const auto literal = net::ip::make_address(host, literal_ec);
+  if (!literal_ec) {
+    cache = {tcp::endpoint(literal, static_cast<unsigned short>(std::stoi(port)))};
     co_return true;
   }
-  if (!pool.endpoints.empty()) co_return true;
+  if (!cache.empty()) co_return true;
   // getaddrinfo runs on Asio's resolver thread and cannot be interrupted: race it against a timer
   // and abandon it when the deadline comes first.
   auto wait = std::make_shared<resolve_wait>(ioc_);
   ex.resolving = wait;
-  wait->resolver.async_resolve(where.host, where.port,
+  wait->resolver.async_resolve(host, port,
                                [wait](const beast::error_code& ec, const tcp::resolver::results_type& results) {
                                  if (wait->done) return;
                                  wait->done = true;
@@ -588,44 +602,68 @@ net::awaitable<bool> client::resolve(host_pool& pool, exchange& ex, clock_type::
   if (ex.done) co_return false;
   if (!wait->done) {
     wait->done = true;
-    res = failure(net_error::timeout, "resolving " + where.host + " timed out after " + ms_text(options_.connect_timeout));
+    res = failure(net_error::timeout, "resolving " + host + " timed out after " + ms_text(options_.connect_timeout));
     co_return false;
   }
   if (wait->ec || wait->endpoints.empty()) {
-    res = failure(net_error::resolve, "cannot resolve host " + where.host + ": " +
+    res = failure(net_error::resolve, "cannot resolve host " + host + ": " +
                                           (wait->ec ? wait->ec.message() : std::string("no addresses")));
     co_return false;
   }
-  pool.endpoints = std::move(wait->endpoints);
+  cache = std::move(wait->endpoints);
   co_return true;
 }
 
 net::awaitable<std::shared_ptr<connection>> client::open(host_pool& pool, exchange& ex, http_response& res) {
   const auto deadline = clock_type::now() + options_.connect_timeout;
   const std::string where = ex.where.authority();
-  if (!co_await resolve(pool, ex, deadline, res)) co_return nullptr;
 
-  // LATER (proxy support, not implemented yet): when options_.proxy_url is set and the host is not
-  // matched by options_.no_proxy, connect to the proxy instead, send "CONNECT host:port" (with
-  // Proxy-Authorization when the proxy URL has credentials), read the reply with an empty-body parser
-  // (skip(true)), map failures to net_error::proxy, then continue with the TLS handshake below over
-  // the tunnel. SNI and host-name verification must keep using ex.where.host, never the proxy's.
+  // HTTPS_PROXY & co.: the TCP connection goes to the proxy, a CONNECT tunnel carries the TLS session
+  // to the target. SNI and certificate verification below still use the target's name.
+  proxy_url_parts proxy;
+  const std::string proxy_url = select_proxy(options_.proxy_url, options_.no_proxy, ex.where.host,
+                                             static_cast<unsigned short>(std::stoi(ex.where.port)));
+  const bool via_proxy = !proxy_url.empty();
+  if (via_proxy) {
+    std::string error;
+    if (!parse_proxy_url(proxy_url, proxy, error)) {  // the error never contains the credentials
+      res = failure(net_error::proxy, "request to " + where + ": unusable proxy URL: " + error);
+      co_return nullptr;
+    }
+  }
+  std::vector<tcp::endpoint>& cache = via_proxy ? pool.proxy_endpoints : pool.endpoints;
+  const std::string peer = via_proxy ? "proxy at " + proxy.authority() : where;
+  // Named locals, not temporaries: g++ 12 mis-destroys temporaries of a ?: inside a co_await call.
+  const std::string connect_host = via_proxy ? proxy.host : ex.where.host;
+  const std::string connect_port = via_proxy ? std::to_string(proxy.port) : ex.where.port;
+  const bool resolved = co_await resolve(cache, connect_host, connect_port, ex, deadline, res);
+  if (!resolved) {
+    if (via_proxy && !res.error_message.empty()) res.error_message += " (the proxy for " + where + ")";
+    co_return nullptr;
+  }
 
   auto conn = std::make_shared<connection>(ioc_, tls_);
   ex.conn = conn;
   auto& tcp_layer = beast::get_lowest_layer(conn->stream);
   tcp_layer.expires_at(deadline);
-  const std::vector<tcp::endpoint> endpoints = pool.endpoints;  // the pool's list may change meanwhile
+  const std::vector<tcp::endpoint> endpoints = cache;  // the pool's list may change meanwhile
   auto [cec, endpoint] = co_await tcp_layer.async_connect(endpoints, use_tuple);
   if (ex.done) co_return nullptr;
   if (cec) {
-    pool.endpoints.clear();  // look the name up again next time
+    cache.clear();  // look the name up again next time
     if (cec == beast::error::timeout || clock_type::now() >= deadline) {
-      res = failure(net_error::timeout, "connecting to " + where + " timed out after " + ms_text(options_.connect_timeout));
+      res = failure(net_error::timeout, "connecting to " + peer + " timed out after " + ms_text(options_.connect_timeout));
     } else {
-      res = failure(net_error::connect, "cannot connect to " + where + ": " + cec.message());
+      res = failure(net_error::connect, "cannot connect to " + peer + ": " + cec.message());
     }
     co_return nullptr;
+  }
+  if (via_proxy) {
+    const bool tunnelled = co_await tunnel(*conn, proxy, ex, deadline, res);
+    if (!tunnelled) {
+      conn->close();
+      co_return nullptr;
+    }
   }
 
   // SNI (not for IP literals, RFC 6066) and RFC 6125 host-name verification, before the handshake.
@@ -650,6 +688,68 @@ net::awaitable<std::shared_ptr<connection>> client::open(host_pool& pool, exchan
   }
   tcp_layer.expires_never();
   co_return conn;
+}
+
+/// "user:password" in Base64 (RFC 7617), by OpenSSL.
+std::string basic_credentials(const proxy_url_parts& proxy) {
+  const std::string plain = proxy.user + ":" + proxy.password;
+  std::string out(4 * ((plain.size() + 2) / 3) + 1, '\0');
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(plain.data()), static_cast<int>(plain.size()));
+  out.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
+  return out;
+}
+
+net::awaitable<bool> client::tunnel(connection& conn, const proxy_url_parts& proxy, exchange& ex,
+                                    clock_type::time_point deadline, http_response& res) {
+  const std::string target = ex.where.authority();
+  const std::string what = "CONNECT to " + target + " through the proxy at " + proxy.authority() + " failed: ";
+  auto& tcp_layer = beast::get_lowest_layer(conn.stream);
+  tcp_layer.expires_at(deadline);
+  http::request<http::empty_body> req{http::verb::connect, target, 11};
+  req.set(http::field::host, target);
+  if (!options_.user_agent.empty()) req.set(http::field::user_agent, options_.user_agent);
+  if (proxy.has_credentials) req.set(http::field::proxy_authorization, "Basic " + basic_credentials(proxy));
+  auto [wec, written] = co_await http::async_write(tcp_layer, req, use_tuple);
+  if (ex.done) co_return false;
+  if (wec) {
+    res = failure(wec == beast::error::timeout ? net_error::timeout : net_error::proxy, what + "sending: " + wec.message());
+    co_return false;
+  }
+  // A reply to CONNECT has no body we want (RFC 9110 9.3.6); skip(true) also keeps a 2xx from being
+  // read "until close".
+  http::response_parser<http::empty_body> parser;
+  parser.skip(true);
+  parser.header_limit(header_limit);
+  beast::flat_buffer buffer;
+  auto [rec, read] = co_await http::async_read(tcp_layer, buffer, parser, use_tuple);
+  if (ex.done) co_return false;
+  if (rec) {
+    if (rec == beast::error::timeout || clock_type::now() >= deadline) {
+      res = failure(net_error::timeout, what + "no reply within " + ms_text(options_.connect_timeout));
+    } else {
+      res = failure(net_error::proxy, what + "bad reply (" + rec.message() + ")");
+    }
+    co_return false;
+  }
+  const unsigned status = parser.get().result_int();
+  const std::string status_text = std::to_string(status) + " " + std::string(parser.get().reason());
+  if (status == 407) {
+    res = failure(net_error::proxy, what + (proxy.has_credentials
+                                                ? "the proxy credentials were refused (407)"
+                                                : "the proxy at " + proxy.authority() +
+                                                      " requires credentials (407): put user:password@ in the proxy URL"));
+    co_return false;
+  }
+  if (status < 200 || status > 299) {
+    res = failure(net_error::proxy, what + "the proxy answered " + status_text);
+    co_return false;
+  }
+  if (buffer.size() != 0) {  // the target speaks only after our ClientHello: these bytes are not TLS
+    res = failure(net_error::proxy, what + "the proxy sent unexpected bytes after " + status_text);
+    co_return false;
+  }
+  co_return true;
 }
 
 net::awaitable<bool> client::roundtrip(connection& conn, exchange& ex, http_response& res, bool& keep_alive,
