@@ -19,6 +19,13 @@
 //   port an entry matches every port. A CIDR entry has no port.
 // - A host name never matches an IP entry or vice versa (no resolution). IPv4-mapped IPv6 hosts
 //   (::ffff:10.0.0.1) are compared as IPv6 only, like curl.
+//
+// Use from a transport, per request target host:port:
+//   const std::string url = select_proxy(opts.proxy_url, opts.no_proxy, host, port);
+//   if (url.empty()) -> connect directly;
+//   else if (!parse_proxy_url(url, parts, error)) -> fail with net_error::proxy and `error`;
+//   else -> TCP to parts.host:parts.port, "CONNECT host:port" (Proxy-Authorization: Basic
+//        base64(user ":" password) when parts.has_credentials), then TLS to `host` through it.
 
 #include <string>
 #include <string_view>
