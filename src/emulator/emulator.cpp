@@ -344,4 +344,9 @@ int tms_emulator::qasphere_close_count(std::int64_t run_id) const {
   return it == state_->qasphere_runs.end() ? 0 : it->second.close_count;
 }
 
+std::vector<std::string> tms_emulator::qasphere_auth_schemes() const {
+  std::lock_guard lock(state_->mutex);
+  return state_->qasphere_auth_schemes;
+}
+
 }  // namespace gtest_tms::detail::emulator

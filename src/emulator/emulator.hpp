@@ -212,6 +212,9 @@ class tms_emulator {
   std::vector<qasphere_run_view> qasphere_runs() const;
   std::vector<qasphere_result_view> qasphere_results(std::int64_t run_id) const;
   int qasphere_close_count(std::int64_t run_id) const;
+  /// The Authorization scheme of every QA Sphere request, in arrival order, as spelled ("ApiKey",
+  /// "Bearer"); "" when the header was missing or had another form. Never the key itself.
+  std::vector<std::string> qasphere_auth_schemes() const;
 
  private:
   std::unique_ptr<emulator_state> state_;

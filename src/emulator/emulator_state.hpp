@@ -69,6 +69,7 @@ struct emulator_state {
   std::int64_t next_qasphere_log = 1;
   std::map<std::string, std::deque<std::chrono::steady_clock::time_point>> rate_windows;
   std::deque<std::chrono::steady_clock::time_point> qase_window;  // the whole workspace
+  std::vector<std::string> qasphere_auth_schemes;  // scheme word only, never the key
 
   std::chrono::steady_clock::time_point now() const {
     return options.clock ? options.clock() : std::chrono::steady_clock::now();

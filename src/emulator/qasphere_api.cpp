@@ -91,6 +91,8 @@ std::optional<server_reply> authenticate(emulator_state& st, request_context& ct
   std::string auth = trim(find_header(ctx.request, "Authorization"));
   auto space = auth.find(' ');
   std::string scheme = lower(auth.substr(0, space));
+  const bool known_scheme = space != std::string::npos && (scheme == "apikey" || scheme == "bearer");
+  st.qasphere_auth_schemes.push_back(known_scheme ? auth.substr(0, space) : std::string());
   if (auth.empty() || space == std::string::npos || (scheme != "apikey" && scheme != "bearer"))
     return message(401, "Missing API key");
   std::string key = trim(auth.substr(space + 1));
