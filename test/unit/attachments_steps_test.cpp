@@ -19,6 +19,7 @@
 #include "net/multipart.hpp"
 #include "process.hpp"
 #include "qase/qase_backend.hpp"
+#include "qasphere/qasphere_backend.hpp"
 
 namespace gtest_tms::detail {
 namespace {
@@ -392,6 +393,52 @@ TEST(QaseAttachments, AFailedUploadKeepsTheResultAndSaysSo) {
   EXPECT_EQ(batch[0].json, before);
   EXPECT_TRUE(batch[0].prepared);
   EXPECT_EQ(req.requests.back().request.url, "https://api.qase.test/v1/attachment/DEMO");
+}
+
+
+// --- QA Sphere -----------------------------------------------------------------------------------
+
+TEST(QasphereSteps, CommentListsNestedEscapedStepsWithStatuses) {
+  qasphere_settings s;
+  s.enabled = true;
+  s.token = "tst0000001.1CKCEtest_JYyckc3zYtest.dhhjYY3BYEoQH41e62itest";
+  s.url = "https://qas.eu1.qasphere.com";
+  s.project = "BD";
+  fake_requester req;
+  req.responder = [](const http_request& q) -> std::optional<http_response> {
+    const std::string path = q.url.substr(q.url.find("/api/public/v0") + 14);
+    if (path == "/project/BD") return fakes::make_response(200, R"({"id":"p","code":"BD","title":"Bank"})");
+    if (path == "/project/BD/tcase/seq")
+      return fakes::make_response(200, R"({"data":[{"id":"c1","seq":1}],"total":1,"offset":0,"limit":5000})");
+    if (path == "/project/BD/run") return fakes::make_response(200, R"({"id":42})");
+    return fakes::make_response(500, "{}");
+  };
+  auto b = make_qasphere_backend(s, common_settings{});
+  run_plan plan;
+  plan.tests.push_back({"Suite", "TestBd001Login"});
+  std::string error = "not called";
+  b->start(req, plan, [&](std::string e) { error = std::move(e); });
+  ASSERT_EQ(error, "");
+
+  auto r = std::make_shared<test_result>();
+  r->suite = "Suite";
+  r->name = "TestBd001Login";
+  r->status = test_status::failed;
+  r->duration_ms = 30;
+  step_record child{"type <password>", "", test_status::failed, 1, 4, {}};
+  r->steps = {{"log in", "home & dashboard", test_status::failed, 1, 10, {child}},
+              {"", "", test_status::skipped, 1, 0, {}}};
+  r->attachments.push_back({"a.txt", "", "abc", "text/plain", 3});
+  std::vector<outbound_item> items;
+  b->add(r, items);
+  ASSERT_EQ(items.size(), 1u);
+  const std::string comment(json::parse(items[0].json).at("comment").as_string());
+  EXPECT_NE(comment.find("<p>Steps:</p><ol><li><b>failed</b> log in <i>(expected: home &amp; dashboard)</i> (10 ms)"
+                         "<ol><li><b>failed</b> type &lt;password&gt; (4 ms)</li></ol></li>"
+                         "<li><b>skipped</b> Unnamed step (0 ms)</li></ol>"),
+            std::string::npos)
+      << comment;
+  EXPECT_NE(comment.find("1 attachment not sent"), std::string::npos) << comment;
 }
 
 }  // namespace
