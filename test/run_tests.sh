@@ -10,6 +10,10 @@ jobs=${JOBS:-$(nproc)}
 variants=${GTEST_TMS_TEST_VARIANTS:-plain fuzz asan tsan}
 
 "$root/.ci/install-deps.sh"
+# The Qase spec checker the end-to-end tests call (Node modules from the npm registry, pinned).
+if [ ! -d "$root/test/spec/node_modules/ajv" ]; then
+  (cd "$root/test/spec" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+fi
 
 run_variant() {
   local name=$1; shift

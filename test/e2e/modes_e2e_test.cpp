@@ -137,6 +137,7 @@ TEST(ModesEndToEnd, TwoShardsShareOneRunAndNeitherCompletesIt) {
   EXPECT_EQ(d.exit_code, 0) << d.err;
   EXPECT_EQ(emu.tms().qase_complete_count(run_id), 1);
   EXPECT_TRUE(matches_golden(normalized_log(emu.tms().requests()), "two_shards.json"));
+  EXPECT_TRUE(requests_match_spec(emu));
 }
 
 TEST(ModesEndToEnd, FailingSetUpTestSuiteBlocksItsTestsAndTearDownFailuresAreReported) {
@@ -150,6 +151,7 @@ TEST(ModesEndToEnd, FailingSetUpTestSuiteBlocksItsTestsAndTearDownFailuresAreRep
   EXPECT_EQ(o.at("BrokenTearDown.TearDownTestSuite").at("failed"), 1);
   EXPECT_EQ(o.at("Healthy.Works").at("passed"), 1);
   EXPECT_TRUE(matches_golden(normalized_log(emu.tms().requests()), "setup_test_suite.json"));
+  EXPECT_TRUE(requests_match_spec(emu));
 }
 
 TEST(ModesEndToEnd, FailingGlobalEnvironmentBlocksEveryTest) {

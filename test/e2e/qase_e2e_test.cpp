@@ -93,6 +93,7 @@ TEST(QaseEndToEnd, AcceptanceBinaryGivesOneCompletedRunWithEveryExecutedInstance
   EXPECT_NE(r.err.find("/run/DEMO/dashboard/" + std::to_string(runs[0].id)), std::string::npos) << r.err;
   EXPECT_TRUE(no_secret_in(r, emu.dir()));
   EXPECT_TRUE(matches_golden(normalized_log(emu.tms().requests()), "qase_acceptance.json"));
+  EXPECT_TRUE(requests_match_spec(emu));
 }
 
 TEST(QaseEndToEnd, ListTestsIsInertEvenWhenReportingIsConfigured) {

@@ -4,6 +4,10 @@
 
 #include "emulator/pki.hpp"
 
+#include <unistd.h>
+
+#include <cstdlib>
+
 namespace gtest_tms::detail::testing_support {
 
 emulator::emulator_options emulator_fixture::default_options() {
@@ -65,7 +69,44 @@ std::map<std::string, std::optional<std::string>> emulator_fixture::qasphere_env
   return env;
 }
 
+namespace {
+
+std::vector<std::string> split_path(const std::string& path) {
+  std::vector<std::string> dirs;
+  std::size_t pos = 0;
+  while (pos <= path.size()) {
+    const auto colon = path.find(':', pos);
+    dirs.push_back(path.substr(pos, colon == std::string::npos ? std::string::npos : colon - pos));
+    if (colon == std::string::npos) break;
+    pos = colon + 1;
+  }
+  return dirs;
+}
+
+}  // namespace
+
 std::string fixture_path(const std::string& name) { return std::string(GTEST_TMS_FIXTURE_DIR) + "/" + name; }
+
+::testing::AssertionResult requests_match_spec(const emulator_fixture& emu) {
+  const std::string spec_dir = std::string(GTEST_TMS_SOURCE_DIR) + "/test/spec";
+  std::string node;
+  const char* path = std::getenv("PATH");
+  for (const auto& dir : split_path(path != nullptr ? path : "/usr/bin")) {
+    if (::access((dir + "/node").c_str(), X_OK) == 0) {
+      node = dir + "/node";
+      break;
+    }
+  }
+  if (node.empty() || ::access((spec_dir + "/node_modules/ajv").c_str(), F_OK) != 0)
+    return ::testing::AssertionFailure() << "the spec validator is not installed (node, and npm ci --prefix test/spec)";
+  process_options po;
+  po.args = {spec_dir + "/validate_requests.mjs", emu.dir() + "/requests.jsonl", "--spec-root",
+             std::string(GTEST_TMS_SHARED_DIR) + "/specs/qase"};
+  po.timeout = std::chrono::seconds(120);
+  const process_result r = run_process(node, po);
+  if (r.exit_code == 0) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << "requests do not validate against the Qase spec:\n" << r.out << r.err;
+}
 
 ::testing::AssertionResult no_secret_in(const process_result& r, const std::string& dir) {
   const std::string qas_secret = std::string(qas_test_key).substr(std::string(qas_test_key).rfind('.') + 1);

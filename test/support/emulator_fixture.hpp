@@ -45,6 +45,10 @@ class emulator_fixture {
 /// Path of a fixture binary built from test/e2e/fixtures/<name>.cpp.
 std::string fixture_path(const std::string& name);
 
+/// The Qase requests the emulator recorded validate against the official OpenAPI spec
+/// (test/spec/validate_requests.mjs with Node; .ci/install-deps.sh installs its modules).
+::testing::AssertionResult requests_match_spec(const emulator_fixture& emu);
+
 /// Every byte the run left behind (stdout, stderr, files under dir) contains none of the secrets.
 ::testing::AssertionResult no_secret_in(const process_result& r, const std::string& dir);
 
