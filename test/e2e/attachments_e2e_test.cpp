@@ -109,5 +109,37 @@ TEST(AttachmentsEndToEnd, FilesArriveAndAreLinkedStepsCarryStatuses) {
   EXPECT_TRUE(no_secret_in(r, emu.dir()));
 }
 
+
+// A refused upload costs the attachments, never the results: every result arrives, the summary says
+// what is incomplete, and the run is still completed.
+TEST(AttachmentsEndToEnd, ARefusedUploadStillDeliversEveryResult) {
+  emulator::emulator_options o = emulator_fixture::default_options();
+  o.faults = emulator::parse_fault_plan("POST /v1/attachment/.*=413");
+  emulator_fixture emu(o);
+  temp_dir files;
+  write_file(files.path() + "/first.log", "first log line\n");
+  write_file(files.path() + "/second.bin", "second");
+  auto env = emu.qase_env();
+  env["ATTACH_DIR"] = files.path();
+  process_options po;
+  po.env = env;
+  po.timeout = 180s;
+  const process_result r = run_process(fixture_path("fixture_attachments"), po);
+  ASSERT_FALSE(r.timed_out) << r.err;
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("gtest-tms: Qase: 5 results sent"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("Qase: incomplete Attach.FileAndContent: attachments not uploaded: HTTP 413"), std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("Qase: incomplete Attach.ByProperty: attachments not uploaded: HTTP 413"), std::string::npos)
+      << r.err;
+  const auto runs = emu.tms().qase_runs();
+  ASSERT_EQ(runs.size(), 1u) << r.err;
+  EXPECT_TRUE(runs[0].completed);
+  const auto results = emu.tms().qase_results(runs[0].id);
+  EXPECT_EQ(results.size(), 5u);
+  for (const auto& res : results) EXPECT_TRUE(hashes_of(res).empty()) << json::serialize(res);
+  EXPECT_TRUE(emu.tms().qase_attachments().empty());
+}
+
 }  // namespace
 }  // namespace gtest_tms::detail::testing_support
