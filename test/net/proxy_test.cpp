@@ -115,6 +115,18 @@ TEST_F(ProxyTest, RefusingProxyIsAProxyErrorNamingTheStatus) {
   EXPECT_TRUE(server.requests().empty());
 }
 
+TEST_F(ProxyTest, BytesBeforeTheTlsHandshakeAreAProxyError) {
+  recording_server server(pki_.server_for());
+  connect_proxy_options o;
+  o.junk_after_established = "HTTP/1.1 200 OK\r\n\r\n";
+  connect_proxy proxy(o);
+  auto t = make_https_transport(via(proxy.url()));
+  const http_response r = send_and_wait(*t, get_request(server.url("/ok")));
+  EXPECT_EQ(r.error, net_error::proxy) << r.error_message;
+  EXPECT_NE(r.error_message.find("unexpected bytes"), std::string::npos) << r.error_message;
+  EXPECT_TRUE(server.requests().empty());
+}
+
 TEST_F(ProxyTest, NoProxyMatchGoesDirect) {
   recording_server server(pki_.server_for());
   connect_proxy proxy;

@@ -74,6 +74,7 @@ struct connect_proxy::impl {
       reply = "HTTP/1.1 " + status_line + "\r\n";
       if (status_line.rfind("407", 0) == 0) reply += "Proxy-Authenticate: Basic realm=\"test\"\r\n";
       reply += then_relay ? "\r\n" : "Content-Length: 0\r\nConnection: close\r\n\r\n";
+      if (then_relay) reply += proxy.options.junk_after_established;
       auto self = shared_from_this();
       net::async_write(client, net::buffer(reply), [self, then_relay](boost::system::error_code ec, std::size_t) {
         if (ec || !then_relay) {

@@ -16,6 +16,7 @@ struct connect_proxy_options {
   std::string user;
   std::string password;
   int refuse_status = 0;  // non-zero (e.g. 403): refuse every CONNECT with this status
+  std::string junk_after_established;  // sent in the same write as the 200 (a broken proxy)
 };
 
 class connect_proxy {
