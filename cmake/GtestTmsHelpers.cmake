@@ -4,8 +4,8 @@
 #
 # CTest runs one process per discovered test; left alone, every process would open its own run.
 # This adds two CTest fixture tests around the discovered ones:
-#   <name>_create   (FIXTURES_SETUP)   gtest-tms run create --env-file <file> --tests-from <binaries>
-#   <name>_complete (FIXTURES_CLEANUP) gtest-tms run complete --env-file <file>
+#   <name>_create   (FIXTURES_SETUP)   gtest-tms run create --best-effort --run-file <file> --tests-from <binaries>
+#   <name>_complete (FIXTURES_CLEANUP) gtest-tms run complete --best-effort --run-file <file>
 # and gives every discovered test FIXTURES_REQUIRED <name> and GTEST_TMS_RUN_FILE=<file>, from which
 # the reporter takes the run to join (and never completes it). So `ctest -j8` produces exactly one run,
 # completed once, after the last test. Without QASE_*/QAS_* configuration both steps do nothing and
@@ -40,8 +40,8 @@ function(_gtest_tms_add_run_fixture fixture run_file)
   foreach(t IN LISTS targets)
     list(APPEND tests_from --tests-from $<TARGET_FILE:${t}>)
   endforeach()
-  add_test(NAME ${fixture}_create COMMAND gtest_tms::gtest-tms run create --env-file ${run_file} ${tests_from})
-  add_test(NAME ${fixture}_complete COMMAND gtest_tms::gtest-tms run complete --env-file ${run_file})
+  add_test(NAME ${fixture}_create COMMAND gtest_tms::gtest-tms run create --best-effort --run-file ${run_file} ${tests_from})
+  add_test(NAME ${fixture}_complete COMMAND gtest_tms::gtest-tms run complete --best-effort --run-file ${run_file} ${tests_from})
   set_tests_properties(${fixture}_create PROPERTIES FIXTURES_SETUP ${fixture})
   set_tests_properties(${fixture}_complete PROPERTIES FIXTURES_CLEANUP ${fixture})
 endfunction()

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <climits>
 #include <cstdio>
+#include <filesystem>
 #include <cstring>
 #include <string>
 #include <string_view>
@@ -31,8 +32,8 @@ constexpr std::size_t list_output_cap = 64 * 1024 * 1024;
 
 void run_usage(std::FILE* out) {
   std::fputs(
-      "usage: gtest-tms run create [--env-file FILE] [--tests-from GTEST_BINARY]\n"
-      "       gtest-tms run complete [--tests-from GTEST_BINARY]\n"
+      "usage: gtest-tms run create [--env-file FILE] [--run-file FILE] [--tests-from GTEST_BINARY]... [--best-effort]\n"
+      "       gtest-tms run complete [--run-file FILE] [--tests-from GTEST_BINARY]... [--best-effort]\n"
       "\n"
       "create    creates the Qase and/or QA Sphere run (configured as for the test binaries) and prints\n"
       "          QASE_TESTOPS_RUN_ID=<id> / QAS_RUN_ID=<id> on stdout (and appends them to --env-file,\n"
@@ -41,6 +42,11 @@ void run_usage(std::FILE* out) {
       "          binary with --gtest_list_tests (honouring GTEST_FILTER).\n"
       "complete  completes the Qase run QASE_TESTOPS_RUN_ID and closes the QA Sphere run QAS_RUN_ID\n"
       "          (QA Sphere also needs QAS_PROJECT_CODE or --tests-from for the project).\n"
+      "--run-file  create writes the run ids to FILE (replacing it; empty when nothing was created);\n"
+      "          complete reads them from it. Test processes given GTEST_TMS_RUN_FILE=FILE join that run\n"
+      "          (this is how gtest_tms_discover_tests shares one run among CTest's processes).\n"
+      "--best-effort  a reporting failure is printed but exits 0 (unless GTEST_TMS_STRICT=true), so a\n"
+      "          CI or CTest fixture step never fails the tests because the TMS is unreachable.\n"
       "Exit code: 0 done, 1 failed, 2 usage or missing settings (nothing was changed).\n",
       out);
 }
@@ -142,14 +148,21 @@ int run_command(int argc, char** argv) {
     return 2;
   }
   const bool create = sub == "create";
-  std::string env_file, tests_from;
+  std::string env_file, run_file;
+  std::vector<std::string> binaries;
+  bool best_effort = false;
   for (int i = 2; i < argc; ++i) {
     const std::string_view a = argv[i];
     if (a == "--help" || a == "-h") {
       run_usage(stdout);
       return 0;
     }
+    if (a == "--best-effort") {
+      best_effort = true;
+      continue;
+    }
     std::string* target = nullptr;
+    std::string tests_from;
     std::string_view name = a;
     std::string value;
     bool has_value = false;
@@ -159,6 +172,7 @@ int run_command(int argc, char** argv) {
       has_value = true;
     }
     if (name == "--env-file" && create) target = &env_file;
+    if (name == "--run-file") target = &run_file;
     if (name == "--tests-from") target = &tests_from;
     if (target == nullptr) {
       std::fprintf(stderr, "gtest-tms run %s: unknown option '%s'\n", argv[1], argv[i]);
@@ -178,24 +192,35 @@ int run_command(int argc, char** argv) {
       return 2;
     }
     *target = value;
+    if (target == &tests_from) binaries.push_back(std::move(tests_from));
   }
 
   try {
-    const settings s = load_settings(ci_env(process_env()), current_dir());
+    env_lookup env = process_env();
+    if (!create && !run_file.empty()) {
+      // complete: the run ids come from the run file, exactly as the test processes got them.
+      env = [base = env, run_file](const std::string& key) -> std::optional<std::string> {
+        if (key == "GTEST_TMS_RUN_FILE") return run_file;
+        return base(key);
+      };
+    }
+    const settings s = load_settings(ci_env(env), current_dir());
     for (const auto& e : s.errors) std::fprintf(stderr, "gtest-tms: %s\n", e.c_str());
     for (const auto& w : s.warnings) std::fprintf(stderr, "gtest-tms: %s\n", w.c_str());
 
     run_plan plan;
-    if (!tests_from.empty()) {
+    for (const auto& tests_from : binaries) {
       std::string output, error;
       if (!list_tests(tests_from, output, error)) {
         std::fprintf(stderr, "gtest-tms: %s\n", error.c_str());
-        return 1;
+        return best_effort ? 0 : 1;
       }
-      plan.tests = parse_gtest_list(output);
+      auto tests = parse_gtest_list(output);
+      if (tests.empty()) std::fprintf(stderr, "gtest-tms: %s lists no tests\n", tests_from.c_str());
+      plan.tests.insert(plan.tests.end(), tests.begin(), tests.end());
       const auto slash = tests_from.find_last_of('/');
-      plan.binary_name = slash == std::string::npos ? tests_from : tests_from.substr(slash + 1);
-      if (plan.tests.empty()) std::fprintf(stderr, "gtest-tms: %s lists no tests\n", tests_from.c_str());
+      if (plan.binary_name.empty())
+        plan.binary_name = slash == std::string::npos ? tests_from : tests_from.substr(slash + 1);
     }
 
     const ci_outcome out = create ? create_runs(s, plan) : complete_runs(s, plan);
@@ -213,6 +238,20 @@ int run_command(int argc, char** argv) {
           return 1;
         }
       }
+      if (!run_file.empty()) {
+        // Replaced, never appended: a stale id from an earlier ctest run must not be joined.
+        std::error_code ec;
+        std::filesystem::remove(run_file, ec);
+        std::string error;
+        if (!append_env_file(run_file, vars, error)) {
+          std::fprintf(stderr, "gtest-tms: %s\n", error.c_str());
+          return best_effort && !s.common.strict ? 0 : 1;
+        }
+      }
+    }
+    if (!out.ok && best_effort && !s.common.strict) {
+      std::fprintf(stderr, "gtest-tms: run %s did not succeed; continuing (--best-effort)\n", argv[1]);
+      return 0;
     }
     return out.ok ? 0 : (out.usage_error ? 2 : 1);
   } catch (const std::exception& e) {
