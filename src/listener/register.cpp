@@ -20,9 +20,10 @@ bool register_listener() noexcept {
     char buf[PATH_MAX];
     const std::string cwd = ::getcwd(buf, sizeof buf) != nullptr ? std::string(buf) : std::string(".");
     detail::settings s = detail::load_settings(detail::process_env(), cwd);
-    // Inert when nothing asks for reporting: no listener, no thread, no output. Errors are only
-    // printed from OnTestProgramStart, so --gtest_list_tests output never changes.
-    if (!s.any_enabled() && s.errors.empty()) return false;
+    // Inert when nothing asks for reporting: no listener, no thread, no output. Errors and warnings
+    // (e.g. QAS_URL set but QAS_TOKEN missing, which leaves QA Sphere off) are only printed from
+    // OnTestProgramStart, so --gtest_list_tests output never changes.
+    if (!s.any_enabled() && s.errors.empty() && s.warnings.empty()) return false;
     ::testing::UnitTest::GetInstance()->listeners().Append(new detail::listener(std::move(s)));
     return true;
   } catch (const std::exception& e) {

@@ -506,6 +506,10 @@ void qasphere_backend::start(requester& r, const run_plan& plan, std::function<v
     std::string none = "no QA Sphere markers of project " + code_ + " in the " + std::to_string(plan.tests.size()) +
                        " tests of this run (e.g. TEST(Suite, " + example_name(code_) + "))";
     if (!settings_.run_id) {
+      // Say so when the tests do carry markers, only of another project (QAS_PROJECT_CODE wrong?).
+      if (other_projects > 0)
+        none += ", but " + count_of(other_projects, "test") + " with markers of another project (e.g. " +
+                one_line(other_example, 64) + ")";
       stop_reporting(none + "; QA Sphere reporting is off");
       return;
     }

@@ -138,7 +138,8 @@ TEST(QasphereEndToEnd, ParameterizedInstancesFoldIntoOneResultAndAnExceptionIsBl
   EXPECT_EQ(throws.status, "blocked");
   EXPECT_NE(throws.comment.find("boom from BD-006"), std::string::npos) << throws.comment;
 
-  EXPECT_EQ(lines_with(r.err, "gtest-tms: QA Sphere: 6 results sent (1 failed)").size(), 1u) << r.err;
+  // The summary counts gtest instances (8), which QA Sphere received as 6 results.
+  EXPECT_EQ(lines_with(r.err, "gtest-tms: QA Sphere: 8 results sent (3 failed)").size(), 1u) << r.err;
   EXPECT_TRUE(no_secret_in(r, emu.dir()));
   EXPECT_TRUE(matches_golden(normalized_log(emu.tms().requests()), "qasphere_full.json"));
 }
@@ -167,11 +168,13 @@ struct auth_case {
   env_map env;                                   // on top of qas_env()
   const char* line;                              // the one stderr line's distinctive text
   bool reaches_server;                           // false: rejected by the configuration
+  bool without_project_bd = false;               // the emulator knows only project QA
 };
 
 void expect_one_line_error(const auth_case& c) {
   emulator::emulator_options o = emulator_fixture::default_options();
   if (c.key_state) o.qasphere_keys = {{qas_test_key, *c.key_state}};
+  if (c.without_project_bd) o.qasphere_projects = {emulator::default_qasphere_project("QA")};
   emulator_fixture emu(o);
   auto env = qas_env(emu);
   for (const auto& [k, v] : c.env) env[k] = v;
@@ -209,8 +212,16 @@ TEST(QasphereEndToEnd, KeyOfAnotherDomain) {
 }
 
 TEST(QasphereEndToEnd, UnknownProjectIs404) {
-  expect_one_line_error({"unknown project", std::nullopt, {{"QAS_PROJECT_CODE", "ZZ"}},
-                         "QA Sphere project 'ZZ' not found", true});
+  expect_one_line_error({"unknown project", std::nullopt, {}, "QA Sphere project 'BD' not found", true, true});
+}
+
+TEST(QasphereEndToEnd, AProjectCodeWithoutMarkersNamesTheMarkersFound) {
+  // QAS_PROJECT_CODE=ZZ while the tests carry BD markers: nothing is for ZZ, and the line says why.
+  expect_one_line_error({"other code", std::nullopt, {{"QAS_PROJECT_CODE", "ZZ"}},
+                         "no QA Sphere markers of project ZZ in the 6 tests of this run (e.g. TEST(Suite, "
+                         "TestZz001Login)), but 4 tests with markers of another project (e.g. BD-001); QA Sphere "
+                         "reporting is off",
+                         false});
 }
 
 TEST(QasphereEndToEnd, MalformedKeyIsRejectedLocally) {
@@ -303,7 +314,7 @@ TEST(QasphereEndToEnd, QaseAndQasphereFromOneBinary) {
   EXPECT_EQ(emu.tms().qasphere_close_count(qas_runs[0].id), 1);
   EXPECT_EQ(emu.tms().qasphere_results(qas_runs[0].id).size(), 6u) << r.err;
   EXPECT_EQ(lines_with(r.err, "gtest-tms: Qase: 10 results sent").size(), 1u) << r.err;
-  EXPECT_EQ(lines_with(r.err, "gtest-tms: QA Sphere: 6 results sent").size(), 1u) << r.err;
+  EXPECT_EQ(lines_with(r.err, "gtest-tms: QA Sphere: 8 results sent").size(), 1u) << r.err;
   EXPECT_TRUE(no_secret_in(r, emu.dir()));
 }
 
