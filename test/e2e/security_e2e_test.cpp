@@ -154,7 +154,7 @@ TEST(SecurityEndToEnd, ReportsThroughAnAuthenticatedConnectProxy) {
   EXPECT_TRUE(no_secret_in(r, emu.dir()));
 }
 
-TEST(SecurityEndToEnd, LowerCaseAndAllProxyVariablesAreUsedToo) {
+TEST(SecurityEndToEnd, AllProxyIsUsedWhenHttpsProxyIsUnset) {
   emulator_fixture emu;
   connect_proxy proxy;
   auto env = emu.qase_env();
