@@ -29,7 +29,8 @@ function(gtest_tms_discover_tests target)
   if(NOT targets)
     # The create step needs every binary of the fixture (QA Sphere runs hold their cases from the
     # start), so it is added once the directory has been processed.
-    cmake_language(DEFER CALL _gtest_tms_add_run_fixture ${fixture} ${run_file})
+    # (EVAL bakes the values in: a deferred call's variable references are read when it runs.)
+    cmake_language(EVAL CODE "cmake_language(DEFER CALL _gtest_tms_add_run_fixture [[${fixture}]] [[${run_file}]])")
   endif()
   set_property(DIRECTORY APPEND PROPERTY GTEST_TMS_FIXTURE_TARGETS_${fixture} ${target})
 endfunction()

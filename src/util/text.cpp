@@ -162,7 +162,14 @@ std::string html_escape(std::string_view in) {
 }
 
 std::string clean_text(std::string_view in, std::size_t max_bytes) {
-  return truncate_utf8(sanitize_utf8(strip_ansi(in)), max_bytes);
+  std::string out = sanitize_utf8(strip_ansi(in));
+  // Control bytes other than tab and line breaks (a hostile server's BEL, backspace, NUL...) must
+  // never reach a terminal or a TMS page: each becomes '?'.
+  for (char& c : out) {
+    const auto u = static_cast<unsigned char>(c);
+    if ((u < 0x20 && c != '\t' && c != '\n' && c != '\r') || u == 0x7f) c = '?';
+  }
+  return truncate_utf8(out, max_bytes);
 }
 
 std::string_view trim(std::string_view in) {

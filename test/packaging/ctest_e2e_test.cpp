@@ -34,7 +34,6 @@ TEST(CtestEndToEnd, ParallelCtestGivesOneRunCompletedOnceAfterTheLastResult) {
   po.timeout = 900s;
   const auto r = run_process(GTEST_TMS_CTEST, po);
   EXPECT_NE(r.exit_code, 0);  // Numbers/Many.Works/41 fails on purpose, and only that
-  EXPECT_NE(r.out.find("62 tests"), std::string::npos) << r.out;  // 60 + create + complete
   EXPECT_NE(r.out.find("1 tests failed out of 62"), std::string::npos) << r.out;
 
   const auto runs = emu.tms().qase_runs();
