@@ -64,9 +64,7 @@ void BM_end_of_test_path(benchmark::State& state) {
   for (auto _ : state) {
     p.submit(std::make_shared<const test_result>(make_test_result(*info, 0)));
   }
-  state.PauseTiming();
-  (void)p.finish(std::chrono::steady_clock::now() + std::chrono::seconds(30));
-  state.ResumeTiming();
+  (void)p.finish(std::chrono::steady_clock::now() + std::chrono::seconds(30));  // outside the timed loop
 }
 BENCHMARK(BM_end_of_test_path);
 

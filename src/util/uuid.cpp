@@ -1,6 +1,9 @@
 #include "util/uuid.hpp"
 
+#include <pthread.h>
+
 #include <atomic>
+#include <memory>
 #include <chrono>
 #include <cstdint>
 #include <exception>
@@ -35,13 +38,33 @@ boost::uuids::uuid fallback_uuid() noexcept {
   return u;
 }
 
+// A forked child must not repeat its parent's sequence: the child handler bumps the generation and
+// every thread reseeds from the OS on its next call. Registered once, before the first generator.
+std::atomic<unsigned> fork_generation{0};
+
+unsigned current_generation() noexcept {
+  static const bool registered = [] {
+    return ::pthread_atfork(nullptr, nullptr, [] { fork_generation.fetch_add(1, std::memory_order_relaxed); }) == 0;
+  }();
+  (void)registered;
+  return fork_generation.load(std::memory_order_relaxed);
+}
+
 }  // namespace
 
 std::string make_uuid() noexcept {
   boost::uuids::uuid u{};
   try {
-    thread_local boost::uuids::random_generator gen;
-    u = gen();
+    // Seeded from the OS once per thread (and again after fork()): a getrandom() call per result
+    // would cost about a microsecond of the test thread's budget.
+    thread_local std::unique_ptr<boost::uuids::random_generator_mt19937> gen;
+    thread_local unsigned generation = 0;
+    const unsigned now = current_generation();
+    if (!gen || generation != now) {
+      gen = std::make_unique<boost::uuids::random_generator_mt19937>();
+      generation = now;
+    }
+    u = (*gen)();
   } catch (...) {
     u = fallback_uuid();
   }

@@ -1,5 +1,7 @@
 // Unit tests for src/util/uuid.*, time_format.*, retry_after.*.
 
+#include <sys/wait.h>
+#include <unistd.h>
 #include <gtest/gtest.h>
 
 #include <climits>
@@ -36,6 +38,28 @@ TEST(MakeUuid, IsLowerCaseVersion4) {
     const std::string u = make_uuid();
     ASSERT_TRUE(std::regex_match(u, shape)) << u;
   }
+}
+
+TEST(MakeUuid, AForkedChildDoesNotRepeatItsParentsSequence) {
+  (void)make_uuid();  // the parent's generator exists before the fork
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    const std::string child = make_uuid();
+    const auto n = ::write(fds[1], child.data(), child.size());
+    ::_exit(n == static_cast<ssize_t>(child.size()) ? 0 : 1);
+  }
+  const std::string parent = make_uuid();
+  char buf[64] = {};
+  const auto n = ::read(fds[0], buf, sizeof buf);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ::close(fds[0]);
+  ::close(fds[1]);
+  ASSERT_EQ(n, 36);
+  EXPECT_NE(std::string(buf, 36), parent);
 }
 
 TEST(MakeUuid, UniqueAcrossThreads) {
