@@ -127,8 +127,12 @@ void exercise(backend& be, const std::vector<http_response>& answers, std::uint8
   });
 
   std::vector<outbound_item> items;
+  // Qase maps every result the same whatever the server said: two are enough there (and keep the
+  // executions fast); QA Sphere's holding and folding depend on start(), so it gets them all.
+  const bool qase = std::string_view(be.name()) == "Qase";
   const auto add_all = [&] {
-    for (const auto& r : results()) be.add(r, items);
+    const auto rs = results();
+    for (std::size_t i = 0; i < (qase ? 2 : rs.size()); ++i) be.add(rs[i], items);
   };
   bool added = false;
   for (std::size_t delivered = 0; delivered < 1000; ++delivered) {

@@ -4,6 +4,7 @@
 #   fuzz/run_fuzzers.sh [seconds_per_target (default 20)] [build_dir (default <repo>/build-fuzz)]
 # GTEST_TMS_FUZZ_RUNS=N runs N inputs per target instead of a time budget (e.g. 1000000).
 # GTEST_TMS_FUZZ_TARGETS="markers no_proxy" selects targets.
+# Targets run in parallel, JOBS (default: nproc) at a time.
 # Fails when any target finds a crash, a sanitizer report, a broken invariant, a leak or a timeout;
 # the reproducer is kept in <build_dir>/artifacts/ and the command to replay it is printed.
 set -euo pipefail
@@ -46,41 +47,54 @@ max_len_of() {
 export ASAN_OPTIONS=${ASAN_OPTIONS:-quarantine_size_mb=16:detect_leaks=1:strict_string_checks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
-failed=()
-summary=()
-for t in $targets; do
-  exe="$build/${t}_fuzzer"
-  [ -x "$exe" ] || { echo "run_fuzzers.sh: no target $t" >&2; exit 2; }
-  corpus="$work/corpus/$t"
+# One target: runs it, then writes its summary line to $work/<t>.result; non-zero on a finding.
+run_one() {
+  local t=$1 exe="$build/${1}_fuzzer" corpus="$work/corpus/$1" log="$work/$1.log" budget rc start end
   mkdir -p "$corpus" "$work/tmp/$t"
   cp "$root/fuzz/corpus/$t/"* "$corpus/"
   if [ -n "$runs" ]; then budget=(-runs="$runs"); else budget=(-max_total_time="$seconds"); fi
-  echo "== [fuzz] $t (${runs:-${seconds}s})"
-  log="$work/$t.log"
   start=$(date +%s.%N)
-  set +e
+  rc=0
   TMPDIR="$work/tmp/$t" "$exe" "${budget[@]}" -max_len="$(max_len_of "$t")" -timeout=10 -rss_limit_mb=2048 \
-    -print_final_stats=1 -artifact_prefix="$build/artifacts/$t-" "$corpus" >"$log" 2>&1
-  rc=$?
-  set -e
+    -print_final_stats=1 -artifact_prefix="$build/artifacts/$t-" "$corpus" >"$log" 2>&1 || rc=$?
   end=$(date +%s.%N)
+  local execs rate secs cov line
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
   secs=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }')
-  cov=$(grep -Eo 'cov: [0-9]+' "$log" | tail -1 | cut -d' ' -f2)
+  cov=$(grep -Eo 'cov: [0-9]+' "$log" | tail -1 | cut -d' ' -f2 || true)
   line=$(printf '%-18s %10s execs in %6ss, %7s exec/s, coverage %s' "$t" "${execs:-?}" "$secs" "${rate:-?}" "${cov:-?}")
   if [ $rc -ne 0 ]; then
-    tail -n 60 "$log"
+    local artifact
     artifact=$(sed -n 's/.*Test unit written to //p' "$log" | tail -1)
-    echo "== [fuzz] $t FAILED (exit $rc); replay: $exe ${artifact:-<artifact>}" >&2
-    failed+=("$t")
+    { tail -n 60 "$log"; echo "== [fuzz] $t FAILED (exit $rc); replay: $exe ${artifact:-<artifact>}"; } >&2
     line+="  FAILED"
   fi
-  summary+=("$line")
+  echo "$line" >"$work/$t.result"
+  return $rc
+}
+
+# Up to $jobs targets at a time (each is one single-threaded process), so that CI's short run
+# costs about ceil(7 / cores) x seconds.
+for t in $targets; do
+  [ -x "$build/${t}_fuzzer" ] || { echo "run_fuzzers.sh: no target $t" >&2; exit 2; }
+done
+echo "== [fuzz] running: $targets (${runs:-${seconds} s} each, $jobs at a time)"
+failed=()
+pids=()
+names=()
+for t in $targets; do
+  while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n || true; done
+  run_one "$t" &
+  pids+=($!)
+  names+=("$t")
+done
+for i in "${!pids[@]}"; do
+  wait "${pids[$i]}" || failed+=("${names[$i]}")
 done
 
 echo "== [fuzz] summary"
-printf '%s\n' "${summary[@]}"
+for t in $targets; do cat "$work/$t.result" 2>/dev/null || echo "$t: no result"; done
 if [ ${#failed[@]} -ne 0 ]; then
   echo "== [fuzz] FAILED: ${failed[*]}" >&2
   exit 1
