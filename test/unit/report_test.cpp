@@ -1,6 +1,7 @@
 // The Qase local report: result files that follow result.yaml and rebuild the exact record,
 // run.json merged by several writers, and a reader that skips hostile files with a warning.
 
+#include "record_compare.hpp"
 #include "report/qase_report.hpp"
 
 #include <gtest/gtest.h>
@@ -72,45 +73,7 @@ std::shared_ptr<const test_result> rich() {
   return r;
 }
 
-void expect_same_steps(const std::vector<step_record>& a, const std::vector<step_record>& b) {
-  ASSERT_EQ(a.size(), b.size());
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    EXPECT_EQ(a[i].action, b[i].action);
-    EXPECT_EQ(a[i].expected, b[i].expected);
-    EXPECT_EQ(a[i].status, b[i].status);
-    EXPECT_EQ(a[i].start_ms, b[i].start_ms);
-    EXPECT_EQ(a[i].duration_ms, b[i].duration_ms);
-    expect_same_steps(a[i].children, b[i].children);
-  }
-}
-
-void expect_same(const test_result& a, const test_result& b) {
-  EXPECT_EQ(a.id, b.id);
-  EXPECT_EQ(a.suite, b.suite);
-  EXPECT_EQ(a.name, b.name);
-  EXPECT_EQ(a.value_param, b.value_param);
-  EXPECT_EQ(a.type_param, b.type_param);
-  EXPECT_EQ(a.file, b.file);
-  EXPECT_EQ(a.line, b.line);
-  EXPECT_EQ(a.status, b.status);
-  EXPECT_EQ(a.start_ms, b.start_ms);
-  EXPECT_EQ(a.duration_ms, b.duration_ms);
-  EXPECT_EQ(a.iteration, b.iteration);
-  EXPECT_EQ(a.run_level, b.run_level);
-  EXPECT_EQ(a.notes, b.notes);
-  expect_same_steps(a.steps, b.steps);
-  EXPECT_EQ(a.qase_ids, b.qase_ids);
-  EXPECT_EQ(a.properties, b.properties);
-  ASSERT_EQ(a.parts.size(), b.parts.size());
-  for (std::size_t i = 0; i < a.parts.size(); ++i) {
-    EXPECT_EQ(a.parts[i].file, b.parts[i].file);
-    EXPECT_EQ(a.parts[i].line, b.parts[i].line);
-    EXPECT_EQ(a.parts[i].summary, b.parts[i].summary);
-    EXPECT_EQ(a.parts[i].message, b.parts[i].message);
-    EXPECT_EQ(a.parts[i].fatal, b.parts[i].fatal);
-    EXPECT_EQ(a.parts[i].skip, b.parts[i].skip);
-  }
-}
+void expect_same(const test_result& a, const test_result& b) { testing_support::expect_same(a, b, false); }
 
 qase_settings qs() {
   qase_settings s;
