@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -83,6 +84,13 @@ std::shared_ptr<test_result> synthetic(const std::string& suite, const std::stri
 
 constexpr std::size_t max_failed_names = 50;
 
+// The listener whose io thread is running, for the exit() path (see listener::stop_at_exit).
+std::atomic<listener*> running_listener{nullptr};
+
+void stop_running_listener_at_exit() {
+  if (listener* l = running_listener.exchange(nullptr)) l->stop_at_exit();
+}
+
 }  // namespace
 
 bool in_death_test_child() {
@@ -153,14 +161,29 @@ listener::~listener() {
   // gtest destroys listeners during static destruction, after OpenSSL's own cleanup: nothing
   // network-related may happen here. In a forked death-test child the io thread does not exist,
   // so the transport must be leaked, not joined.
-  if (!owner()) {
+  //
+  // The same holds when OnTestProgramEnd never ran: a test called exit(), so static destruction
+  // started while the io thread is still draining into the pipeline. Freeing the pipeline under it
+  // would be a use-after-free; the process is ending anyway, and the journal already holds every
+  // finished result for `gtest-tms upload`.
+  if (!owner() || pipeline_ || transport_) {
     (void)pipeline_.release();
     (void)transport_.release();
-    (void)journal_.release();  // the parent's file: a child must not trim it
+    (void)journal_.release();  // keep the file as it is: nothing here may trim or remove it
   }
 }
 
 bool listener::owner() const { return ::getpid() == owner_pid_; }
+
+// exit() in the middle of the tests: OnTestProgramEnd never runs. Stop the io thread (bounded)
+// before OpenSSL and the statics go away; the journal already holds every finished result.
+void listener::stop_at_exit() noexcept {
+  if (!owner() || !transport_) return;
+  try {
+    transport_->stop();
+  } catch (...) {
+  }
+}
 
 void listener::disable(const char* where, const char* what) noexcept {
   active_ = false;
@@ -222,6 +245,11 @@ void listener::start(const testing::UnitTest& unit_test) {
   topt.proxy_url = settings_.common.proxy_url;
   topt.no_proxy = settings_.common.no_proxy;
   transport_ = make_https_transport(topt);
+  // Registered after OpenSSL initialised (inside make_https_transport), so it runs before
+  // OpenSSL's own atexit cleanup when a test calls exit() mid-run.
+  running_listener.store(this);
+  static const bool at_exit_registered = std::atexit(stop_running_listener_at_exit) == 0;
+  (void)at_exit_registered;
 
   pipeline_options popt;
   popt.batch_age = settings_.common.batch_age;
@@ -522,6 +550,7 @@ void listener::finish() {
                    journal_->path().c_str(), journal_->path().c_str());
     }
   }
+  running_listener.store(nullptr);
   pipeline_.reset();
   transport_.reset();
 }

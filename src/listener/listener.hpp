@@ -40,6 +40,8 @@ class listener final : public testing::EmptyTestEventListener {
   void OnTestSuiteEnd(const testing::TestSuite& suite) override;
   void OnTestIterationEnd(const testing::UnitTest& unit_test, int iteration) override;
   void OnTestProgramEnd(const testing::UnitTest& unit_test) override;
+  /// Called from an atexit handler when the program exits before OnTestProgramEnd.
+  void stop_at_exit() noexcept;
 
  private:
   bool owner() const;
