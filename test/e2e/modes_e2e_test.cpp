@@ -48,8 +48,17 @@ int total(const std::map<std::string, std::map<std::string, int>>& o) {
   return n;
 }
 
+#if defined(__SANITIZE_ADDRESS__)
+// GCC 12's ASan allocator takes no locks around fork(): a fast-style child forked while the io thread
+// is inside malloc deadlocks. The fast style is covered by the plain and TSan builds.
+constexpr bool fast_death_tests_are_safe = false;
+#else
+constexpr bool fast_death_tests_are_safe = true;
+#endif
+
 TEST(ModesEndToEnd, DeathTestsReportOnlyFromTheParentInBothStyles) {
   for (const std::string style : {"fast", "threadsafe"}) {
+    if (style == "fast" && !fast_death_tests_are_safe) continue;
     emulator_fixture emu;
     const auto r = run_fixture("fixture_modes", emu.qase_env(), {"--gtest_filter=Death.*", "--gtest_death_test_style=" + style});
     EXPECT_EQ(r.exit_code, 0) << style << r.err;
