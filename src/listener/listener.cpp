@@ -93,11 +93,11 @@ void stop_running_listener_at_exit() {
 
 // Objects the listener deliberately leaks at process end (see ~listener). Kept reachable from a
 // global so that a leak checker (LSan) sees them as live rather than reporting them and changing
-// the exit code.
+// the exit code. Volatile: the stores must survive although nothing reads them.
 struct leaked_at_exit {
-  pipeline* pipeline_ = nullptr;
-  transport* transport_ = nullptr;
-  journal* journal_ = nullptr;
+  pipeline* volatile pipeline_ = nullptr;
+  transport* volatile transport_ = nullptr;
+  journal* volatile journal_ = nullptr;
 };
 leaked_at_exit leaked;  // NOLINT(cppcoreguidelines-avoid-non-const-global-variables)
 
