@@ -210,6 +210,9 @@ struct tls_case {
   const char* cause;  // expected in the stderr line
 };
 
+// ctest and gtest print a case by its name, not as a dump of its bytes.
+void PrintTo(const tls_case& c, std::ostream* os) { *os << c.name; }
+
 class TlsRefusal : public ::testing::TestWithParam<tls_case> {};
 
 TEST_P(TlsRefusal, FailsClosedWithOneLineNamingHostAndCause) {
@@ -357,6 +360,8 @@ struct hostile_case {
   const char* content_type = "application/json";
   bool may_complete = false;  // the requests are processed, only the replies are slow
 };
+
+void PrintTo(const hostile_case& c, std::ostream* os) { *os << c.name; }
 
 class HostileServer : public ::testing::TestWithParam<hostile_case> {};
 
