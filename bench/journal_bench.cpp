@@ -9,7 +9,7 @@
 #include <filesystem>
 #include <string>
 
-#include "report/journal.hpp"
+#include "storage/journal.hpp"
 
 namespace {
 

@@ -8,8 +8,8 @@
 #include "config/config.hpp"
 #include "listener/listener.hpp"
 #include "loop_transport.hpp"
-#include "pipeline/pipeline.hpp"
-#include "qase/qase_backend.hpp"
+#include "delivery/pipeline.hpp"
+#include "tms/qase/qase_backend.hpp"
 
 namespace {
 

@@ -9,7 +9,7 @@
 #include <string_view>
 
 #include "fuzz_support.hpp"
-#include "qasphere/markers.hpp"
+#include "tms/qasphere/markers.hpp"
 
 namespace {
 

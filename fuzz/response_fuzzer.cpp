@@ -21,8 +21,8 @@
 
 #include "fake_requester.hpp"
 #include "fuzz_support.hpp"
-#include "qase/qase_backend.hpp"
-#include "qasphere/qasphere_backend.hpp"
+#include "tms/qase/qase_backend.hpp"
+#include "tms/qasphere/qasphere_backend.hpp"
 
 namespace {
 

@@ -11,7 +11,7 @@
 #include <string_view>
 
 #include "fuzz_support.hpp"
-#include "util/retry_after.hpp"
+#include "delivery/retry_after.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace gtest_tms::detail;

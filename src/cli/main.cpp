@@ -36,7 +36,14 @@ int main(int argc, char** argv) {
   namespace cli = gtest_tms::detail::cli;
   if (cmd == "run") return cli::run_command(argc - 1, argv + 1);
   if (cmd == "upload") return cli::upload_command(argc - 1, argv + 1);
-  if (cmd == "emulator") return cli::emulator_command(argc - 1, argv + 1);
+  if (cmd == "emulator") {
+#ifdef GTEST_TMS_WITH_EMULATOR
+    return cli::emulator_command(argc - 1, argv + 1);
+#else
+    std::fputs("gtest-tms: this build has no emulator (configure with -DGTEST_TMS_BUILD_EMULATOR=ON)\n", stderr);
+    return 2;
+#endif
+  }
   if (cmd == "version" || cmd == "--version") {
     std::printf("gtest-tms %s\n", GTEST_TMS_VERSION_STRING);
     return 0;

@@ -1,5 +1,5 @@
 // gtest-tms run create|complete: the run's life cycle as CI steps around several test binaries
-// or shards (see src/report/ci_steps.hpp).
+// or shards (see src/cli/ci_steps.hpp).
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -19,7 +19,7 @@
 
 #include "cli/commands.hpp"
 #include "config/config.hpp"
-#include "report/ci_steps.hpp"
+#include "cli/ci_steps.hpp"
 
 extern char** environ;
 

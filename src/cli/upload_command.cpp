@@ -1,5 +1,5 @@
 // gtest-tms upload <dir>: sends what a report directory or a crash journal holds and the server
-// has not confirmed, exactly once (see src/report/ci_steps.hpp).
+// has not confirmed, exactly once (see src/cli/ci_steps.hpp).
 #include <unistd.h>
 
 #include <climits>
@@ -9,7 +9,7 @@
 
 #include "cli/commands.hpp"
 #include "config/config.hpp"
-#include "report/ci_steps.hpp"
+#include "cli/ci_steps.hpp"
 
 namespace gtest_tms::detail::cli {
 

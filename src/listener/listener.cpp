@@ -9,14 +9,14 @@
 #include <exception>
 #include <string_view>
 
-#include "listener/summary.hpp"
+#include "delivery/summary.hpp"
 #include "listener/test_context.hpp"
 #include "net/transport.hpp"
-#include "pipeline/pipeline.hpp"
-#include "qase/qase_backend.hpp"
-#include "qasphere/qasphere_backend.hpp"
-#include "report/journal.hpp"
-#include "report/qase_report.hpp"
+#include "delivery/pipeline.hpp"
+#include "tms/qase/qase_backend.hpp"
+#include "tms/qasphere/qasphere_backend.hpp"
+#include "storage/journal.hpp"
+#include "storage/qase_report.hpp"
 #include "util/text.hpp"
 #include "util/time_format.hpp"
 #include "util/uuid.hpp"

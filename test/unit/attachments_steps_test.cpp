@@ -18,8 +18,8 @@
 #include "listener/test_context.hpp"
 #include "net/multipart.hpp"
 #include "process.hpp"
-#include "qase/qase_backend.hpp"
-#include "qasphere/qasphere_backend.hpp"
+#include "tms/qase/qase_backend.hpp"
+#include "tms/qasphere/qasphere_backend.hpp"
 
 namespace gtest_tms::detail {
 namespace {

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "net/transport.hpp"
-#include "pipeline/backend.hpp"
+#include "delivery/backend.hpp"
 
 namespace gtest_tms::detail::fakes {
 

@@ -2,7 +2,7 @@
 // a crash at any point (torn line, reserved zero tail, SIGKILL), and the live-journal lock.
 
 #include "record_compare.hpp"
-#include "report/journal.hpp"
+#include "storage/journal.hpp"
 
 #include <gtest/gtest.h>
 #include <signal.h>

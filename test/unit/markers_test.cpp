@@ -1,4 +1,4 @@
-#include "qasphere/markers.hpp"
+#include "tms/qasphere/markers.hpp"
 
 #include <gtest/gtest.h>
 

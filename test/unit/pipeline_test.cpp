@@ -1,7 +1,7 @@
 // The pipeline against a scripted server (loop_transport): batching, retries, splitting, deadline
 // and the accounting promise (every result is delivered, rejected by name, or handed back).
 
-#include "pipeline/pipeline.hpp"
+#include "delivery/pipeline.hpp"
 
 #include <gtest/gtest.h>
 

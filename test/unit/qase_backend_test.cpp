@@ -18,7 +18,7 @@
 
 #include "fake_requester.hpp"
 #include "gtest_tms/version.hpp"
-#include "qase/qase_backend.hpp"
+#include "tms/qase/qase_backend.hpp"
 
 namespace gtest_tms::detail {
 namespace {

@@ -1,4 +1,4 @@
-#include "qasphere/qasphere_backend.hpp"
+#include "tms/qasphere/qasphere_backend.hpp"
 
 #include <gtest/gtest.h>
 

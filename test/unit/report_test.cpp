@@ -2,7 +2,7 @@
 // run.json merged by several writers, and a reader that skips hostile files with a warning.
 
 #include "record_compare.hpp"
-#include "report/qase_report.hpp"
+#include "storage/qase_report.hpp"
 
 #include <gtest/gtest.h>
 
@@ -14,7 +14,7 @@
 #include <thread>
 #include <vector>
 
-#include "report/journal.hpp"
+#include "storage/journal.hpp"
 #include "support/process.hpp"
 
 namespace gtest_tms::detail {

@@ -2,7 +2,7 @@
 // (the real Qase backend over loop_transport) and with recording fake backends. The promise:
 // what the server lacks is sent exactly once, then marked so a second upload sends nothing.
 
-#include "report/ci_steps.hpp"
+#include "cli/ci_steps.hpp"
 
 #include <gtest/gtest.h>
 
@@ -16,8 +16,8 @@
 #include <string>
 #include <vector>
 
-#include "report/journal.hpp"
-#include "report/qase_report.hpp"
+#include "storage/journal.hpp"
+#include "storage/qase_report.hpp"
 #include "support/loop_transport.hpp"
 #include "support/process.hpp"
 

@@ -16,7 +16,7 @@
 #include <thread>
 #include <vector>
 
-#include "util/retry_after.hpp"
+#include "delivery/retry_after.hpp"
 #include "util/time_format.hpp"
 #include "util/uuid.hpp"
 

@@ -17,7 +17,7 @@
 
 #include "config/config.hpp"
 #include "net/transport.hpp"
-#include "pipeline/backend.hpp"
+#include "delivery/backend.hpp"
 
 namespace gtest_tms::detail {
 

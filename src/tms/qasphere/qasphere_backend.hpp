@@ -21,7 +21,7 @@
 #include <string>
 
 #include "config/config.hpp"
-#include "pipeline/backend.hpp"
+#include "delivery/backend.hpp"
 
 namespace gtest_tms::detail {
 

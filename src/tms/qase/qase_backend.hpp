@@ -10,7 +10,7 @@
 
 #include "config/config.hpp"
 #include "model/test_result.hpp"
-#include "pipeline/backend.hpp"
+#include "delivery/backend.hpp"
 
 namespace gtest_tms::detail {
 

@@ -1,7 +1,7 @@
 // Qase TestOps backend: project check, run creation/join, v2 bulk results, run completion.
 // Endpoints and shapes: /work/shared/reference/qase-api.md §4-§8, specs/qase/testops-api.
 
-#include "qase/qase_backend.hpp"
+#include "tms/qase/qase_backend.hpp"
 
 #include <algorithm>
 #include <cctype>

@@ -1,4 +1,4 @@
-#include "qasphere/qasphere_backend.hpp"
+#include "tms/qasphere/qasphere_backend.hpp"
 
 #include <algorithm>
 #include <cstdint>
@@ -14,7 +14,7 @@
 #include <boost/url/rfc/unreserved_chars.hpp>
 
 #include "gtest_tms/version.hpp"
-#include "qasphere/markers.hpp"
+#include "tms/qasphere/markers.hpp"
 #include "util/text.hpp"
 #include "util/time_format.hpp"
 

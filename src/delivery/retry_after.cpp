@@ -1,4 +1,4 @@
-#include "util/retry_after.hpp"
+#include "delivery/retry_after.hpp"
 
 #include <array>
 

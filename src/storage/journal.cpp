@@ -1,4 +1,4 @@
-#include "report/journal.hpp"
+#include "storage/journal.hpp"
 
 #include <fcntl.h>
 #include <sys/file.h>

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "pipeline/pipeline.hpp"
+#include "delivery/pipeline.hpp"
 
 namespace gtest_tms::detail {
 

@@ -1,4 +1,4 @@
-#include "report/qase_report.hpp"
+#include "storage/qase_report.hpp"
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -19,8 +19,8 @@
 #include <boost/json.hpp>
 
 #include "gtest_tms/version.hpp"
-#include "qase/qase_backend.hpp"
-#include "report/journal.hpp"
+#include "tms/qase/qase_backend.hpp"
+#include "storage/journal.hpp"
 #include "util/text.hpp"
 #include "util/uuid.hpp"
 

@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "model/test_result.hpp"
-#include "pipeline/backend.hpp"
+#include "delivery/backend.hpp"
 #include "net/transport.hpp"
 
 namespace gtest_tms::detail {

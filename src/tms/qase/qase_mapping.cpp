@@ -8,7 +8,7 @@
 #include <boost/json.hpp>
 
 #include "gtest_tms/version.hpp"
-#include "qase/qase_backend.hpp"
+#include "tms/qase/qase_backend.hpp"
 #include "util/text.hpp"
 
 namespace gtest_tms::detail {

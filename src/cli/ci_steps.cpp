@@ -1,4 +1,4 @@
-#include "report/ci_steps.hpp"
+#include "cli/ci_steps.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -9,12 +9,12 @@
 #include <tuple>
 #include <utility>
 
-#include "listener/summary.hpp"
-#include "pipeline/pipeline.hpp"
-#include "qase/qase_backend.hpp"
-#include "qasphere/qasphere_backend.hpp"
-#include "report/journal.hpp"
-#include "report/qase_report.hpp"
+#include "delivery/summary.hpp"
+#include "delivery/pipeline.hpp"
+#include "tms/qase/qase_backend.hpp"
+#include "tms/qasphere/qasphere_backend.hpp"
+#include "storage/journal.hpp"
+#include "storage/qase_report.hpp"
 #include "util/text.hpp"
 
 namespace gtest_tms::detail {

@@ -1,4 +1,4 @@
-#include "pipeline/pipeline.hpp"
+#include "delivery/pipeline.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -10,7 +10,7 @@
 #include <unordered_set>
 #include <utility>
 
-#include "util/retry_after.hpp"
+#include "delivery/retry_after.hpp"
 #include "util/time_format.hpp"
 
 namespace gtest_tms::detail {

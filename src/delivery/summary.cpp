@@ -1,4 +1,4 @@
-#include "listener/summary.hpp"
+#include "delivery/summary.hpp"
 
 #include <cstddef>
 
