@@ -1,10 +1,68 @@
 #pragma once
-// Sub-commands of the gtest-tms tool; each returns the process exit code.
+// The gtest-tms sub-commands. Each command's file holds its argument parsing and its work:
+//   run_command.cpp       gtest-tms run create|complete   create_runs(), complete_runs()
+//   upload_command.cpp    gtest-tms upload <path>          upload_results()
+//   emulator_command.cpp  gtest-tms emulator serve|show    (tools/emulator)
+// The work is done by a delivery session (delivery/session.hpp), exactly as in a test binary, so
+// retries, rate limits, splitting, the deadline and the messages are the same. The functions are
+// exposed so tests can drive them with a fake transport or fake backends.
 
-namespace gtest_tms::detail::cli {
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
 
-int emulator_command(int argc, char** argv);  // gtest-tms emulator ...   (src/cli/emulator_command.cpp)
-int run_command(int argc, char** argv);       // gtest-tms run create|complete  (src/cli/run_command.cpp)
-int upload_command(int argc, char** argv);    // gtest-tms upload <dir>   (src/cli/upload_command.cpp)
+#include "config/config.hpp"
+#include "delivery/backend.hpp"
+#include "delivery/session.hpp"
 
-}  // namespace gtest_tms::detail::cli
+namespace gtest_tms::detail {
+
+namespace cli {
+
+int emulator_command(int argc, char** argv);
+int run_command(int argc, char** argv);
+int upload_command(int argc, char** argv);
+
+}  // namespace cli
+
+/// The environment as upload / run commands see it: QASE_MODE=report counts as testops (the
+/// point of these commands is to talk to the server; the report settings stay as they are).
+env_lookup ci_env(env_lookup base);
+
+struct ci_outcome {
+  std::vector<std::string> lines;  // summary and warnings, one line each, without a prefix
+  bool ok = false;
+  bool usage_error = false;  // a required setting is missing; nothing was sent (exit code 2)
+  // upload:
+  std::size_t found = 0;  // results on disk the server had not confirmed
+  std::size_t sent = 0;   // confirmed now (or deliberately not for that system)
+  // run create / complete:
+  std::int64_t qase_run_id = 0;
+  std::int64_t qasphere_run_id = 0;
+};
+
+/// `path`: a report directory (results/*.json; its qasphere/ and journal/ subdirectories are
+/// included), a journal directory or a journal file. Sends, per system and run, the results not
+/// yet acknowledged; then marks them: report files move to <dir>/uploaded/, journals get ack lines
+/// (and are deleted once everything in them is acknowledged). Running it twice sends nothing the
+/// second time. Results go into the run they were meant for (recorded on disk) unless
+/// QASE_TESTOPS_RUN_ID / QAS_RUN_ID say otherwise; a run the original process created is
+/// completed afterwards as that process would have done. ok: everything found was delivered and
+/// nothing had to be skipped as unreadable.
+ci_outcome upload_results(const std::string& path, const settings& s, const session_hooks& hooks = {});
+
+/// Creates (or, with a run id configured, joins) the run of every configured system and leaves
+/// it open. `plan` lists the tests (QA Sphere needs them for its markers).
+ci_outcome create_runs(const settings& s, const run_plan& plan, const session_hooks& hooks = {});
+
+/// Completes the Qase run QASE_TESTOPS_RUN_ID and closes the QA Sphere run QAS_RUN_ID. Checks
+/// every configured system first: when one lacks its run id, nothing is touched.
+ci_outcome complete_runs(const settings& s, const run_plan& plan, const session_hooks& hooks = {});
+
+/// Parses `--gtest_list_tests` output into planned tests ("Suite." lines, then indented names;
+/// "# GetParam() = ..." / "# TypeParam = ..." comments are dropped).
+std::vector<planned_test> parse_gtest_list(std::string_view output);
+
+}  // namespace gtest_tms::detail

@@ -159,7 +159,8 @@ std::optional<int> parse_serve(int argc, char** argv, int i, serve_args& a) {
       if (!need(v) || !parse_number(v, 0, 600000, n)) return usage_error("--latency-ms needs a number 0..600000");
       a.latency_ms = n;
     } else if (arg == "--qase-rate-limit") {
-      if (!need(v) || !parse_number(v, 0, 1000000, n)) return usage_error("--qase-rate-limit needs requests per minute (0: off)");
+      if (!need(v) || !parse_number(v, 0, 1000000, n))
+        return usage_error("--qase-rate-limit needs requests per minute (0: off)");
       a.qase_per_minute = n;
     } else if (arg == "--for") {
       if (!need(v) || !parse_number(v, 1, 7 * 24 * 3600, n)) return usage_error("--for needs a number of seconds >= 1");
@@ -174,7 +175,8 @@ std::optional<int> parse_serve(int argc, char** argv, int i, serve_args& a) {
       if (!need(v) || v.empty()) return usage_error("--qas-key needs a value");
       a.qas_key = v;
     } else if (arg == "--qase-project") {
-      if (!need(v) || v.size() < 2 || v.size() > 10) return usage_error("--qase-project needs a code of 2-10 characters");
+      if (!need(v) || v.size() < 2 || v.size() > 10)
+        return usage_error("--qase-project needs a code of 2-10 characters");
       a.qase_projects.push_back(v);
     } else {
       return usage_error("unknown option '" + arg + "'");
@@ -204,8 +206,10 @@ int serve(const serve_args& a) {
     return usage_error(e.what());
   }
   if (std::count(key.begin(), key.end(), '.') != 2)
-    std::fprintf(stderr, "emulator: warning: the QA Sphere key (%s) is not of the form tenant.keyId.token; "
-                 "QA Sphere requests will get 401\n", qas_source);
+    std::fprintf(stderr,
+                 "emulator: warning: the QA Sphere key (%s) is not of the form tenant.keyId.token; "
+                 "QA Sphere requests will get 401\n",
+                 qas_source);
 
   const fs::path dir = a.dir;
   std::unique_ptr<https_server> server;

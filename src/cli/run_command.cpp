@@ -1,5 +1,5 @@
 // gtest-tms run create|complete: the run's life cycle as CI steps around several test binaries
-// or shards (see src/cli/ci_steps.hpp).
+// or shards, through the same delivery session a test binary uses.
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -11,19 +11,155 @@
 #include <chrono>
 #include <climits>
 #include <cstdio>
-#include <filesystem>
 #include <cstring>
+#include <filesystem>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "cli/commands.hpp"
 #include "config/config.hpp"
-#include "cli/ci_steps.hpp"
+#include "config/system_settings.hpp"
+#include "platform/process.hpp"
+#include "util/text.hpp"
 
 extern char** environ;
 
-namespace gtest_tms::detail::cli {
+namespace gtest_tms::detail {
+
+namespace {
+
+// Runs every configured system's session without results: start (create or join the run), then
+// finish (complete/close it or not, as `s` says).
+std::vector<backend_report> run_sessions(const settings& s, const std::vector<tms>& systems, const run_plan& plan,
+                                         const session_hooks& hooks) {
+  session_options options;
+  options.systems = systems;
+  options.hooks = hooks;
+  session sess(s, std::move(options));
+  sess.open(plan);
+  session_outcome out = sess.close(std::chrono::steady_clock::now() + s.common.flush_deadline);
+  std::vector<backend_report> reports;
+  for (auto& e : out.entries) reports.push_back(std::move(e.report));
+  return reports;
+}
+
+std::string neither_configured(const char* what) {
+  return std::string(what) + ": neither Qase (" + std::string(traits(tms::qase).how_to_configure) +
+         ") nor QA Sphere (" + std::string(traits(tms::qasphere).how_to_configure) + ") is configured";
+}
+
+void set_run_id(ci_outcome& out, tms system, std::int64_t id) {
+  (system == tms::qase ? out.qase_run_id : out.qasphere_run_id) = id;
+}
+
+}  // namespace
+
+env_lookup ci_env(env_lookup base) {
+  return [base = std::move(base)](const std::string& name) -> std::optional<std::string> {
+    std::optional<std::string> v = base ? base(name) : std::nullopt;
+    if (name == "QASE_MODE" && v && iequals(trim(*v), "report")) return std::string("testops");
+    return v;
+  };
+}
+
+ci_outcome create_runs(const settings& s, const run_plan& plan, const session_hooks& hooks) {
+  ci_outcome out;
+  settings gs = s;
+  std::vector<tms> systems;
+  for (const tms t : all_tms) {
+    if (!configured(gs, t)) continue;
+    finish_run_setting(gs, t) = false;  // the run stays open for the test binaries that report into it
+    systems.push_back(t);
+  }
+  if (systems.empty()) {
+    out.usage_error = true;
+    out.lines.push_back(neither_configured("nothing to create"));
+    return out;
+  }
+  out.ok = true;
+  for (const backend_report& r : run_sessions(gs, systems, plan, hooks)) {
+    if (!r.start_error.empty() || r.run_id <= 0) {
+      out.ok = false;
+      out.lines.push_back(r.name + ": no run: " + (r.start_error.empty() ? "the run id is unknown" : r.start_error));
+      continue;
+    }
+    const bool joined = run_id_setting(s, r.system).has_value();
+    set_run_id(out, r.system, r.run_id);
+    out.lines.push_back(r.name + ": run " + std::to_string(r.run_id) + (joined ? " exists (joined)" : " created") +
+                        (r.link.empty() ? "" : ": " + r.link));
+  }
+  return out;
+}
+
+ci_outcome complete_runs(const settings& s, const run_plan& plan, const session_hooks& hooks) {
+  ci_outcome out;
+  settings gs = s;
+  std::vector<tms> systems;
+  bool usage_error = false;
+  for (const tms t : all_tms) {
+    if (!configured(gs, t)) continue;
+    const std::string name(display_name(t));
+    finish_run_setting(gs, t) = true;
+    if (!run_id_setting(gs, t)) {
+      out.lines.push_back(name + ": " + std::string(traits(t).run_id_variable) + " is not set: no run to " +
+                          std::string(traits(t).finish_verb));
+      usage_error = true;
+    } else if (t == tms::qasphere && gs.qasphere.project.empty() && plan.tests.empty()) {
+      out.lines.push_back(name + ": set QAS_PROJECT_CODE (or pass --tests-from) so the run's project is known");
+      usage_error = true;
+    } else {
+      systems.push_back(t);
+    }
+  }
+  if (usage_error) {
+    out.usage_error = true;
+    return out;  // all or nothing: a second call after fixing the settings must not meet half-done runs
+  }
+  if (systems.empty()) {
+    out.lines.push_back(neither_configured("nothing to complete"));
+    out.usage_error = true;
+    return out;
+  }
+  out.ok = true;
+  for (const backend_report& r : run_sessions(gs, systems, plan, hooks)) {
+    if (!r.start_error.empty()) {
+      out.ok = false;
+      out.lines.push_back(r.name + ": " + r.start_error);
+      continue;
+    }
+    if (!r.run_finished) out.ok = false;
+    set_run_id(out, r.system, r.run_id);
+    out.lines.push_back(r.name + ": " + (r.finish_message.empty() ? "the run was not finished" : r.finish_message) +
+                        (r.link.empty() ? "" : ": " + r.link));
+  }
+  return out;
+}
+
+std::vector<planned_test> parse_gtest_list(std::string_view output) {
+  std::vector<planned_test> out;
+  std::string suite;
+  while (!output.empty()) {
+    const auto nl = output.find('\n');
+    std::string_view line = output.substr(0, nl);
+    output.remove_prefix(nl == std::string_view::npos ? output.size() : nl + 1);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.empty()) continue;
+    const bool indented = line.front() == ' ';
+    line = trim(line);
+    const auto end = line.find_first_of(" \t");  // "  # GetParam() = ..." and the like follow a space
+    const std::string_view token = line.substr(0, end);
+    if (token.empty() || token.front() == '#') continue;
+    if (!indented) {
+      suite = token.back() == '.' ? std::string(token.substr(0, token.size() - 1)) : std::string();
+    } else if (!suite.empty()) {
+      out.push_back({suite, std::string(token)});
+    }
+  }
+  return out;
+}
+
+namespace cli {
 
 namespace {
 
@@ -51,11 +187,6 @@ void run_usage(std::FILE* out) {
       out);
 }
 
-std::string current_dir() {
-  char buf[PATH_MAX];
-  return ::getcwd(buf, sizeof buf) != nullptr ? std::string(buf) : std::string(".");
-}
-
 // Runs `binary --gtest_list_tests` (bounded in time) and returns its standard output.
 bool list_tests(const std::string& binary, std::string& output, std::string& error) {
   int fds[2];
@@ -81,7 +212,8 @@ bool list_tests(const std::string& binary, std::string& output, std::string& err
   bool timed_out = false;
   char buf[65536];
   for (;;) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) {
       timed_out = true;
       break;
@@ -262,4 +394,6 @@ int run_command(int argc, char** argv) {
   return 1;
 }
 
-}  // namespace gtest_tms::detail::cli
+}  // namespace cli
+
+}  // namespace gtest_tms::detail

@@ -1,17 +1,310 @@
-// gtest-tms upload <dir>: sends what a report directory or a crash journal holds and the server
-// has not confirmed, exactly once (see src/cli/ci_steps.hpp).
-#include <unistd.h>
-
-#include <climits>
+// gtest-tms upload <path>: sends what a report directory or a crash journal holds and the server
+// has not confirmed, exactly once, through the same delivery session a test binary uses.
+#include <chrono>
+#include <cstdint>
 #include <cstdio>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <set>
 #include <string>
 #include <string_view>
+#include <system_error>
+#include <tuple>
+#include <utility>
 
 #include "cli/commands.hpp"
-#include "config/config.hpp"
-#include "cli/ci_steps.hpp"
+#include "config/system_settings.hpp"
+#include "delivery/summary.hpp"
+#include "platform/process.hpp"
+#include "storage/journal.hpp"
+#include "storage/qase_report.hpp"
 
-namespace gtest_tms::detail::cli {
+namespace gtest_tms::detail {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string plural(std::size_t n, const char* one, const char* many) {
+  return std::to_string(n) + " " + (n == 1 ? one : many);
+}
+
+// A tag on disk names a system that is switched on here.
+bool configured_tag(const std::string& tag, const settings& s) {
+  const std::optional<tms> t = tms_from_tag(tag);
+  return t && configured(s, *t);
+}
+
+struct origin {
+  std::string report_dir;  // non-empty: the result file results/<file> in this report
+  std::string file;
+  std::size_t journal_index = SIZE_MAX;  // else: a journal
+};
+
+struct open_journal {
+  std::unique_ptr<journal> j;
+  journal_contents contents;
+  std::map<std::string, std::set<std::string>> pending;  // system -> ids not acknowledged yet
+};
+
+struct group {
+  std::string system;
+  std::int64_t run_id = 0;
+  bool run_created = false;
+  std::vector<std::shared_ptr<const test_result>> results;
+  std::vector<std::shared_ptr<const test_result>> context;  // the rest of the run, for the plan
+  std::set<std::string> sources;
+};
+
+void move_to_uploaded(const origin& o, std::vector<std::string>& lines, std::size_t& move_errors) {
+  std::error_code ec;
+  const fs::path dest_dir = fs::path(o.report_dir) / "uploaded";
+  fs::create_directories(dest_dir, ec);
+  if (!ec) fs::rename(o.file, dest_dir / fs::path(o.file).filename(), ec);
+  if (ec) {
+    if (move_errors++ == 0)
+      lines.push_back("could not mark " + o.file + " as uploaded (" + ec.message() +
+                      "); a second upload would send it again");
+  }
+}
+
+}  // namespace
+
+ci_outcome upload_results(const std::string& path, const settings& s, const session_hooks& hooks) {
+  ci_outcome out;
+  std::error_code ec;
+  if (!fs::exists(path, ec)) {
+    out.lines.push_back("cannot upload: " + path + " does not exist");
+    return out;
+  }
+
+  std::size_t unreadable = 0;
+  std::size_t live_journals = 0;  // held by a test binary that is still running: it reports for itself
+  std::vector<report_contents> reports;
+  std::vector<open_journal> journals;
+  if (fs::is_directory(path, ec)) {
+    for (const std::string& dir : {path, path + "/qasphere"}) {
+      if (!fs::is_directory(dir + "/results", ec)) continue;
+      report_contents c;
+      std::string error;
+      if (!read_qase_report(dir, c, error)) {
+        out.lines.push_back(error);
+        ++unreadable;
+        continue;
+      }
+      for (auto& w : c.warnings) out.lines.push_back(std::move(w));
+      unreadable += c.warnings.size();
+      c.warnings.clear();
+      reports.push_back(std::move(c));
+    }
+  }
+  std::vector<std::string> journal_files = find_journals(path);
+  if (fs::is_directory(path + "/journal", ec)) {
+    for (auto& f : find_journals(path + "/journal")) journal_files.push_back(std::move(f));
+  }
+  for (const auto& file : journal_files) {
+    std::string error;
+    open_journal oj;
+    oj.j = journal::open_existing(file, error);
+    if (!oj.j) {
+      ++live_journals;
+      out.lines.push_back("skipped " + error);
+      continue;
+    }
+    if (!read_journal(file, oj.contents, error)) {
+      out.lines.push_back(error);
+      ++unreadable;
+      oj.j->close();
+      continue;
+    }
+    for (auto& w : oj.contents.warnings) out.lines.push_back(std::move(w));
+    unreadable += oj.contents.warnings.size();
+    for (const auto& sys : oj.contents.header.systems) {
+      auto& ids = oj.pending[sys];
+      for (const auto& r : oj.contents.unacknowledged(sys)) ids.insert(r->id);
+    }
+    journals.push_back(std::move(oj));
+  }
+  if (reports.empty() && journals.empty() && unreadable == 0) {
+    if (live_journals > 0) {
+      out.ok = true;  // only live journals: nothing of ours to send
+      return out;
+    }
+    out.lines.push_back("nothing to upload in " + path + ": no results/ directory and no journal-*.jsonl files");
+    out.ok = true;
+    return out;
+  }
+
+  // Each (system, result id) once, whatever number of places hold it; the first place decides
+  // the run it goes to.
+  std::map<std::pair<std::string, std::string>, std::vector<origin>> origins;
+  std::map<std::tuple<std::string, std::int64_t, bool>, group> groups;
+  const auto add = [&](const std::string& system, std::int64_t run_id, bool created,
+                       const std::shared_ptr<const test_result>& r, origin o, const std::string& source) {
+    auto& list = origins[{system, r->id}];
+    const bool first = list.empty();
+    list.push_back(std::move(o));
+    if (!first) return;
+    group& g = groups[{system, run_id, created}];
+    g.system = system;
+    g.run_id = run_id;
+    g.run_created = created;
+    g.results.push_back(r);
+    g.sources.insert(source);
+  };
+  for (const auto& c : reports) {
+    for (const auto& e : c.entries) add(c.system, e.run_id, e.run_created, e.result, origin{c.dir, e.file}, c.dir);
+  }
+  for (std::size_t i = 0; i < journals.size(); ++i) {
+    const journal_contents& jc = journals[i].contents;
+    for (const auto& sys : jc.header.systems) {
+      const auto run = jc.runs.count(sys) ? jc.runs.at(sys) : journal_run{};
+      for (const auto& r : jc.unacknowledged(sys)) add(sys, run.id, run.created, r, origin{{}, {}, i}, jc.path);
+      // A crashed binary never completed the run it created, even when every result got there.
+      const auto known = tms_from_tag(sys);
+      const bool configured_run = known && run_id_setting(s, *known).has_value();
+      if (run.id > 0 && run.created && !configured_run) {
+        group& g = groups[{sys, run.id, true}];
+        g.system = sys;
+        g.run_id = run.id;
+        g.run_created = true;
+        g.sources.insert(jc.path);
+      }
+      if (run.id > 0) {
+        const auto it = groups.find({sys, run.id, run.created});
+        if (it != groups.end())
+          it->second.context.insert(it->second.context.end(), jc.results.begin(), jc.results.end());
+      }
+    }
+  }
+  for (const auto& [key, g] : groups) out.found += g.results.size();
+  if (out.found == 0) {
+    out.lines.push_back("nothing to send: every result in " + path + " was already confirmed");
+  }
+  // Empty groups (only a run to complete) need a configured system; they are no failure otherwise.
+  for (auto it = groups.begin(); it != groups.end();) {
+    if (it->second.results.empty() && !configured_tag(it->second.system, s))
+      it = groups.erase(it);
+    else
+      ++it;
+  }
+
+  std::size_t failed = 0;
+  std::size_t move_errors = 0;
+  std::vector<summary_entry> entries;
+  std::vector<std::string> tail;
+  for (auto& [key, g] : groups) {
+    std::string sources;
+    for (const auto& src : g.sources) sources += (sources.empty() ? "" : ", ") + src;
+    const std::optional<tms> known = tms_from_tag(g.system);
+    if (!known) {
+      failed += g.results.size();
+      tail.push_back(plural(g.results.size(), "result", "results") + " for an unknown system '" + g.system +
+                     "' not sent; they stay in " + sources);
+      continue;
+    }
+    const tms system = *known;
+    const std::string name(display_name(system));
+    if (!configured(s, system)) {
+      failed += g.results.size();
+      tail.push_back(name + ": " + plural(g.results.size(), "result", "results") + " not sent: " + name +
+                     " is not configured (" + std::string(traits(system).how_to_configure) + "); they stay in " +
+                     sources);
+      continue;
+    }
+    // Into the run the results were meant for; a run their process created is finished as it would have.
+    settings gs = s;
+    if (!run_id_setting(gs, system) && g.run_id > 0) {
+      run_id_setting(gs, system) = g.run_id;
+      if (!finish_run_setting(gs, system) && g.run_created) finish_run_setting(gs, system) = true;
+    }
+    run_plan plan;
+    std::set<std::pair<std::string, std::string>> planned;
+    for (const auto* list : {&g.results, &g.context})
+      for (const auto& r : *list)
+        if (planned.insert({r->suite, r->name}).second) plan.tests.push_back({r->suite, r->name});
+
+    // Acknowledgements go to the journals as they arrive: an upload that dies halfway loses nothing.
+    const std::string tag = g.system;
+    session_options options;
+    options.systems = {system};
+    options.hooks = hooks;
+    options.observer.delivered = [&journals, &origins, tag](tms sys,
+                                                            const std::vector<std::shared_ptr<const test_result>>& rs) {
+      for (const auto& r : rs) {
+        const auto it = origins.find({tag, r->id});
+        if (it == origins.end()) continue;
+        for (const auto& o : it->second)
+          if (o.journal_index != SIZE_MAX) journals[o.journal_index].j->ack(sys, {std::string_view(r->id)});
+      }
+    };
+    // A run the upload creates is recorded too: a retry after a failure goes into the same run.
+    const bool creates = !run_id_setting(gs, system).has_value();
+    std::set<std::size_t> group_journals;
+    for (const auto& r : g.results)
+      for (const auto& o : origins[{g.system, r->id}])
+        if (o.journal_index != SIZE_MAX) group_journals.insert(o.journal_index);
+    options.observer.run_started = [&journals, group_journals, creates, was = g.run_id, was_created = g.run_created](
+                                       tms sys, std::int64_t id) {
+      const bool created = creates || (id == was && was_created);
+      for (const auto index : group_journals) journals[index].j->run_started(sys, id, created);
+    };
+    session sess(gs, std::move(options));
+    sess.open(std::move(plan));
+    for (const auto& r : g.results) sess.submit(r);
+    session_outcome done = sess.close(std::chrono::steady_clock::now() + gs.common.flush_deadline);
+    if (done.entries.empty()) {
+      failed += g.results.size();
+      tail.push_back(name + ": no backend available");
+      continue;
+    }
+    backend_report rep = std::move(done.entries.front().report);
+
+    std::set<std::string> undelivered;
+    for (const auto& r : rep.undelivered) undelivered.insert(r->id);
+    std::map<std::size_t, std::vector<std::string_view>> journal_acks;
+    for (const auto& r : g.results) {
+      if (undelivered.count(r->id)) continue;
+      ++out.sent;
+      for (const auto& o : origins[{g.system, r->id}]) {
+        if (!o.report_dir.empty()) {
+          move_to_uploaded(o, tail, move_errors);
+        } else {
+          journals[o.journal_index].pending[g.system].erase(r->id);
+          journal_acks[o.journal_index].push_back(r->id);  // also those deliberately not sent
+        }
+      }
+    }
+    for (auto& [index, ids] : journal_acks) journals[index].j->ack(system, ids);
+    if (!undelivered.empty()) {
+      failed += undelivered.size();
+      tail.push_back(rep.name + ": " + plural(undelivered.size(), "result", "results") +
+                     " not confirmed; they stay in " + sources + " (run the same upload again to retry)");
+    }
+    rep.undelivered.clear();  // said above, in upload terms
+    entries.push_back(summary_entry{std::move(rep), {}, {}});
+  }
+
+  for (auto& oj : journals) {
+    std::size_t left = 0;
+    for (const auto& [sys, ids] : oj.pending) left += ids.size();
+    if (left == 0) {
+      oj.j->remove();
+    } else {
+      oj.j->close();
+    }
+  }
+
+  for (auto& l : summary_lines(entries)) out.lines.push_back(std::move(l));
+  for (auto& l : tail) out.lines.push_back(std::move(l));
+  if (unreadable > 0)
+    out.lines.push_back(plural(unreadable, "file or line was", "files or lines were") + " skipped as unreadable");
+  out.ok = failed == 0 && unreadable == 0 && move_errors == 0;
+  return out;
+}
+
+namespace cli {
 
 namespace {
 
@@ -29,11 +322,6 @@ void upload_usage(std::FILE* out) {
       "<dir>/uploaded/, journals record them), so a second upload sends nothing again.\n"
       "Exit code: 0 everything was delivered, 1 something was not, 2 usage.\n",
       out);
-}
-
-std::string current_dir() {
-  char buf[PATH_MAX];
-  return ::getcwd(buf, sizeof buf) != nullptr ? std::string(buf) : std::string(".");
 }
 
 }  // namespace
@@ -77,4 +365,6 @@ int upload_command(int argc, char** argv) {
   return 1;
 }
 
-}  // namespace gtest_tms::detail::cli
+}  // namespace cli
+
+}  // namespace gtest_tms::detail

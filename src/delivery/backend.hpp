@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "model/test_result.hpp"
+#include "model/tms.hpp"
 #include "net/transport.hpp"
 
 namespace gtest_tms::detail {
@@ -49,6 +50,12 @@ struct outbound_item {
   bool prepared = false;  // backend::prepare ran for it (a resent or split batch is not prepared again)
 };
 
+/// How finishing a run went: `finished` when this call completed (Qase) or closed (QA Sphere) it.
+struct run_finish {
+  bool finished = false;
+  std::string message;  // for the summary: "run 5 completed", "run 5 left open: ..."
+};
+
 struct rate_limit {
   double per_second = 10.0;
   double burst = 10.0;
@@ -57,7 +64,7 @@ struct rate_limit {
 class backend {
  public:
   virtual ~backend() = default;
-  virtual const char* name() const = 0;  // "Qase", "QA Sphere"
+  virtual tms system() const = 0;
   virtual rate_limit limit() const = 0;
   virtual std::size_t batch_size() const = 0;
   /// Results sent per request are idempotent (Qase: every result carries its UUID).
@@ -88,8 +95,8 @@ class backend {
   /// One line explaining a failed response (server message, field paths), secrets never included.
   virtual std::string describe_error(const http_response& response) const = 0;
   /// Completes / closes the run when this process should. `complete`: every result was delivered.
-  /// done(message): message is a short note for the summary ("run completed", "run left open: ...").
-  virtual void finish(requester& r, bool complete, std::function<void(std::string message)> done) = 0;
+  /// done once, with whether the run was finished here and a short note for the summary.
+  virtual void finish(requester& r, bool complete, std::function<void(run_finish)> done) = 0;
   /// Link to the run in the web app, empty before start succeeded.
   virtual std::string run_link() const = 0;
   /// The run's id once started or joined (0 before).

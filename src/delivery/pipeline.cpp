@@ -67,7 +67,8 @@ struct pipeline::channel final : requester {
   channel(pipeline::state& s, std::unique_ptr<backend> b) : st(s), be(std::move(b)) {
     const rate_limit l = be->limit();
     tokens = l.burst;
-    report.name = be->name();
+    report.system = be->system();
+    report.name = std::string(display_name(report.system));
   }
 
   void send(http_request req, bool idempotent, response_handler done) override;
@@ -215,7 +216,7 @@ struct pipeline::state : std::enable_shared_from_this<pipeline::state> {
       }
       if (opt.observer.delivered) {
         try {
-          opt.observer.delivered(c.report.name, acked);
+          opt.observer.delivered(c.report.system, acked);
         } catch (...) {
         }
       }
@@ -265,8 +266,9 @@ struct pipeline::state : std::enable_shared_from_this<pipeline::state> {
       c.ph = channel::phase::finishing;
       const bool complete = c.undelivered.empty() && c.report.rejections.empty();
       try {
-        c.be->finish(c, complete, [self = shared_from_this(), &c](std::string message) {
-          c.report.finish_message = std::move(message);
+        c.be->finish(c, complete, [self = shared_from_this(), &c](run_finish f) {
+          c.report.run_finished = f.finished;
+          c.report.finish_message = std::move(f.message);
           if (c.ph == channel::phase::finishing) c.ph = channel::phase::done;
           self->check_all_done();
         });
@@ -374,7 +376,7 @@ void pipeline::start(run_plan plan) {
           c.report.run_id = c.be->run_id();
           if (s->opt.observer.run_started) {
             try {
-              s->opt.observer.run_started(c.report.name, c.report.run_id);
+              s->opt.observer.run_started(c.report.system, c.report.run_id);
             } catch (...) {
             }
           }

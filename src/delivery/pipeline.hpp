@@ -22,10 +22,9 @@ namespace gtest_tms::detail {
 /// Hooks for the crash-safety journal, called on the io thread; they must be cheap and not throw.
 struct delivery_observer {
   /// A backend's run is ready (created or joined).
-  std::function<void(const std::string& backend_name, std::int64_t run_id)> run_started;
+  std::function<void(tms system, std::int64_t run_id)> run_started;
   /// The server acknowledged these results.
-  std::function<void(const std::string& backend_name, const std::vector<std::shared_ptr<const test_result>>& results)>
-      delivered;
+  std::function<void(tms system, const std::vector<std::shared_ptr<const test_result>>& results)> delivered;
 };
 
 struct pipeline_options {
@@ -40,10 +39,12 @@ struct pipeline_options {
 
 /// What happened to one backend's share of the results; read after finish().
 struct backend_report {
-  std::string name;
+  tms system = tms::qase;
+  std::string name;  // display_name(system), for the summary lines
   bool started = false;
   std::string start_error;     // why the backend never started (empty if it did)
   std::string failure;         // why delivery stopped midway (empty if it did not)
+  bool run_finished = false;   // finish() completed / closed the run
   std::string finish_message;  // "run 5 completed", "run 5 left open: ..."
   std::string link;
   std::int64_t run_id = 0;

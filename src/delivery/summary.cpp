@@ -1,6 +1,8 @@
 #include "delivery/summary.hpp"
 
 #include <cstddef>
+#include <cstdio>
+#include <cstdlib>
 
 namespace gtest_tms::detail {
 
@@ -43,7 +45,8 @@ std::vector<std::string> summary_lines(const std::vector<summary_entry>& entries
                       " more incomplete");
 
     if (!r.undelivered.empty()) {
-      std::string u = r.name + ": " + plural(r.undelivered.size(), "result", "results") + " not confirmed by the server";
+      std::string u =
+          r.name + ": " + plural(r.undelivered.size(), "result", "results") + " not confirmed by the server";
       if (!e.fallback_dir.empty() && e.fallback_error.empty()) {
         u += "; written to " + e.fallback_dir + " (send them with: gtest-tms upload " + e.fallback_dir + ")";
       } else if (!e.fallback_error.empty()) {
@@ -55,6 +58,35 @@ std::vector<std::string> summary_lines(const std::vector<summary_entry>& entries
     }
   }
   return lines;
+}
+
+std::string step_summary_markdown(const std::vector<summary_entry>& entries, std::size_t results,
+                                  const std::vector<std::string>& failed_names) {
+  std::string md = "### gtest-tms: " + std::to_string(results) + " results\n\n";
+  md += "| System | Sent | Failed | Not confirmed | Run |\n|---|---:|---:|---:|---|\n";
+  for (const auto& e : entries) {
+    const backend_report& r = e.report;
+    std::string run =
+        r.link.empty() ? (r.start_error.empty() ? "-" : "not started") : "[" + r.link + "](" + r.link + ")";
+    if (!r.finish_message.empty()) run += " (" + r.finish_message + ")";
+    md += "| " + r.name + " | " + std::to_string(r.delivered) + " | " + std::to_string(r.delivered_failed) + " | " +
+          std::to_string(r.undelivered.size()) + " | " + run + " |\n";
+  }
+  if (!failed_names.empty()) {
+    md += "\nFailed tests:\n";
+    for (const auto& n : failed_names) md += "- `" + n + "`\n";
+  }
+  return md;
+}
+
+void write_step_summary(const std::vector<summary_entry>& entries, std::size_t results,
+                        const std::vector<std::string>& failed_names) {
+  const char* path = std::getenv("GITHUB_STEP_SUMMARY");
+  if (path == nullptr || *path == '\0' || entries.empty()) return;
+  std::FILE* f = std::fopen(path, "a");
+  if (f == nullptr) return;
+  std::fputs(step_summary_markdown(entries, results, failed_names).c_str(), f);
+  std::fclose(f);
 }
 
 }  // namespace gtest_tms::detail

@@ -1,7 +1,8 @@
 #pragma once
-// The closing lines on stderr: per backend, how many results went where, the run link, and the
-// command that sends what stayed on disk. Never a token.
+// The closing lines on stderr: per system, how many results went where, the run link, and the
+// command that sends what stayed on disk; and the same as a GitHub Actions job summary. Never a token.
 
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -16,5 +17,13 @@ struct summary_entry {
 };
 
 std::vector<std::string> summary_lines(const std::vector<summary_entry>& entries);
+
+/// A short Markdown table (GitHub Actions job summary): one row per system, then the failed tests.
+std::string step_summary_markdown(const std::vector<summary_entry>& entries, std::size_t results,
+                                  const std::vector<std::string>& failed_names);
+
+/// Appends step_summary_markdown() to the file GITHUB_STEP_SUMMARY names, when it is set.
+void write_step_summary(const std::vector<summary_entry>& entries, std::size_t results,
+                        const std::vector<std::string>& failed_names);
 
 }  // namespace gtest_tms::detail

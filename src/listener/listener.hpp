@@ -1,31 +1,23 @@
 #pragma once
-// The GoogleTest side: turns gtest events into test_result records and hands them to the
-// pipeline. Everything gtest-specific lives here (status order, parameters, properties, death-test
-// children, teardown in OnTestProgramEnd). It never throws into gtest and never changes the exit code.
+// The GoogleTest side: turns gtest events into test_result records and hands them to the delivery
+// session. Everything gtest-specific lives here (parameters, properties, death-test children,
+// suite-level failures, disabled tests, the teardown in OnTestProgramEnd); everything about
+// delivery is in delivery/session.hpp. It never throws into gtest and never changes the exit code
+// (unless GTEST_TMS_STRICT asks for it).
 
 #include <gtest/gtest.h>
-#include <sys/types.h>
 
+#include <cstdint>
 #include <memory>
 #include <string>
-#include <vector>
 
 #include "config/config.hpp"
+#include "listener/test_record.hpp"
 #include "model/test_result.hpp"
 
 namespace gtest_tms::detail {
 
-class pipeline;
-class transport;
-struct summary_entry;
-class journal;
-
-/// Builds the record for a finished test (exposed for tests and benchmarks).
-test_result make_test_result(const testing::TestInfo& info, int iteration);
-
-/// True in a death-test child (re-executed "threadsafe" style); fork-style children are caught by
-/// the pid check instead, since their events are suppressed anyway.
-bool in_death_test_child();
+class session;
 
 class listener final : public testing::EmptyTestEventListener {
  public:
@@ -40,14 +32,14 @@ class listener final : public testing::EmptyTestEventListener {
   void OnTestSuiteEnd(const testing::TestSuite& suite) override;
   void OnTestIterationEnd(const testing::UnitTest& unit_test, int iteration) override;
   void OnTestProgramEnd(const testing::UnitTest& unit_test) override;
-  /// Called from an atexit handler when the program exits before OnTestProgramEnd.
-  void stop_at_exit() noexcept;
 
  private:
   bool owner() const;
+  /// Runs one callback's work; an exception switches reporting off with one line, never reaches gtest.
+  template <class F>
+  void guarded(const char* where, F&& work) noexcept;
   void start(const testing::UnitTest& unit_test);
   void finish();
-  void disable(const char* where, const char* what) noexcept;
   void submit(std::shared_ptr<const test_result> result);
   void attribute_setup_failures(test_result& r);
   void take_test_context(const testing::TestInfo& info, test_result& r);
@@ -55,16 +47,12 @@ class listener final : public testing::EmptyTestEventListener {
                            const char* setup_name, const char* teardown_name);
   void report_disabled(const testing::UnitTest& unit_test);
   void report_skipped_by_environment(const testing::UnitTest& unit_test);
-  void write_step_summary(const std::vector<summary_entry>& entries) const;
 
   settings settings_;
-  pid_t owner_pid_;
+  std::int64_t owner_pid_;
   int iteration_ = 0;
   bool active_ = false;
-  std::unique_ptr<journal> journal_;  // declared first: outlives the io thread that acks into it
-  std::unique_ptr<transport> transport_;
-  std::unique_ptr<pipeline> pipeline_;
-  std::int64_t start_ms_ = 0;
+  std::unique_ptr<session> session_;
   // gtest's ad-hoc results (SetUpTestSuite/TearDownTestSuite, global Environment failures): how many
   // of their parts were already attributed to tests or reported, so nobody sees a false green.
   int suite_parts_seen_ = 0;
@@ -74,10 +62,6 @@ class listener final : public testing::EmptyTestEventListener {
   int tests_ended_in_iteration_ = 0;
   bool disabled_reported_ = false;
   bool strict_failure_ = false;
-  std::size_t results_total_ = 0;
-  std::vector<std::string> failed_names_;  // for the CI step summary (bounded)
-  // QASE_MODE=report: no network, every result goes to the local report at the end.
-  std::vector<std::shared_ptr<const test_result>> report_only_results_;
 };
 
 }  // namespace gtest_tms::detail

@@ -1,15 +1,13 @@
 // gtest_tms::register_listener(): the one public entry point.
 #include <gtest_tms/gtest_tms.hpp>
 
-#include <unistd.h>
-
-#include <climits>
 #include <cstdio>
 #include <exception>
 #include <string>
 
 #include "config/config.hpp"
 #include "listener/listener.hpp"
+#include "platform/process.hpp"
 
 namespace gtest_tms {
 
@@ -17,9 +15,7 @@ bool register_listener() noexcept {
   try {
     // A re-executed death-test child runs main() again with the same environment: stay out.
     if (detail::in_death_test_child()) return false;
-    char buf[PATH_MAX];
-    const std::string cwd = ::getcwd(buf, sizeof buf) != nullptr ? std::string(buf) : std::string(".");
-    detail::settings s = detail::load_settings(detail::process_env(), cwd);
+    detail::settings s = detail::load_settings(detail::process_env(), detail::current_dir());
     // Inert when nothing asks for reporting: no listener, no thread, no output. Errors and warnings
     // (e.g. QAS_URL set but QAS_TOKEN missing, which leaves QA Sphere off) are only printed from
     // OnTestProgramStart, so --gtest_list_tests output never changes.

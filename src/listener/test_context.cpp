@@ -163,7 +163,8 @@ test_context_data test_context::end(const testing::TestResult* result) {
   std::vector<step_record> roots;
   for (std::size_t i = nodes_.size(); i-- > 0;) {
     node& n = nodes_[i];
-    n.record.children.assign(std::make_move_iterator(children[i].rbegin()), std::make_move_iterator(children[i].rend()));
+    n.record.children.assign(std::make_move_iterator(children[i].rbegin()),
+                             std::make_move_iterator(children[i].rend()));
     if (n.parent >= 0) {
       children[static_cast<std::size_t>(n.parent)].push_back(std::move(n.record));
     } else {

@@ -19,7 +19,7 @@ namespace gtest_tms::detail {
 
 inline constexpr std::size_t max_attachments_per_test = 20;
 inline constexpr std::uint64_t max_attachment_bytes = 32u * 1024 * 1024;
-inline constexpr std::size_t max_step_depth = 16;   // Qase refuses deeper nesting (32) with a 400
+inline constexpr std::size_t max_step_depth = 16;  // Qase refuses deeper nesting (32) with a 400
 inline constexpr std::size_t max_steps_per_test = 500;
 /// RecordProperty key naming files to attach (one or more paths separated by ';').
 inline constexpr const char* attach_property = "gtest_tms.attach";

@@ -283,15 +283,6 @@ bool result_from_object(const json::object& o, test_result& r, std::string& erro
 
 // --- naming --------------------------------------------------------------------------------
 
-std::string journal_system_tag(std::string_view backend_name) {
-  if (backend_name == "Qase") return std::string(journal_qase);
-  if (backend_name == "QA Sphere") return std::string(journal_qasphere);
-  std::string out;
-  for (const char c : backend_name) {
-    if (c != ' ') out += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-  }
-  return out;
-}
 
 std::string journal_dir_for(const settings& s) {
   const std::string& d = s.common.journal_dir;
@@ -588,11 +579,11 @@ void journal::append(const test_result& r) noexcept {
   }
 }
 
-void journal::ack(std::string_view system, const std::vector<std::string_view>& ids) noexcept {
+void journal::ack(tms system, const std::vector<std::string_view>& ids) noexcept {
   if (ids.empty()) return;
   try {
     std::string o = "{\"t\":\"a\",\"sys\":";
-    put_str(o, system);
+    put_str(o, tag(system));
     o += ",\"ids\":[";
     for (std::size_t i = 0; i < ids.size(); ++i) {
       if (i > 0) o += ',';
@@ -606,7 +597,7 @@ void journal::ack(std::string_view system, const std::vector<std::string_view>& 
   }
 }
 
-void journal::ack(std::string_view system, const std::vector<std::shared_ptr<const test_result>>& results) noexcept {
+void journal::ack(tms system, const std::vector<std::shared_ptr<const test_result>>& results) noexcept {
   try {
     std::vector<std::string_view> ids;
     ids.reserve(results.size());
@@ -617,11 +608,11 @@ void journal::ack(std::string_view system, const std::vector<std::shared_ptr<con
   }
 }
 
-void journal::run_started(std::string_view system, std::int64_t run_id, bool created) noexcept {
+void journal::run_started(tms system, std::int64_t run_id, bool created) noexcept {
   if (run_id <= 0) return;
   try {
     std::string o = "{\"t\":\"run\",\"sys\":";
-    put_str(o, system);
+    put_str(o, tag(system));
     o += ",\"id\":";
     put_int(o, run_id);
     o += created ? ",\"created\":true}\n" : ",\"created\":false}\n";

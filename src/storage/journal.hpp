@@ -23,15 +23,9 @@
 
 #include "config/config.hpp"
 #include "model/test_result.hpp"
+#include "model/tms.hpp"
 
 namespace gtest_tms::detail {
-
-/// System tags used in journals and report metadata.
-inline constexpr std::string_view journal_qase = "qase";
-inline constexpr std::string_view journal_qasphere = "qasphere";
-
-/// "Qase" -> "qase", "QA Sphere" -> "qasphere"; anything else lower-cased without spaces.
-std::string journal_system_tag(std::string_view backend_name);
 
 /// GTEST_TMS_JOURNAL_DIR, else <QASE_REPORT_CONNECTION_PATH>/journal; "" when the variable says
 /// "off" (journaling disabled).
@@ -42,7 +36,7 @@ struct journal_header {
   std::int64_t pid = 0;
   std::int64_t start_ms = 0;
   std::string binary;
-  std::vector<std::string> systems;  // tags of the systems results were meant for
+  std::vector<std::string> systems;  // tags (model/tms.hpp) of the systems results were meant for
 };
 
 /// One open journal file. append()/ack()/run_started() may be called from different threads
@@ -75,10 +69,10 @@ class journal {
   /// Test thread: one finished result.
   void append(const test_result& r) noexcept;
   /// io thread: these results were acknowledged by `system` (or written to its fallback report).
-  void ack(std::string_view system, const std::vector<std::string_view>& ids) noexcept;
-  void ack(std::string_view system, const std::vector<std::shared_ptr<const test_result>>& results) noexcept;
+  void ack(tms system, const std::vector<std::string_view>& ids) noexcept;
+  void ack(tms system, const std::vector<std::shared_ptr<const test_result>>& results) noexcept;
   /// io thread: the run results for `system` go to.
-  void run_started(std::string_view system, std::int64_t run_id, bool created) noexcept;
+  void run_started(tms system, std::int64_t run_id, bool created) noexcept;
 
   /// Trims the file to its content and closes it (the file stays). Idempotent.
   void close() noexcept;

@@ -150,7 +150,6 @@ json::object host_data(const std::string& system) {
   return h;
 }
 
-std::string system_or_default(const std::string& s) { return s.empty() ? std::string(journal_qase) : s; }
 
 double epoch_seconds(std::int64_t ms) { return static_cast<double>(ms) / 1000.0; }
 
@@ -240,7 +239,7 @@ std::string merge_run_json(const std::string& dir, const std::vector<std::shared
   if (!settings.environment.empty() && root["environment"].is_null())
     root["environment"] = clean(settings.environment, 1024);
 
-  json::object hd = host_data(system_or_default(run.system));
+  json::object hd = host_data(std::string(tag(run.system)));
   for (const auto& kv : root["host_data"].get_object())
     if (kv.value().is_string()) hd[kv.key()] = kv.value();  // the first writer's values stay
   root["host_data"] = std::move(hd);
@@ -677,8 +676,8 @@ bool read_qase_report(const std::string& dir, report_contents& out, std::string&
       error = dir + " has no results/ directory (not a Qase report)";
       return false;
     }
-    out.system = fs::path(dir).lexically_normal().filename() == "qasphere" ? std::string(journal_qasphere)
-                                                                             : std::string(journal_qase);
+    out.system = std::string(
+        tag(fs::path(dir).lexically_normal().filename() == tag(tms::qasphere) ? tms::qasphere : tms::qase));
     bool ok = false;
     const std::string run_text = read_file(dir + "/run.json", ok);
     if (ok) {

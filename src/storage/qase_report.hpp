@@ -15,15 +15,16 @@
 
 #include "config/config.hpp"
 #include "model/test_result.hpp"
+#include "model/tms.hpp"
 
 namespace gtest_tms::detail {
 
 struct report_run_info {
   std::int64_t start_ms = 0;
   std::int64_t end_ms = 0;
-  /// The system the results are meant for ("qase" or "qasphere", see journal.hpp); recorded in
-  /// run.json host_data so `upload` knows where to send them. Empty: "qase".
-  std::string system;
+  /// The system the results are meant for; recorded in run.json host_data (as its tag, see
+  /// model/tms.hpp) so `upload` knows where to send them.
+  tms system = tms::qase;
   /// The run the results were meant for (0: none); `upload` sends them into it. `run_created`:
   /// this process created that run, so `upload` completes it once everything is in.
   std::int64_t run_id = 0;
@@ -46,7 +47,7 @@ struct report_entry {
 
 struct report_contents {
   std::string dir;
-  std::string system;  // from run.json host_data; "qase" when unknown, "qasphere" for a .../qasphere dir
+  std::string system;  // tag from run.json host_data; "qase" when unknown, "qasphere" for a .../qasphere dir
   std::vector<report_entry> entries;  // sorted by file name
   std::vector<std::string> warnings;  // one line per skipped file
 };

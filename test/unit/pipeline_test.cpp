@@ -30,7 +30,7 @@ class test_backend final : public backend {
   test_backend(std::shared_ptr<test_backend_state> st, std::size_t batch, std::string start_error = "",
                rate_limit lim = {1000.0, 1000.0})
       : st_(std::move(st)), batch_(batch), start_error_(std::move(start_error)), limit_(lim) {}
-  const char* name() const override { return "Test"; }
+  tms system() const override { return tms::qase; }
   rate_limit limit() const override { return limit_; }
   std::size_t batch_size() const override { return batch_; }
   bool idempotent_results() const override { return true; }
@@ -48,10 +48,10 @@ class test_backend final : public backend {
   std::string describe_error(const http_response& r) const override {
     return r.error != net_error::none ? r.error_message : "HTTP " + std::to_string(r.status) + " " + r.body;
   }
-  void finish(requester&, bool complete, std::function<void(std::string)> done) override {
+  void finish(requester&, bool complete, std::function<void(run_finish)> done) override {
     ++st_->finish_calls;
     st_->finish_complete = complete;
-    done(complete ? "run completed" : "run left open");
+    done({complete, complete ? "run completed" : "run left open"});
   }
   std::string run_link() const override { return "https://tms.test/run/1"; }
 

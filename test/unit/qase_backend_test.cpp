@@ -131,7 +131,7 @@ std::string start(backend& b, fake_requester& r, const run_plan& plan = {}) {
 std::string finish(backend& b, fake_requester& r, bool complete) {
   std::string message = "<not called>";
   const std::size_t before = r.requests.size();
-  b.finish(r, complete, [&](std::string m) { message = std::move(m); });
+  b.finish(r, complete, [&](run_finish f) { message = std::move(f.message); });
   for (std::size_t i = before; i < r.requests.size(); ++i) dump(r.requests[i].request);
   return message;
 }
@@ -198,7 +198,7 @@ TEST(QaseTestHelpers, JsonComparisonDetectsDifferences) {
 TEST(QaseBackend, Properties) {
   auto s = base_settings();
   auto b = make(s);
-  EXPECT_STREQ(b->name(), "Qase");
+  EXPECT_EQ(b->system(), tms::qase);
   // Never more than 600 requests in any minute (burst + 60 s * rate), yet a 5,000-test binary's
   // 25 batches and 2 start requests leave without waiting.
   EXPECT_LE(b->limit().burst + 60.0 * b->limit().per_second, 600.0);
@@ -746,7 +746,7 @@ TEST(QaseFinish, DeferredAnswersArriveLater) {
   auto b = started(base_settings(), r);
   r.deferred = true;
   std::string message = "<pending>";
-  b->finish(r, true, [&](std::string m) { message = std::move(m); });
+  b->finish(r, true, [&](run_finish f) { message = std::move(f.message); });
   EXPECT_EQ(message, "<pending>");
   EXPECT_EQ(r.pending(), 1u);
   EXPECT_TRUE(r.answer_next());

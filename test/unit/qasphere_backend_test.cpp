@@ -132,7 +132,7 @@ json::object item_of(const outbound_item& item) { return json::parse(item.json).
 
 std::string finish(backend& be, fake_requester& f, bool complete) {
   std::optional<std::string> msg;
-  be.finish(f, complete, [&](std::string m) { msg = std::move(m); });
+  be.finish(f, complete, [&](run_finish done) { msg = std::move(done.message); });
   EXPECT_TRUE(msg.has_value());
   expect_no_secret(msg.value_or(""));
   return msg.value_or("");
@@ -142,7 +142,7 @@ std::string finish(backend& be, fake_requester& f, bool complete) {
 
 TEST(QasphereBackend, ReportsItsLimitsWithinTheServerQuota) {
   auto be = make_qasphere_backend(make_settings(), common_settings{});
-  EXPECT_STREQ(be->name(), "QA Sphere");
+  EXPECT_EQ(be->system(), tms::qasphere);
   const rate_limit l = be->limit();
   EXPECT_GT(l.per_second, 0.0);
   EXPECT_GE(l.burst, 1.0);

@@ -148,7 +148,7 @@ TEST(QaseReport, RoundTripRebuildsEqualRecords) {
   temp_dir dir;
   const std::vector<std::shared_ptr<const test_result>> in = {make(1), make(2, test_status::failed),
                                                               make(3, test_status::skipped), rich()};
-  ASSERT_EQ(write_qase_report(dir.path(), in, {1700000000000, 1700000009000, "qase", 41, true}, qs()), "");
+  ASSERT_EQ(write_qase_report(dir.path(), in, {1700000000000, 1700000009000, tms::qase, 41, true}, qs()), "");
 
   report_contents c;
   std::string error;
@@ -168,7 +168,7 @@ TEST(QaseReport, RoundTripRebuildsEqualRecords) {
 
 TEST(QaseReport, FilesFollowTheSchema) {
   temp_dir dir;
-  ASSERT_EQ(write_qase_report(dir.path(), {make(1), make(2, test_status::failed), rich()}, {1, 2, "", 0, false}, qs()), "");
+  ASSERT_EQ(write_qase_report(dir.path(), {make(1), make(2, test_status::failed), rich()}, {1, 2, tms::qase, 0, false}, qs()), "");
   int files = 0;
   for (const auto& f : list_files(dir.path() + "/results")) {
     ++files;
@@ -267,8 +267,8 @@ TEST(QaseReport, StringsAreCleaned) {
 
 TEST(QaseReport, RunJsonOfTwoWritersAddsUp) {
   temp_dir dir;
-  ASSERT_EQ(write_qase_report(dir.path(), {make(1), make(2, test_status::failed)}, {1700000001000, 1700000005000, "", 0, false}, qs()), "");
-  ASSERT_EQ(write_qase_report(dir.path(), {make(3, test_status::skipped), make(4)}, {1700000000000, 1700000003000, "", 0, false}, qs()), "");
+  ASSERT_EQ(write_qase_report(dir.path(), {make(1), make(2, test_status::failed)}, {1700000001000, 1700000005000, tms::qase, 0, false}, qs()), "");
+  ASSERT_EQ(write_qase_report(dir.path(), {make(3, test_status::skipped), make(4)}, {1700000000000, 1700000003000, tms::qase, 0, false}, qs()), "");
   const json::object run = parse_object(read_file(dir.path() + "/run.json"));
   check_run_schema(run);
   const json::object& st = run.at("stats").get_object();
@@ -284,7 +284,7 @@ TEST(QaseReport, RunJsonOfTwoWritersAddsUp) {
   EXPECT_EQ(run.at("execution").at("cumulative_duration").to_number<std::int64_t>(), 101 + 102 + 103 + 104);
 
   // Writing the same result again (a retried fallback) does not count it twice.
-  ASSERT_EQ(write_qase_report(dir.path(), {make(4)}, {1700000000000, 1700000003000, "", 0, false}, qs()), "");
+  ASSERT_EQ(write_qase_report(dir.path(), {make(4)}, {1700000000000, 1700000003000, tms::qase, 0, false}, qs()), "");
   EXPECT_EQ(parse_object(read_file(dir.path() + "/run.json")).at("stats").at("total").to_number<int>(), 4);
   std::string error;
   EXPECT_EQ(read_qase_report(dir.path(), error).size(), 4u);
@@ -298,7 +298,7 @@ TEST(QaseReport, ConcurrentWritersNeverCorruptRunJson) {
   for (int w = 0; w < writers; ++w) {
     threads.emplace_back([&, w] {
       for (int i = 0; i < per_writer; ++i)
-        errors[w] += write_qase_report(dir.path(), {make(w * 1000 + i)}, {1700000000000, 1700000001000, "", 0, false}, qs());
+        errors[w] += write_qase_report(dir.path(), {make(w * 1000 + i)}, {1700000000000, 1700000001000, tms::qase, 0, false}, qs());
     });
   }
   for (auto& t : threads) t.join();
@@ -314,7 +314,7 @@ TEST(QaseReport, CorruptRunJsonIsReplacedNotFatal) {
   temp_dir dir;
   std::filesystem::create_directories(dir.path() + "/results");
   write_file(dir.path() + "/run.json", "{\"stats\": [broken");
-  EXPECT_EQ(write_qase_report(dir.path(), {make(1)}, {1, 2, "", 0, false}, qs()), "");
+  EXPECT_EQ(write_qase_report(dir.path(), {make(1)}, {1, 2, tms::qase, 0, false}, qs()), "");
   const json::object run = parse_object(read_file(dir.path() + "/run.json"));
   EXPECT_EQ(run.at("stats").at("total").to_number<int>(), 1);
 }
@@ -375,14 +375,14 @@ TEST(QaseReport, ReadsOtherReportersFiles) {
 TEST(QaseReport, SystemIsRecorded) {
   temp_dir dir;
   const std::string qas = dir.path() + "/elsewhere";
-  ASSERT_EQ(write_qase_report(qas, {make(1)}, {1, 2, "qasphere", 9, false}, qs()), "");
+  ASSERT_EQ(write_qase_report(qas, {make(1)}, {1, 2, tms::qasphere, 9, false}, qs()), "");
   report_contents c;
   std::string error;
   ASSERT_TRUE(read_qase_report(qas, c, error)) << error;
   EXPECT_EQ(c.system, "qasphere");
   // Without run.json the directory name decides (the listener's <report>/qasphere).
   const std::string named = dir.path() + "/qasphere";
-  ASSERT_EQ(write_qase_report(named, {make(2)}, {1, 2, "", 0, false}, qs()), "");
+  ASSERT_EQ(write_qase_report(named, {make(2)}, {1, 2, tms::qase, 0, false}, qs()), "");
   std::filesystem::remove(named + "/run.json");
   ASSERT_TRUE(read_qase_report(named, c, error)) << error;
   EXPECT_EQ(c.system, "qasphere");

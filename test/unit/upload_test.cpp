@@ -2,7 +2,7 @@
 // (the real Qase backend over loop_transport) and with recording fake backends. The promise:
 // what the server lacks is sent exactly once, then marked so a second upload sends nothing.
 
-#include "cli/ci_steps.hpp"
+#include "cli/commands.hpp"
 
 #include <gtest/gtest.h>
 
@@ -98,8 +98,8 @@ class fake_qase {
   bool fail_results_ = false;
 };
 
-ci_tools tools_for(fake_qase& server) {
-  ci_tools t;
+session_hooks tools_for(fake_qase& server) {
+  session_hooks t;
   t.make_transport = [&server](const transport_options&) {
     return std::make_unique<loop_transport>([&server](const http_request& r) { return server(r); });
   };
@@ -120,7 +120,7 @@ std::string joined(const std::vector<std::string>& lines) {
 
 TEST(Upload, ReportDirectoryIsSentOnceAndMarked) {
   temp_dir dir;
-  ASSERT_EQ(write_qase_report(dir.path(), {make(1), make(2, test_status::failed), make(3)}, {1, 2, "qase", 0, false}, {}), "");
+  ASSERT_EQ(write_qase_report(dir.path(), {make(1), make(2, test_status::failed), make(3)}, {1, 2, tms::qase, 0, false}, {}), "");
   fake_qase server;
   const settings s = qase_settings_for_test();
 
@@ -147,7 +147,7 @@ TEST(Upload, ReportDirectoryIsSentOnceAndMarked) {
 
 TEST(Upload, ResultsGoIntoTheRunTheyWereMeantFor) {
   temp_dir dir;
-  ASSERT_EQ(write_qase_report(dir.path(), {make(1)}, {1, 2, "qase", 7, true}, {}), "");
+  ASSERT_EQ(write_qase_report(dir.path(), {make(1)}, {1, 2, tms::qase, 7, true}, {}), "");
   fake_qase server;
   const ci_outcome out = upload_results(dir.path(), qase_settings_for_test(), tools_for(server));
   EXPECT_TRUE(out.ok) << joined(out.lines);
@@ -159,7 +159,7 @@ TEST(Upload, ResultsGoIntoTheRunTheyWereMeantFor) {
 
 TEST(Upload, ConfiguredRunIdWins) {
   temp_dir dir;
-  ASSERT_EQ(write_qase_report(dir.path(), {make(1)}, {1, 2, "qase", 7, true}, {}), "");
+  ASSERT_EQ(write_qase_report(dir.path(), {make(1)}, {1, 2, tms::qase, 7, true}, {}), "");
   fake_qase server;
   settings s = qase_settings_for_test();
   s.qase.run_id = 99;
@@ -178,8 +178,8 @@ TEST(Upload, JournalOfACrashedBinarySendsOnlyWhatWasNotAcknowledged) {
     auto j = journal::create(dir.path(), h, error);
     ASSERT_TRUE(j) << error;
     for (int i = 1; i <= 4; ++i) j->append(*make(i));
-    j->run_started("qase", 50, true);
-    j->ack("qase", std::vector<std::string_view>{uuid_for(1), uuid_for(2)});
+    j->run_started(tms::qase, 50, true);
+    j->ack(tms::qase, std::vector<std::string_view>{uuid_for(1), uuid_for(2)});
     j->close();  // as the kernel leaves it after a crash (nothing removed it)
   }
   fake_qase server;
@@ -206,8 +206,8 @@ TEST(Upload, RunOfACrashedBinaryIsCompletedEvenWhenEverythingArrived) {
     auto j = journal::create(dir.path(), h, error);
     ASSERT_TRUE(j) << error;
     j->append(*make(1));
-    j->run_started("qase", 60, true);
-    j->ack("qase", std::vector<std::string_view>{uuid_for(1)});
+    j->run_started(tms::qase, 60, true);
+    j->ack(tms::qase, std::vector<std::string_view>{uuid_for(1)});
     j->close();
   }
   fake_qase server;
@@ -232,7 +232,7 @@ TEST(Upload, FailedDeliveryKeepsEverythingForTheNextTry) {
     journal_path = j->path();
     j->close();
   }
-  ASSERT_EQ(write_qase_report(dir.path(), {make(2)}, {1, 2, "qase", 0, false}, {}), "");
+  ASSERT_EQ(write_qase_report(dir.path(), {make(2)}, {1, 2, tms::qase, 0, false}, {}), "");
   fake_qase server;
   server.fail_results_ = true;
   const settings s = qase_settings_for_test();
@@ -263,7 +263,7 @@ TEST(Upload, SameResultInReportAndJournalIsSentOnce) {
     j->append(*make(2));
     j->close();
   }
-  ASSERT_EQ(write_qase_report(dir.path(), {make(1)}, {1, 2, "qase", 0, false}, {}), "");
+  ASSERT_EQ(write_qase_report(dir.path(), {make(1)}, {1, 2, tms::qase, 0, false}, {}), "");
   fake_qase server;
   const ci_outcome out = upload_results(dir.path(), qase_settings_for_test(), tools_for(server));
   EXPECT_TRUE(out.ok) << joined(out.lines);
@@ -322,7 +322,7 @@ TEST(Upload, MissingPathFails) {
 
 TEST(Upload, UnreadableFilesMakeItFail) {
   temp_dir dir;
-  ASSERT_EQ(write_qase_report(dir.path(), {make(1)}, {1, 2, "qase", 0, false}, {}), "");
+  ASSERT_EQ(write_qase_report(dir.path(), {make(1)}, {1, 2, tms::qase, 0, false}, {}), "");
   testing_support::write_file(dir.path() + "/results/broken.json", "{");
   fake_qase server;
   const ci_outcome out = upload_results(dir.path(), qase_settings_for_test(), tools_for(server));

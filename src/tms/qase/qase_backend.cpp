@@ -173,7 +173,7 @@ class qase_backend final : public backend {
     };
   }
 
-  const char* name() const override { return "Qase"; }
+  tms system() const override { return tms::qase; }
   // Qase allows 600 requests per minute. A token bucket lets through at most burst + 60 * rate in any
   // 60 s window: 120 + 60 * 8 = 600, so a whole binary's batches can leave at once without ever
   // exceeding the limit, even when sustained.
@@ -301,29 +301,29 @@ class qase_backend final : public backend {
     return prefix + ": " + raw;
   }
 
-  void finish(requester& r, bool complete, std::function<void(std::string)> done) override {
+  void finish(requester& r, bool complete, std::function<void(run_finish)> done) override {
     if (run_id_ <= 0) {
-      done("no Qase run was started");
+      done({false, "no Qase run was started"});
       return;
     }
     const std::string run = "run " + std::to_string(run_id_);
     const bool wanted = s_.run_complete.value_or(created_run_);
     if (!wanted) {
-      done(created_run_ ? run + " left open (QASE_TESTOPS_RUN_COMPLETE=false)"
-                        : run + " left open (joined via QASE_TESTOPS_RUN_ID)");
+      done({false, created_run_ ? run + " left open (QASE_TESTOPS_RUN_COMPLETE=false)"
+                               : run + " left open (joined via QASE_TESTOPS_RUN_ID)"});
       return;
     }
     if (!complete) {
-      done(run + " left open: not every result was delivered");
+      done({false, run + " left open: not every result was delivered"});
       return;
     }
     http_request req = post(api_ + "/v1/run/" + code_ + "/" + std::to_string(run_id_) + "/complete");
     req.content_type.clear();  // the endpoint takes no body
     r.send(std::move(req), true, [this, run, done = std::move(done)](http_response resp) {
       if (resp.ok()) {
-        done(run + " completed");
+        done({true, run + " completed"});
       } else {
-        done(run + " could not be completed: " + describe_error(resp));
+        done({false, run + " could not be completed: " + describe_error(resp)});
       }
     });
   }

@@ -305,7 +305,7 @@ class qasphere_backend final : public backend {
     while (!base_.empty() && base_.back() == '/') base_.pop_back();
   }
 
-  const char* name() const override { return "QA Sphere"; }
+  tms system() const override { return tms::qasphere; }
 
   // The server allows 20 requests/s per key. A token bucket lets burst + rate * T requests through
   // in any window of T seconds, so 15/s with a burst of 4 stays at 19 per second even after an
@@ -322,7 +322,7 @@ class qasphere_backend final : public backend {
   void flush_held(std::vector<outbound_item>& out) override;
   http_request make_batch(const std::vector<const outbound_item*>& items) const override;
   std::string describe_error(const http_response& response) const override;
-  void finish(requester& r, bool complete, std::function<void(std::string)> done) override;
+  void finish(requester& r, bool complete, std::function<void(run_finish)> done) override;
 
   std::string run_link() const override {
     if (run_id_ <= 0) return {};
@@ -817,12 +817,12 @@ http_request qasphere_backend::make_batch(const std::vector<const outbound_item*
 
 // --- finish ---------------------------------------------------------------------------------------
 
-void qasphere_backend::finish(requester& r, bool complete, std::function<void(std::string)> done) {
+void qasphere_backend::finish(requester& r, bool complete, std::function<void(run_finish)> done) {
   requester_ = &r;
   std::string notes;
   for (const auto& n : notes_) notes += "; " + n;
   if (run_id_ <= 0 || phase_ != phase::ready) {
-    done(notes.empty() ? std::string() : redact(notes.substr(2)));
+    done({false, notes.empty() ? std::string() : redact(notes.substr(2))});
     return;
   }
   const std::string run = "run " + std::to_string(run_id_);
@@ -837,13 +837,13 @@ void qasphere_backend::finish(requester& r, bool complete, std::function<void(st
   }
   if (keep_open.empty() && !complete) keep_open = run + " left open: not every result was delivered";
   if (!keep_open.empty()) {
-    done(redact(keep_open + notes));
+    done({false, redact(keep_open + notes)});
     return;
   }
   const std::string path = "/project/" + encoded_project() + "/run/" + std::to_string(run_id_) + "/close";
   send(request("POST", path, {}), true, [this, run, notes, done = std::move(done)](http_response resp) {
-    if (resp.ok()) return done(redact(run + " closed" + notes));
-    done(redact(run + " left open: closing it failed: " + describe_error(resp) + notes));
+    if (resp.ok()) return done({true, redact(run + " closed" + notes)});
+    done({false, redact(run + " left open: closing it failed: " + describe_error(resp) + notes)});
   });
 }
 

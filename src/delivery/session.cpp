@@ -1,0 +1,219 @@
+#include "delivery/session.hpp"
+
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+
+#include "config/system_settings.hpp"
+#include "platform/process.hpp"
+#include "storage/journal.hpp"
+#include "storage/qase_report.hpp"
+#include "tms/qase/qase_backend.hpp"
+#include "tms/qasphere/qasphere_backend.hpp"
+#include "util/time_format.hpp"
+
+namespace gtest_tms::detail {
+
+namespace {
+
+constexpr std::size_t max_failed_names = 50;
+
+std::unique_ptr<backend> default_backend(tms system, const settings& s) {
+  switch (system) {
+    case tms::qase:
+      return make_qase_backend(s.qase, s.common);
+    case tms::qasphere:
+      return make_qasphere_backend(s.qasphere, s.common);
+  }
+  return nullptr;
+}
+
+// The session whose io thread is running, for the exit() path (see session::stop_at_exit).
+std::atomic<session*> running_session{nullptr};
+
+void stop_running_session_at_exit() {
+  if (session* s = running_session.exchange(nullptr)) s->stop_at_exit();
+}
+
+// Objects a session deliberately leaks at process end (see ~session). Kept reachable from a
+// global so that a leak checker (LSan) sees them as live rather than reporting them and changing
+// the exit code. Volatile: the stores must survive although nothing reads them.
+struct leaked_at_exit {
+  pipeline* volatile pipeline_ = nullptr;
+  transport* volatile transport_ = nullptr;
+  journal* volatile journal_ = nullptr;
+};
+leaked_at_exit leaked;  // NOLINT(cppcoreguidelines-avoid-non-const-global-variables)
+
+bool counts_as_failed(test_status s) { return s != test_status::passed && s != test_status::skipped; }
+
+}  // namespace
+
+transport_options transport_options_for(const settings& s) {
+  transport_options t;
+  t.request_timeout = s.qase.request_timeout;
+  t.ca_file = s.common.ca_file;
+  t.proxy_url = s.common.proxy_url;
+  t.no_proxy = s.common.no_proxy;
+  return t;
+}
+
+pipeline_options pipeline_options_for(const settings& s) {
+  pipeline_options o;
+  o.batch_age = s.common.batch_age;
+  o.max_retries = s.qase.retries;
+  return o;
+}
+
+session::session(settings s, session_options options)
+    : settings_(std::move(s)), options_(std::move(options)), owner_pid_(current_pid()) {
+  systems_ = options_.systems;
+  if (systems_.empty()) {
+    for (const tms t : all_tms)
+      if (configured(settings_, t)) systems_.push_back(t);
+  }
+}
+
+session::~session() {
+  // Test binaries destroy their listener (and so this) during static destruction, after
+  // OpenSSL's own cleanup: nothing network-related may happen here. In a forked death-test child
+  // the io thread does not exist, so the transport must be leaked, not joined.
+  //
+  // The same holds when close() never ran: a test called exit(), so static destruction started
+  // while the io thread is still draining into the pipeline. Freeing the pipeline under it would
+  // be a use-after-free; the process is ending anyway, and the journal already holds every
+  // finished result for `gtest-tms upload`.
+  if (!in_owner_process() || pipeline_ || transport_) {
+    if (running_session.load() == this) running_session.store(nullptr);
+    leaked.pipeline_ = pipeline_.release();
+    leaked.transport_ = transport_.release();
+    leaked.journal_ = journal_.release();  // keep the file as it is: nothing here may trim or remove it
+  }
+}
+
+bool session::in_owner_process() const { return current_pid() == owner_pid_; }
+
+void session::stop_at_exit() noexcept {
+  if (!in_owner_process() || !transport_) return;
+  try {
+    transport_->stop();
+  } catch (...) {
+  }
+}
+
+void session::open(run_plan plan) {
+  start_ms_ = now_epoch_ms();
+  // Crash safety: each finished result is on disk before submit() returns.
+  if (options_.journal) {
+    if (const std::string dir = journal_dir_for(settings_); !dir.empty()) {
+      journal_header h;
+      h.start_ms = start_ms_;
+      if (settings_.qase_enabled()) h.systems.emplace_back(tag(tms::qase));  // report mode too
+      if (configured(settings_, tms::qasphere)) h.systems.emplace_back(tag(tms::qasphere));
+      std::string error;
+      journal_ = journal::create(dir, std::move(h), error);
+      if (!journal_) std::fprintf(stderr, "gtest-tms: no crash journal: %s\n", error.c_str());
+    }
+  }
+
+  std::vector<std::unique_ptr<backend>> backends;
+  for (const tms t : systems_) {
+    auto b = options_.hooks.make_backend ? options_.hooks.make_backend(t, settings_) : default_backend(t, settings_);
+    if (b) backends.push_back(std::move(b));
+  }
+  if (backends.empty()) return;  // report mode only: results are written at close()
+
+  const transport_options topt = transport_options_for(settings_);
+  transport_ = options_.hooks.make_transport ? options_.hooks.make_transport(topt) : make_https_transport(topt);
+  // Registered after OpenSSL initialised (inside make_https_transport), so it runs before
+  // OpenSSL's own atexit cleanup when a test calls exit() mid-run.
+  running_session.store(this);
+  static const bool at_exit_registered = std::atexit(stop_running_session_at_exit) == 0;
+  (void)at_exit_registered;
+
+  pipeline_options popt = pipeline_options_for(settings_);
+  popt.observer.run_started = [this, extra = options_.observer.run_started](tms system, std::int64_t id) {
+    if (journal_) journal_->run_started(system, id, !run_id_setting(settings_, system).has_value());
+    if (extra) extra(system, id);
+  };
+  popt.observer.delivered = [this, extra = options_.observer.delivered](
+                                tms system, const std::vector<std::shared_ptr<const test_result>>& results) {
+    if (journal_) journal_->ack(system, results);
+    if (extra) extra(system, results);
+  };
+  pipeline_ = std::make_unique<pipeline>(*transport_, std::move(backends), popt);
+  pipeline_->start(std::move(plan));
+}
+
+void session::submit(std::shared_ptr<const test_result> result) {
+  ++results_;
+  if (counts_as_failed(result->status) && failed_names_.size() < max_failed_names)
+    failed_names_.push_back(result->full_name());
+  if (journal_) journal_->append(*result);
+  if (pipeline_) pipeline_->submit(result);
+  if (options_.fallback && settings_.qase.mode == qase_mode::report) report_only_.push_back(std::move(result));
+}
+
+session_outcome session::close(std::chrono::steady_clock::time_point deadline) {
+  std::vector<backend_report> reports;
+  if (pipeline_) reports = pipeline_->finish(deadline);
+
+  session_outcome out;
+  out.results = results_;
+  out.failed_names = std::move(failed_names_);
+  const std::int64_t end_ms = now_epoch_ms();
+  bool all_safe = true;  // every result is in its TMS or in a fallback report
+  for (auto& r : reports) {
+    summary_entry e{std::move(r), {}, {}};
+    const tms system = e.report.system;
+    const bool wants_fallback = options_.fallback && settings_.qase.fallback == qase_mode::report;
+    if (!e.report.undelivered.empty() && wants_fallback) {
+      // QA Sphere's share goes into a subfolder, so `upload` can tell the two apart.
+      e.fallback_dir = settings_.qase.report_path + (system == tms::qase ? "" : "/" + std::string(tag(system)));
+      const report_run_info run_info{start_ms_, end_ms, system, e.report.run_id,
+                                     !run_id_setting(settings_, system).has_value()};
+      e.fallback_error = write_qase_report(e.fallback_dir, e.report.undelivered, run_info, settings_.qase);
+    }
+    if (!e.report.undelivered.empty()) {
+      if (journal_ && !e.fallback_dir.empty() && e.fallback_error.empty()) {
+        journal_->ack(system, e.report.undelivered);  // safe in the report
+      } else {
+        all_safe = false;
+      }
+    }
+    out.entries.push_back(std::move(e));
+  }
+  if (options_.fallback && settings_.qase.mode == qase_mode::report) {
+    summary_entry e;
+    e.report.system = tms::qase;
+    e.report.name = "Qase report";
+    e.report.undelivered = std::move(report_only_);
+    e.fallback_dir = settings_.qase.report_path;
+    const report_run_info run_info{start_ms_, end_ms, tms::qase, 0, false};
+    e.fallback_error = write_qase_report(e.fallback_dir, e.report.undelivered, run_info, settings_.qase);
+    if (!e.fallback_error.empty()) all_safe = false;
+    out.entries.push_back(std::move(e));
+  }
+
+  out.problems = !settings_.errors.empty();
+  for (const auto& e : out.entries) {
+    const backend_report& r = e.report;
+    out.problems = out.problems || !r.start_error.empty() || !r.failure.empty() || !r.rejections.empty() ||
+                   !r.undelivered.empty() || !e.fallback_error.empty();
+  }
+  if (journal_) {
+    // The journal is only needed while something is neither in its TMS nor in a report.
+    if (all_safe) {
+      journal_->remove();
+    } else {
+      journal_->close();
+      out.kept_journal = journal_->path();
+    }
+  }
+  if (running_session.load() == this) running_session.store(nullptr);
+  pipeline_.reset();
+  transport_.reset();
+  return out;
+}
+
+}  // namespace gtest_tms::detail

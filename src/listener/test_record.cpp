@@ -1,0 +1,139 @@
+#include "listener/test_record.hpp"
+
+#include <cstdlib>
+#include <string_view>
+
+#include "listener/test_context.hpp"
+#include "util/text.hpp"
+#include "util/time_format.hpp"
+#include "util/uuid.hpp"
+
+namespace gtest_tms::detail {
+
+namespace {
+
+bool is_exception_text(std::string_view message) {
+  // gtest's own wording when it catches an exception escaping a test (gtest.cc).
+  return message.find("C++ exception with description") != std::string_view::npos ||
+         message.find("Unknown C++ exception thrown in") != std::string_view::npos;
+}
+
+std::vector<std::int64_t> parse_ids(std::string_view value) {
+  std::vector<std::int64_t> ids;
+  for (const auto& part : split_list(value, ',')) {
+    char* end = nullptr;
+    const long long v = std::strtoll(part.c_str(), &end, 10);
+    if (end != part.c_str() && *end == '\0' && v > 0) ids.push_back(v);
+  }
+  return ids;
+}
+
+bool is_disabled_name(std::string_view name) {
+  return name.rfind("DISABLED_", 0) == 0 || name.find("/DISABLED_") != std::string_view::npos;
+}
+
+}  // namespace
+
+bool is_disabled(const testing::TestInfo& info) {
+  return is_disabled_name(info.test_suite_name()) || is_disabled_name(info.name());
+}
+
+bool also_run_disabled() {
+#ifdef GTEST_FLAG_GET
+  return GTEST_FLAG_GET(also_run_disabled_tests);
+#else
+  return ::testing::GTEST_FLAG(also_run_disabled_tests);
+#endif
+}
+
+bool in_death_test_child() {
+#ifdef GTEST_FLAG_GET
+  return !GTEST_FLAG_GET(internal_run_death_test).empty();
+#else
+  return !::testing::GTEST_FLAG(internal_run_death_test).empty();
+#endif
+}
+
+failure_part to_part(const testing::TestPartResult& p, const std::string& prefix) {
+  failure_part fp;
+  if (p.file_name() != nullptr) fp.file = p.file_name();  // null when the location is unknown
+  fp.line = p.line_number();
+  fp.summary = prefix + (p.summary() != nullptr ? p.summary() : "");
+  fp.message = prefix + (p.message() != nullptr ? p.message() : "");
+  fp.fatal = p.fatally_failed();
+  fp.skip = p.skipped();
+  return fp;
+}
+
+std::shared_ptr<test_result> synthetic_result(const std::string& suite, const std::string& name, test_status status,
+                                              int iteration) {
+  auto r = std::make_shared<test_result>();
+  r->id = make_uuid();
+  r->suite = suite;
+  r->name = name;
+  r->status = status;
+  r->start_ms = now_epoch_ms();
+  r->iteration = iteration;
+  return r;
+}
+
+std::shared_ptr<test_result> not_run_result(const testing::TestInfo& info, int iteration, const std::string& reason) {
+  auto r = synthetic_result(info.test_suite_name(), info.name(), test_status::skipped, iteration);
+  if (info.value_param() != nullptr) r->value_param = info.value_param();
+  if (info.type_param() != nullptr) r->type_param = info.type_param();
+  failure_part p;
+  p.skip = true;
+  p.summary = p.message = reason;
+  r->parts.push_back(std::move(p));
+  return r;
+}
+
+test_result make_test_result(const testing::TestInfo& info, int iteration) {
+  const testing::TestResult& r = *info.result();
+  test_result out;
+  out.id = make_uuid();
+  out.suite = info.test_suite_name();
+  out.name = info.name();
+  if (info.value_param() != nullptr) out.value_param = info.value_param();
+  if (info.type_param() != nullptr) out.type_param = info.type_param();
+  if (info.file() != nullptr) out.file = info.file();
+  out.line = info.line();
+  out.iteration = iteration;
+  out.duration_ms = r.elapsed_time();
+  // Tests gtest skipped itself never get a start stamp (or keep a stale one): fall back to now.
+  out.start_ms = r.start_timestamp() > 0 ? r.start_timestamp() : now_epoch_ms() - out.duration_ms;
+
+  bool exception = false;
+  const int parts = r.total_part_count();
+  out.parts.reserve(static_cast<std::size_t>(parts));
+  for (int i = 0; i < parts; ++i) {
+    const testing::TestPartResult& p = r.GetTestPartResult(i);
+    if (p.type() == testing::TestPartResult::kSuccess) continue;
+    failure_part fp = to_part(p, {});
+    if (p.failed() && is_exception_text(fp.message)) exception = true;
+    out.parts.push_back(std::move(fp));
+  }
+  // Failed() first: an EXPECT failure followed by GTEST_SKIP() is a failure.
+  if (r.Failed()) {
+    out.status = exception ? test_status::invalid : test_status::failed;
+  } else if (r.Skipped()) {
+    out.status = test_status::skipped;
+  } else {
+    out.status = test_status::passed;
+  }
+
+  for (int i = 0; i < r.test_property_count(); ++i) {
+    const testing::TestProperty& prop = r.GetTestProperty(i);
+    const std::string_view key = prop.key();
+    if (key == "qase_id" || key == "qase.id" || key == "qase_ids") {
+      for (auto id : parse_ids(prop.value())) out.qase_ids.push_back(id);
+    } else if (key == attach_property) {
+      continue;  // attachments: taken by OnTestEnd through the test context
+    } else {
+      out.properties.emplace_back(prop.key(), prop.value());
+    }
+  }
+  return out;
+}
+
+}  // namespace gtest_tms::detail

@@ -1,0 +1,38 @@
+#pragma once
+// GoogleTest's view of a test turned into our record: statuses in gtest's order, failure parts,
+// parameters, Qase ids from RecordProperty, and the records for what is not one executed test
+// (disabled tests, suite-level failures).
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+
+#include "model/test_result.hpp"
+
+namespace gtest_tms::detail {
+
+/// Builds the record for a finished test (exposed for tests and benchmarks).
+test_result make_test_result(const testing::TestInfo& info, int iteration);
+
+/// A record for something that is not one executed test (disabled test, suite-level failure).
+std::shared_ptr<test_result> synthetic_result(const std::string& suite, const std::string& name, test_status status,
+                                              int iteration);
+
+/// The same, for a test gtest did not run (disabled, or skipped by the global environment).
+std::shared_ptr<test_result> not_run_result(const testing::TestInfo& info, int iteration, const std::string& reason);
+
+/// One failure part of an ad-hoc result, its texts prefixed (e.g. "SetUpTestSuite failed: ").
+failure_part to_part(const testing::TestPartResult& p, const std::string& prefix);
+
+/// gtest's rule for DISABLED_ tests: the suite or the test name matches "DISABLED_*:*/DISABLED_*".
+bool is_disabled(const testing::TestInfo& info);
+
+/// --gtest_also_run_disabled_tests.
+bool also_run_disabled();
+
+/// True in a death-test child (re-executed "threadsafe" style); fork-style children are caught by
+/// the pid check instead, since their events are suppressed anyway.
+bool in_death_test_child();
+
+}  // namespace gtest_tms::detail
