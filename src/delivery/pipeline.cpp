@@ -10,42 +10,14 @@
 #include <unordered_set>
 #include <utility>
 
-#include "delivery/retry_after.hpp"
+#include "delivery/rate_limiter.hpp"
+#include "delivery/retry.hpp"
 #include "util/time_format.hpp"
 
 namespace gtest_tms::detail {
 
 using clock_type = std::chrono::steady_clock;
 using std::chrono::milliseconds;
-
-bool is_retryable(const http_response& response, bool idempotent) {
-  if (response.error != net_error::none) {
-    switch (response.error) {
-      case net_error::bad_url:
-      case net_error::tls:  // a refused certificate does not heal by itself
-      case net_error::cancelled:
-      case net_error::too_large:
-        return false;
-      default:
-        // Without an idempotency key, a request the server may have processed is not resent.
-        return idempotent || !response.request_sent;
-    }
-  }
-  const int s = response.status;
-  return s == 408 || s == 429 || (s >= 500 && s != 507 && s != 501);
-}
-
-milliseconds retry_delay(int attempt, const std::string& retry_after_header, const pipeline_options& options,
-                         double jitter01) {
-  if (!retry_after_header.empty()) {
-    if (auto d = parse_retry_after(retry_after_header, now_epoch_ms())) {
-      return std::min(*d, options.retry_after_cap);
-    }
-  }
-  const double base = static_cast<double>(options.backoff_base.count()) * std::pow(2.0, std::min(attempt, 20));
-  const double capped = std::min(base, static_cast<double>(options.backoff_cap.count()));
-  return milliseconds(static_cast<std::int64_t>(capped * (1.0 + 0.2 * std::clamp(jitter01, 0.0, 1.0))));
-}
 
 namespace {
 
@@ -64,9 +36,7 @@ struct queued_item {
 struct pipeline::channel final : requester {
   enum class phase { starting, ready, finishing, done, failed };
 
-  channel(pipeline::state& s, std::unique_ptr<backend> b) : st(s), be(std::move(b)) {
-    const rate_limit l = be->limit();
-    tokens = l.burst;
+  channel(pipeline::state& s, std::unique_ptr<backend> b) : st(s), be(std::move(b)), limiter(be->limit()) {
     report.system = be->system();
     report.name = std::string(display_name(report.system));
   }
@@ -84,10 +54,7 @@ struct pipeline::channel final : requester {
   std::map<std::uint64_t, std::vector<outbound_item>> in_flight;
   std::vector<std::shared_ptr<const test_result>> undelivered;
   bool age_timer_armed = false;
-  // Token bucket (rate limit) and a pause after 429.
-  double tokens = 0;
-  clock_type::time_point refilled = clock_type::now();
-  clock_type::time_point paused_until{};
+  rate_limiter limiter;
   std::deque<std::function<void()>> waiters;
   bool waiter_timer_armed = false;
   backend_report report;
@@ -223,8 +190,9 @@ struct pipeline::state : std::enable_shared_from_this<pipeline::state> {
     } else if (r.error == net_error::none && (r.status == 413 || r.status == 400 || r.status == 422)) {
       if (batch.size() > 1) {
         // One bad result refuses the whole batch: bisect until the culprits stand alone.
-        std::vector<outbound_item> second(std::make_move_iterator(batch.begin() + static_cast<std::ptrdiff_t>(batch.size() / 2)),
-                                          std::make_move_iterator(batch.end()));
+        std::vector<outbound_item> second(
+            std::make_move_iterator(batch.begin() + static_cast<std::ptrdiff_t>(batch.size() / 2)),
+            std::make_move_iterator(batch.end()));
         batch.resize(batch.size() / 2);
         c.forced.push_front(std::move(second));
         c.forced.push_front(std::move(batch));
@@ -299,12 +267,12 @@ void pipeline::channel::send(http_request req, bool idempotent, response_handler
 
 void pipeline::channel::attempt(std::shared_ptr<http_request> req, bool idempotent, int n, response_handler done) {
   st.tr.async_send(*req, [this, req, idempotent, n, done = std::move(done)](http_response r) mutable {
-    if (!r.ok() && is_retryable(r, idempotent) && n < st.opt.max_retries) {
-      const milliseconds delay = retry_delay(n, r.header("Retry-After"), st.opt, st.jitter());
+    if (!r.ok() && is_retryable(r, idempotent) && n < st.opt.retry.max_retries) {
+      const milliseconds delay = retry_delay(n, r.header("Retry-After"), st.opt.retry, st.jitter());
       const auto when = st.tr.now() + delay;
       // Give up rather than sleep past the teardown deadline; the caller falls back to disk.
       if (!(st.flushing && when >= st.deadline)) {
-        if (r.status == 429 || r.status == 503) paused_until = std::max(paused_until, when);
+        if (r.status == 429 || r.status == 503) limiter.pause_until(when);
         st.tr.post_after(delay, [this, req, idempotent, n, done = std::move(done)]() mutable {
           acquire([this, req, idempotent, n, done = std::move(done)]() mutable {
             attempt(std::move(req), idempotent, n + 1, std::move(done));
@@ -317,25 +285,15 @@ void pipeline::channel::attempt(std::shared_ptr<http_request> req, bool idempote
   });
 }
 
-// Token bucket: at most `burst` requests at once, `per_second` on average; FIFO for the rest.
+// Requests wait for the rate limiter in FIFO order.
 void pipeline::channel::acquire(std::function<void()> go) {
   waiters.push_back(std::move(go));
   release_waiters();
 }
 
 void pipeline::channel::release_waiters() {
-  const rate_limit l = be->limit();
   while (!waiters.empty()) {
-    const auto now = st.tr.now();
-    const double elapsed = std::chrono::duration<double>(now - refilled).count();
-    tokens = std::min(l.burst, tokens + elapsed * l.per_second);
-    refilled = now;
-    milliseconds wait{0};
-    if (now < paused_until) {
-      wait = std::chrono::duration_cast<milliseconds>(paused_until - now) + milliseconds(1);
-    } else if (tokens < 1.0) {
-      wait = milliseconds(static_cast<std::int64_t>(std::ceil((1.0 - tokens) / l.per_second * 1000.0)));
-    }
+    const milliseconds wait = limiter.wait(st.tr.now());
     if (wait.count() > 0) {
       if (!waiter_timer_armed) {
         waiter_timer_armed = true;
@@ -346,7 +304,7 @@ void pipeline::channel::release_waiters() {
       }
       return;
     }
-    tokens -= 1.0;
+    limiter.take();
     auto go = std::move(waiters.front());
     waiters.pop_front();
     go();

@@ -1,8 +1,9 @@
 #pragma once
 // The one owner of delivery: the queue between the test thread and the io thread, batching by size
-// and age, per-backend rate limits, the retry policy, splitting of refused batches, the teardown
-// deadline and the accounting of every result (delivered, rejected, or handed back undelivered so
-// the caller can put it on disk). Backends only map; the transport only moves bytes.
+// and age, splitting of refused batches, the teardown deadline and the accounting of every result
+// (delivered, rejected, or handed back undelivered so the caller can put it on disk), applying
+// each system's rate limiter (rate_limiter.hpp) and the retry policy (retry.hpp). Backends only
+// map; the transport only moves bytes.
 
 #include <chrono>
 #include <cstddef>
@@ -13,8 +14,9 @@
 #include <string>
 #include <vector>
 
-#include "model/test_result.hpp"
 #include "delivery/backend.hpp"
+#include "delivery/retry.hpp"
+#include "model/test_result.hpp"
 #include "net/transport.hpp"
 
 namespace gtest_tms::detail {
@@ -30,10 +32,7 @@ struct delivery_observer {
 struct pipeline_options {
   std::chrono::milliseconds batch_age{1000};  // send a partial batch once its oldest item is this old
   std::size_t max_in_flight = 4;              // batches in flight per backend
-  int max_retries = 3;                        // retries after the first attempt
-  std::chrono::milliseconds backoff_base{1000};
-  std::chrono::milliseconds backoff_cap{30000};
-  std::chrono::milliseconds retry_after_cap{120000};
+  retry_policy retry;
   delivery_observer observer;
 };
 
@@ -48,9 +47,9 @@ struct backend_report {
   std::string finish_message;  // "run 5 completed", "run 5 left open: ..."
   std::string link;
   std::int64_t run_id = 0;
-  std::size_t delivered = 0;        // results the server acknowledged
-  std::size_t delivered_failed = 0; // of those, failed/invalid/blocked
-  std::size_t not_sent = 0;         // deliberately not for this backend (e.g. no QA Sphere marker)
+  std::size_t delivered = 0;            // results the server acknowledged
+  std::size_t delivered_failed = 0;     // of those, failed/invalid/blocked
+  std::size_t not_sent = 0;             // deliberately not for this backend (e.g. no QA Sphere marker)
   std::vector<std::string> rejections;  // "Suite.Test: <server's reason>", refused for their content
   std::vector<std::string> warnings;    // delivered, but incomplete ("Suite.Test: attachment not uploaded: ...")
   /// Every result not acknowledged (never sent, refused, or unconfirmed), for the fallback on disk.
@@ -81,13 +80,5 @@ class pipeline {
   std::mutex incoming_mutex_;
   std::vector<std::shared_ptr<const test_result>> incoming_;
 };
-
-/// Delay before retry number `attempt` (0-based): Retry-After when given, else base * 2^attempt
-/// capped, plus up to 20 % jitter. Exposed for tests.
-std::chrono::milliseconds retry_delay(int attempt, const std::string& retry_after_header,
-                                      const pipeline_options& options, double jitter01);
-
-/// Whether a final response may be retried: transport errors when it is safe, 408, 429, 5xx but 507.
-bool is_retryable(const http_response& response, bool idempotent);
 
 }  // namespace gtest_tms::detail

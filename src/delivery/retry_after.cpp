@@ -8,7 +8,7 @@ namespace gtest_tms::detail {
 namespace {
 
 constexpr std::array<std::string_view, 7> wkday = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
-constexpr std::array<std::string_view, 7> weekday = {"Monday", "Tuesday", "Wednesday", "Thursday",
+constexpr std::array<std::string_view, 7> weekday = {"Monday", "Tuesday",  "Wednesday", "Thursday",
                                                      "Friday", "Saturday", "Sunday"};
 constexpr std::array<std::string_view, 12> months = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                                      "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
@@ -75,8 +75,8 @@ std::optional<std::int64_t> to_epoch_ms(int y, int mon, int d, int h, int m, int
 std::optional<std::int64_t> imf_fixdate(std::string_view v) noexcept {
   cursor c{v};
   int wd = 0, d = 0, mon = 0, y = 0, h = 0, m = 0, s = 0;
-  if (!c.one_of(wkday, wd) || !c.lit(", ") || !c.digits(2, d) || !c.lit(" ") || !c.one_of(months, mon) ||
-      !c.lit(" ") || !c.digits(4, y) || !c.lit(" ") || !time_of_day(c, h, m, s) || !c.lit(" GMT") || !c.done())
+  if (!c.one_of(wkday, wd) || !c.lit(", ") || !c.digits(2, d) || !c.lit(" ") || !c.one_of(months, mon) || !c.lit(" ") ||
+      !c.digits(4, y) || !c.lit(" ") || !time_of_day(c, h, m, s) || !c.lit(" GMT") || !c.done())
     return std::nullopt;
   return to_epoch_ms(y, mon + 1, d, h, m, s);
 }
@@ -127,8 +127,7 @@ std::optional<std::int64_t> parse_http_date(std::string_view value, std::int64_t
   return asctime_date(value);
 }
 
-std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view value,
-                                                           std::int64_t now_epoch_ms) noexcept {
+std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view value, std::int64_t now_epoch_ms) noexcept {
   value = trim_ows(value);
   if (value.empty()) return std::nullopt;
   if (is_digit(value.front())) {

@@ -17,8 +17,7 @@ inline constexpr std::int64_t retry_after_max_seconds = 2147483648LL;
 /// RFC 850 or asctime form, taken relative to `now_epoch_ms`; a date in the past gives 0.
 /// Returns nullopt for anything else (empty, negative, signs, fractions, bad dates). The caller
 /// applies its own cap (e.g. 120 s).
-std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view value,
-                                                           std::int64_t now_epoch_ms) noexcept;
+std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view value, std::int64_t now_epoch_ms) noexcept;
 
 /// The HTTP-date part alone: epoch milliseconds of the date, or nullopt. RFC 850 two-digit years
 /// are resolved against `now_epoch_ms` (more than 50 years ahead means the previous century).

@@ -61,7 +61,7 @@ transport_options transport_options_for(const settings& s) {
 pipeline_options pipeline_options_for(const settings& s) {
   pipeline_options o;
   o.batch_age = s.common.batch_age;
-  o.max_retries = s.qase.retries;
+  o.retry.max_retries = s.qase.retries;
   return o;
 }
 

@@ -2,6 +2,7 @@
 // and the accounting promise (every result is delivered, rejected by name, or handed back).
 
 #include "delivery/pipeline.hpp"
+#include "delivery/rate_limiter.hpp"
 
 #include <gtest/gtest.h>
 
@@ -94,9 +95,9 @@ struct harness {
   static pipeline_options fast_options() {
     pipeline_options o;
     o.batch_age = 20ms;
-    o.backoff_base = 5ms;
-    o.backoff_cap = 20ms;
-    o.max_retries = 3;
+    o.retry.backoff_base = 5ms;
+    o.retry.backoff_cap = 20ms;
+    o.retry.max_retries = 3;
     return o;
   }
   backend_report finish(std::chrono::milliseconds within = 5s) {
@@ -145,8 +146,10 @@ TEST(Pipeline, RetriesTransientFailuresWithoutLosingOrDuplicating) {
   std::atomic<int> calls{0};
   harness h([&](const http_request&) {
     switch (calls++) {
-      case 0: return json_response(429, "{}", {{"Retry-After", "0"}});
-      case 1: return json_response(503, "{}");
+      case 0:
+        return json_response(429, "{}", {{"Retry-After", "0"}});
+      case 1:
+        return json_response(503, "{}");
       case 2: {
         http_response r;
         r.error = net_error::reset;
@@ -154,7 +157,8 @@ TEST(Pipeline, RetriesTransientFailuresWithoutLosingOrDuplicating) {
         r.error_message = "connection reset";
         return r;
       }
-      default: return json_response(202, "{}");
+      default:
+        return json_response(202, "{}");
     }
   });
   for (int i = 0; i < 3; ++i) h.p->submit(result("t" + std::to_string(i)));
@@ -243,7 +247,7 @@ TEST(Pipeline, DoesNotResendANonIdempotentRequestTheServerMayHaveProcessed) {
 }
 
 TEST(Pipeline, RetryDelayHonoursRetryAfterAndCapsBackoff) {
-  pipeline_options o;
+  const retry_policy o;
   EXPECT_EQ(retry_delay(0, "7", o, 0.0), 7000ms);
   EXPECT_EQ(retry_delay(0, "100000", o, 0.0), o.retry_after_cap);
   EXPECT_EQ(retry_delay(0, "", o, 0.0), 1000ms);
@@ -253,10 +257,41 @@ TEST(Pipeline, RetryDelayHonoursRetryAfterAndCapsBackoff) {
   EXPECT_EQ(retry_delay(1, "garbage", o, 0.0), 2000ms);
 }
 
+// Qase's limiter (120 at once + 8/s): 600 requests at the fastest pace it allows take at least
+// 60 s minus the burst's share, so no 60 s window ever holds more than 600.
+TEST(RateLimiter, NeverMoreThanBurstPlusRateInAnyWindow) {
+  using clock = rate_limiter::clock_type;
+  const clock::time_point t0{};
+  rate_limiter limiter({8.0, 120.0}, t0);
+  clock::time_point now = t0;
+  std::vector<clock::time_point> sent;
+  for (int i = 0; i < 1200; ++i) {
+    const auto wait = limiter.wait(now);
+    now += wait;
+    if (wait.count() > 0) {
+      ASSERT_EQ(limiter.wait(now).count(), 0) << "a request may go once the wait is over";
+    }
+    limiter.take();
+    sent.push_back(now);
+  }
+  for (std::size_t i = 0; i + 600 < sent.size(); ++i) {
+    EXPECT_GE(sent[i + 600] - sent[i], std::chrono::seconds(60)) << "601 requests within a minute from #" << i;
+  }
+  EXPECT_EQ(sent[119], t0) << "the burst goes at once";
+}
+
+TEST(RateLimiter, PauseHoldsEveryRequestBack) {
+  using clock = rate_limiter::clock_type;
+  const clock::time_point t0{};
+  rate_limiter limiter({1000.0, 1000.0}, t0);
+  limiter.pause_until(t0 + 2s);
+  EXPECT_GE(limiter.wait(t0), 2000ms);
+  EXPECT_EQ(limiter.wait(t0 + 2s + 1ms).count(), 0);
+}
+
 TEST(Pipeline, RateLimitSpacesRequests) {
   // 20 requests per second with a burst of 1: five single-result batches need >= 200 ms.
-  harness h([](const http_request&) { return json_response(202, "{}"); }, 1, harness::fast_options(), "",
-            {20.0, 1.0});
+  harness h([](const http_request&) { return json_response(202, "{}"); }, 1, harness::fast_options(), "", {20.0, 1.0});
   const auto t0 = std::chrono::steady_clock::now();
   for (int i = 0; i < 5; ++i) h.p->submit(result("t" + std::to_string(i)));
   const auto rep = h.finish();
