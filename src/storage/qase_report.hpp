@@ -1,5 +1,5 @@
 #pragma once
-// The Qase local report format (specs/qase/report): run.json + results/<uuid>.json. It is both
+// The Qase local report format (the Qase spec's report/ part, test/spec/qase/report): run.json + results/<uuid>.json. It is both
 // QASE_MODE=report's output and the fallback for results a server did not confirm; `gtest-tms
 // upload <dir>` sends it later with the same result ids, so nothing is duplicated.
 //

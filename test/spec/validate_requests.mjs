@@ -40,8 +40,8 @@
 //   GTEST_TMS_DUMP_QASE_REQUESTS=/tmp/qase.jsonl BUILD/test/gtest_tms_unit_tests --gtest_filter='Qase*'
 //   node test/spec/validate_requests.mjs /tmp/qase.jsonl --strict-properties
 //
-// Spec root default: ../../../shared/specs/qase relative to this file (the repository's sibling
-// folder shared/, i.e. /work/shared/specs/qase next to /work/main).
+// Spec root default: qase/ beside this file, the official Qase spec copied unchanged (see
+// qase/SOURCE.md for its origin and licence).
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -71,7 +71,7 @@ function usage(message) {
 function parseArgs(argv) {
   const args = {
     input: null,
-    specRoot: path.resolve(here, '../../../shared/specs/qase'),
+    specRoot: path.resolve(here, 'qase'),
     strictProperties: false,
     expect: null,
     quiet: false,

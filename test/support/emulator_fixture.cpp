@@ -100,8 +100,7 @@ std::string fixture_path(const std::string& name) { return std::string(GTEST_TMS
   if (node.empty() || ::access((spec_dir + "/node_modules/ajv").c_str(), F_OK) != 0)
     return ::testing::AssertionFailure() << "the spec validator is not installed (node, and npm ci --prefix test/spec)";
   process_options po;
-  po.args = {spec_dir + "/validate_requests.mjs", emu.dir() + "/requests.jsonl", "--spec-root",
-             std::string(GTEST_TMS_SHARED_DIR) + "/specs/qase"};
+  po.args = {spec_dir + "/validate_requests.mjs", emu.dir() + "/requests.jsonl", "--spec-root", spec_dir + "/qase"};
   po.timeout = std::chrono::seconds(120);
   const process_result r = run_process(node, po);
   if (r.exit_code == 0) return ::testing::AssertionSuccess();

@@ -1,5 +1,5 @@
 // Emulated Qase TestOps API (v1 runs/projects/attachments, v2 results), following
-// /work/shared/reference/qase-api.md §4–§8 and the OpenAPI spec.
+// the Qase API reference (qase-api.md §4–§8) and the OpenAPI spec (test/spec/qase).
 //
 // Error shapes mirror what has been observed from the real service:
 //  - 401 {"status":false,"errorMessage":"Unauthenticated."}; 404 {"status":false,"errorMessage":"... not found"};

@@ -1,4 +1,4 @@
-// Emulated QA Sphere public API v0 (/api/public/v0), following /work/shared/reference/qasphere-api.md.
+// Emulated QA Sphere public API v0 (/api/public/v0), following the QA Sphere API reference (qasphere-api.md).
 //
 // Errors are {"message":"..."} like the real service. Where the real behaviour is unverified the
 // emulator is deliberately strict, so a reporter that passes here passes the strictest reading:

@@ -1,5 +1,6 @@
 // Qase TestOps backend: project check, run creation/join, v2 bulk results, run completion.
-// Endpoints and shapes: /work/shared/reference/qase-api.md §4-§8, specs/qase/testops-api.
+// Endpoints and shapes: the Qase API reference (qase-api.md §4-§8) and the official OpenAPI spec
+// (test/spec/qase/testops-api).
 
 #include "tms/qase/qase_backend.hpp"
 

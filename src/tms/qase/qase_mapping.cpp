@@ -1,4 +1,4 @@
-// Record -> v2 ResultCreate JSON (specs/qase/testops-api/v2/schemas/ResultCreate.yaml).
+// Record -> v2 ResultCreate JSON (Qase OpenAPI spec: test/spec/qase/testops-api/v2/schemas/ResultCreate.yaml).
 // One bad field rejects a whole Qase batch, so everything here is defensive: every string is
 // cleaned and capped, ids are positive, `testops_ids` is never [], status is never "disabled".
 
