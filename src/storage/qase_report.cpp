@@ -380,12 +380,7 @@ std::string qase_report_result_json(const test_result& r, const report_run_info&
 std::string qase_report_result_json(const test_result& r, const report_run_info& run, const qase_settings& settings,
                                     const std::vector<std::string>& attachment_files) {
   // The same title, signature, suites, message and stack trace as a live Qase upload.
-  json::object api;
-  {
-    boost::system::error_code ec;
-    json::value v = json::parse(qase_result_json(r, {settings.root_suite, false, {}}), ec);
-    if (!ec && v.is_object()) api = std::move(v.get_object());
-  }
+  const json::object api = qase_result_json(r, {settings.root_suite, false, {}});
   const auto api_or = [&](std::string_view key, json::value def) -> json::value {
     const json::value* v = at(api, key);
     return v != nullptr ? *v : def;

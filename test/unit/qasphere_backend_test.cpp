@@ -128,7 +128,7 @@ std::vector<outbound_item> add(backend& be, std::shared_ptr<const test_result> r
   return out;
 }
 
-json::object item_of(const outbound_item& item) { return json::parse(item.json).as_object(); }
+const json::object& item_of(const outbound_item& item) { return item.value; }
 
 std::string finish(backend& be, fake_requester& f, bool complete) {
   std::optional<std::string> msg;

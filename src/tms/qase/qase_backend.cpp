@@ -213,7 +213,7 @@ class qase_backend final : public backend {
       if (iequals(trim(f), status)) return;
     }
     outbound_item item;
-    item.json = qase_result_json(*result, {s_.root_suite, s_.defect, thread_});
+    item.value = qase_result_json(*result, {s_.root_suite, s_.defect, thread_});
     item.label = result->full_name();
     item.sources.push_back(result);
     out.push_back(std::move(item));
@@ -258,15 +258,12 @@ class qase_backend final : public backend {
 
   http_request make_batch(const std::vector<const outbound_item*>& items) const override {
     http_request req = post(api_ + "/v2/" + code_ + "/run/" + std::to_string(run_id_) + "/results");
-    std::size_t size = 16;
-    for (const auto* i : items) size += i->json.size() + 1;
-    req.body.reserve(size);
     req.body = "{\"results\":[";
     bool first = true;
     for (const auto* i : items) {
       if (!first) req.body += ',';
       first = false;
-      req.body += i->json;
+      req.body += json::serialize(i->value);
     }
     req.body += "]}";
     return req;
@@ -341,7 +338,7 @@ class qase_backend final : public backend {
     std::vector<outbound_item>& batch = *u->batch;
     if (u->next >= u->files.size()) {
       for (std::size_t i = 0; i < batch.size(); ++i) {
-        if (!batch[i].prepared) batch[i].json = qase_with_attachments(batch[i].json, u->hashes[i]);
+        if (!batch[i].prepared) qase_set_attachments(batch[i].value, u->hashes[i]);
         batch[i].prepared = true;
       }
       auto done = std::move(u->done);

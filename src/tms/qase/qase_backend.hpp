@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include <boost/json/object.hpp>
+
 #include "config/config.hpp"
 #include "model/test_result.hpp"
 #include "delivery/backend.hpp"
@@ -52,12 +54,11 @@ std::string qase_signature(const std::vector<std::int64_t>& ids, const std::vect
 /// Steps nested deeper than this are cut (the API refuses 32 levels).
 inline constexpr std::size_t qase_max_step_depth = 16;
 
-/// One v2 ResultCreate object, serialized (steps as "classic" steps; notes appended to message).
+/// One v2 ResultCreate object (steps as "classic" steps; notes appended to message).
+boost::json::object qase_result_json(const test_result& r, const qase_mapping_options& o);
 
-std::string qase_result_json(const test_result& r, const qase_mapping_options& o);
-
-/// The same ResultCreate JSON with "attachments": hashes (unchanged when hashes is empty).
-std::string qase_with_attachments(const std::string& result_json, const std::vector<std::string>& hashes);
+/// Links uploaded attachments: sets "attachments" to the hashes (nothing when hashes is empty).
+void qase_set_attachments(boost::json::object& result, const std::vector<std::string>& hashes);
 
 /// Qase attachment upload limits (v1/paths/attachment.code.yaml).
 inline constexpr std::size_t qase_max_files_per_upload = 20;

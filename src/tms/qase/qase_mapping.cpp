@@ -199,7 +199,7 @@ std::string qase_signature(const std::vector<std::int64_t>& ids, const std::vect
   return out;
 }
 
-std::string qase_result_json(const test_result& r, const qase_mapping_options& o) {
+boost::json::object qase_result_json(const test_result& r, const qase_mapping_options& o) {
   namespace json = boost::json;
   std::string title = clean(r.name, qase_title_cap);
   if (title.empty()) title = "(unnamed test)";  // title is required and must not be empty
@@ -253,19 +253,14 @@ std::string qase_result_json(const test_result& r, const qase_mapping_options& o
     item["params"] = std::move(p);
   }
   if (o.defect && (r.status == test_status::failed || r.status == test_status::invalid)) item["defect"] = true;
-  return json::serialize(item);
+  return item;
 }
 
-std::string qase_with_attachments(const std::string& result_json, const std::vector<std::string>& hashes) {
-  namespace json = boost::json;
-  if (hashes.empty()) return result_json;
-  boost::system::error_code ec;
-  json::value v = json::parse(result_json, ec);
-  if (ec || !v.is_object()) return result_json;
-  json::array a;
+void qase_set_attachments(boost::json::object& result, const std::vector<std::string>& hashes) {
+  if (hashes.empty()) return;
+  boost::json::array a;
   for (const auto& h : hashes) a.emplace_back(h);
-  v.get_object()["attachments"] = std::move(a);
-  return json::serialize(v);
+  result["attachments"] = std::move(a);
 }
 
 std::string qase_x_client() {

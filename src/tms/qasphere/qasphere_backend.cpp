@@ -261,13 +261,13 @@ std::string multi_comment(const std::vector<std::shared_ptr<const test_result>>&
   return out;
 }
 
-std::string item_json(std::string_view tcase_id, std::string_view status, std::string comment, std::int64_t time_ms) {
+json::object item_json(std::string_view tcase_id, std::string_view status, std::string comment, std::int64_t time_ms) {
   json::object o;
   o["tcaseId"] = tcase_id;
   o["status"] = status;
   o["comment"] = std::move(comment);
   o["timeTaken"] = std::max<std::int64_t>(0, time_ms);
-  return json::serialize(o);
+  return o;
 }
 
 std::string example_name(std::string_view code) {
@@ -709,7 +709,7 @@ outbound_item qasphere_backend::fold(int seq, std::vector<std::shared_ptr<const 
   } else {
     tcase_id = std::string(placeholder_prefix) + std::to_string(seq);
   }
-  item.json = item_json(tcase_id, qas_status(worst), std::move(comment), total_ms);
+  item.value = item_json(tcase_id, qas_status(worst), std::move(comment), total_ms);
   if (single) {
     item.label = rs.front()->full_name();
   } else {
@@ -786,29 +786,25 @@ http_request qasphere_backend::make_batch(const std::vector<const outbound_item*
   std::string body = "{\"items\":[";
   std::size_t kept = 0;
   for (std::size_t i = 0; i < items.size(); ++i) {
-    std::string element = items[i]->json;
-    if (element.find(placeholder_prefix) != std::string::npos) {
-      auto v = parse_json(element);
-      if (v && v->is_object()) {
-        json::object& o = v->as_object();
-        const std::string id = string_field(o, "tcaseId");
-        if (id.rfind(placeholder_prefix, 0) == 0) {
-          const int seq = std::atoi(id.c_str() + placeholder_prefix.size());
-          const auto it = run_cases_.find(seq);
-          const bool last_chance = kept == 0 && i + 1 == items.size();
-          if (it == run_cases_.end() && !last_chance) {
-            dropped_ += items[i]->sources.size();  // not in the run: counted as not sent
-            continue;
-          }
-          if (it != run_cases_.end()) {
-            o["tcaseId"] = it->second;
-            element = json::serialize(o);
-          }
-        }
+    const json::object* element = &items[i]->value;
+    json::object resolved;
+    const std::string id = string_field(*element, "tcaseId");
+    if (id.rfind(placeholder_prefix, 0) == 0) {
+      const int seq = std::atoi(id.c_str() + placeholder_prefix.size());
+      const auto it = run_cases_.find(seq);
+      const bool last_chance = kept == 0 && i + 1 == items.size();
+      if (it == run_cases_.end() && !last_chance) {
+        dropped_ += items[i]->sources.size();  // not in the run: counted as not sent
+        continue;
+      }
+      if (it != run_cases_.end()) {
+        resolved = *element;
+        resolved["tcaseId"] = it->second;
+        element = &resolved;
       }
     }
     if (kept++ > 0) body += ",";
-    body += element;
+    body += json::serialize(*element);
   }
   body += "]}";
   return request("POST", "/project/" + encoded_project() + "/run/" + std::to_string(run_id_) + "/result/batch",
