@@ -86,8 +86,10 @@ class backend {
     (void)batch;
     done({});
   }
-  /// The request carrying these items.
-  virtual http_request make_batch(const std::vector<const outbound_item*>& items) const = 0;
+  /// The request carrying these items, each serialized once into the body. May complete an item
+  /// first (QA Sphere: a case id learnt after the item was made) and leave out one that turned out
+  /// to have nowhere to go (counted in not_sent_count()).
+  virtual http_request make_batch(const std::vector<outbound_item*>& items) = 0;
   /// One line explaining a failed response (server message, field paths), secrets never included.
   virtual std::string describe_error(const http_response& response) const = 0;
   /// Completes / closes the run when this process should. `complete`: every result was delivered.

@@ -40,7 +40,7 @@ class test_backend final : public backend {
   void add(const std::shared_ptr<const test_result>& r, std::vector<outbound_item>& out) override {
     out.push_back({boost::json::object{{"name", r->name}}, r->full_name(), {r}});
   }
-  http_request make_batch(const std::vector<const outbound_item*>& items) const override {
+  http_request make_batch(const std::vector<outbound_item*>& items) override {
     http_request req;
     req.method = "POST";
     req.url = "https://tms.test/batch";

@@ -609,8 +609,8 @@ TEST(QasphereResults, FlushBeforeStartFinishedResolvesIdsInTheBatch) {
   }
   ASSERT_EQ(msg, std::optional<std::string>(""));
 
-  std::vector<const outbound_item*> ptrs;
-  for (const auto& i : out) ptrs.push_back(&i);
+  std::vector<outbound_item*> ptrs;
+  for (auto& i : out) ptrs.push_back(&i);
   const http_request req = be->make_batch(ptrs);
   const json::value body = json::parse(req.body);
   const json::array& items = body.at("items").as_array();

@@ -256,7 +256,7 @@ class qase_backend final : public backend {
     send_uploads(u);
   }
 
-  http_request make_batch(const std::vector<const outbound_item*>& items) const override {
+  http_request make_batch(const std::vector<outbound_item*>& items) override {
     http_request req = post(api_ + "/v2/" + code_ + "/run/" + std::to_string(run_id_) + "/results");
     req.body = "{\"results\":[";
     bool first = true;

@@ -28,9 +28,6 @@ constexpr std::string_view default_description = "Test run created through autom
 constexpr std::int64_t seq_page_limit = 5000;  // the server's cap per page
 constexpr int max_seq_pages = 100;             // bounds the paging loop against a server ignoring offset
 constexpr std::size_t max_examples = 3;
-// Before start() knows a case's id, items carry this instead (never a valid id: ids are
-// [A-Za-z0-9_-]); make_batch() replaces it, by then start() has finished.
-constexpr std::string_view placeholder_prefix = "?seq:";
 
 std::optional<json::value> parse_json(std::string_view body) {
   boost::system::error_code ec;
@@ -320,7 +317,7 @@ class qasphere_backend final : public backend {
   void start(requester& r, const run_plan& plan, std::function<void(std::string)> done) override;
   void add(const std::shared_ptr<const test_result>& result, std::vector<outbound_item>& out) override;
   void flush_held(std::vector<outbound_item>& out) override;
-  http_request make_batch(const std::vector<const outbound_item*>& items) const override;
+  http_request make_batch(const std::vector<outbound_item*>& items) override;
   std::string describe_error(const http_response& response) const override;
   void finish(requester& r, bool complete, std::function<void(std::string)> done) override;
 
@@ -380,7 +377,7 @@ class qasphere_backend final : public backend {
   std::vector<std::shared_ptr<const test_result>> backlog_;  // arrived while starting
   std::map<std::pair<int, int>, std::vector<std::shared_ptr<const test_result>>> held_;  // (seq, iteration)
   std::size_t not_sent_ = 0;
-  mutable std::size_t dropped_ = 0;  // folded before start() finished, then found not to be in the run
+  std::size_t dropped_ = 0;  // folded before start() finished, then found not to be in the run
 };
 
 // --- requests -------------------------------------------------------------------------------------
@@ -703,13 +700,11 @@ outbound_item qasphere_backend::fold(int seq, std::vector<std::shared_ptr<const 
   const bool single = rs.size() == 1 && expected <= 1;
   std::string comment = single ? single_comment(*rs.front()) : multi_comment(rs, expected);
 
-  std::string tcase_id;
-  if (phase_ == phase::ready) {
-    tcase_id = run_cases_.at(seq);
-  } else {
-    tcase_id = std::string(placeholder_prefix) + std::to_string(seq);
-  }
-  item.value = item_json(tcase_id, qas_status(worst), std::move(comment), total_ms);
+  const bool known = phase_ == phase::ready;
+  item.value = item_json(known ? run_cases_.at(seq) : std::string(), qas_status(worst), std::move(comment), total_ms);
+  // Case ids are strings: until start() knows this one, the marker's seq stands in (make_batch()
+  // resolves it; by then start() has finished).
+  if (!known) item.value["tcaseId"] = seq;
   if (single) {
     item.label = rs.front()->full_name();
   } else {
@@ -782,29 +777,23 @@ void qasphere_backend::flush_held(std::vector<outbound_item>& out) {
   held_.clear();
 }
 
-http_request qasphere_backend::make_batch(const std::vector<const outbound_item*>& items) const {
+http_request qasphere_backend::make_batch(const std::vector<outbound_item*>& items) {
   std::string body = "{\"items\":[";
   std::size_t kept = 0;
   for (std::size_t i = 0; i < items.size(); ++i) {
-    const json::object* element = &items[i]->value;
-    json::object resolved;
-    const std::string id = string_field(*element, "tcaseId");
-    if (id.rfind(placeholder_prefix, 0) == 0) {
-      const int seq = std::atoi(id.c_str() + placeholder_prefix.size());
-      const auto it = run_cases_.find(seq);
+    json::object& element = items[i]->value;
+    const json::value* id = element.if_contains("tcaseId");
+    if (id != nullptr && id->is_int64()) {
+      const auto it = run_cases_.find(static_cast<int>(id->get_int64()));
       const bool last_chance = kept == 0 && i + 1 == items.size();
       if (it == run_cases_.end() && !last_chance) {
         dropped_ += items[i]->sources.size();  // not in the run: counted as not sent
         continue;
       }
-      if (it != run_cases_.end()) {
-        resolved = *element;
-        resolved["tcaseId"] = it->second;
-        element = &resolved;
-      }
+      if (it != run_cases_.end()) element["tcaseId"] = it->second;
     }
     if (kept++ > 0) body += ",";
-    body += json::serialize(*element);
+    body += json::serialize(element);
   }
   body += "]}";
   return request("POST", "/project/" + encoded_project() + "/run/" + std::to_string(run_id_) + "/result/batch",
