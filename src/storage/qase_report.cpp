@@ -19,8 +19,8 @@
 #include <boost/json.hpp>
 
 #include "gtest_tms/version.hpp"
-#include "tms/qase/qase_backend.hpp"
 #include "storage/journal.hpp"
+#include "tms/qase/qase_mapping.hpp"
 #include "util/text.hpp"
 #include "util/uuid.hpp"
 

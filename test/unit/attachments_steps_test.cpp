@@ -19,6 +19,7 @@
 #include "net/multipart.hpp"
 #include "process.hpp"
 #include "tms/qase/qase_backend.hpp"
+#include "tms/qase/qase_mapping.hpp"
 #include "tms/qasphere/qasphere_backend.hpp"
 
 namespace gtest_tms::detail {

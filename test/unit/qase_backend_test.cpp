@@ -19,6 +19,7 @@
 #include "fake_requester.hpp"
 #include "gtest_tms/version.hpp"
 #include "tms/qase/qase_backend.hpp"
+#include "tms/qase/qase_mapping.hpp"
 
 namespace gtest_tms::detail {
 namespace {

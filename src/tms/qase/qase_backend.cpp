@@ -14,7 +14,9 @@
 #include <boost/url/encode.hpp>
 #include <boost/url/rfc/unreserved_chars.hpp>
 
+#include "gtest_tms/version.hpp"
 #include "net/multipart.hpp"
+#include "tms/qase/qase_mapping.hpp"
 #include "util/text.hpp"
 #include "util/time_format.hpp"
 
@@ -491,6 +493,46 @@ class qase_backend final : public backend {
 };
 
 }  // namespace
+
+std::string qase_x_client() {
+  return std::string("reporter=gtest-tms-reporter;reporter_version=") + GTEST_TMS_VERSION_STRING +
+         ";framework=googletest";
+}
+
+std::string qase_x_platform() {
+#if defined(__linux__)
+  const char* os = "linux";
+#elif defined(__APPLE__)
+  const char* os = "darwin";
+#elif defined(_WIN32)
+  const char* os = "windows";
+#else
+  const char* os = "unknown";
+#endif
+#if defined(__x86_64__) || defined(_M_X64)
+  const char* arch = "x86_64";
+#elif defined(__aarch64__) || defined(_M_ARM64)
+  const char* arch = "arm64";
+#elif defined(__i386__) || defined(_M_IX86)
+  const char* arch = "x86";
+#elif defined(__arm__)
+  const char* arch = "arm";
+#else
+  const char* arch = "unknown";
+#endif
+#if defined(__clang__)
+  const std::string cpp = "clang-" + std::to_string(__clang_major__) + "." + std::to_string(__clang_minor__) + "." +
+                          std::to_string(__clang_patchlevel__);
+#elif defined(__GNUC__)
+  const std::string cpp = "gcc-" + std::to_string(__GNUC__) + "." + std::to_string(__GNUC_MINOR__) + "." +
+                          std::to_string(__GNUC_PATCHLEVEL__);
+#elif defined(_MSC_VER)
+  const std::string cpp = "msvc-" + std::to_string(_MSC_VER);
+#else
+  const std::string cpp = "unknown";
+#endif
+  return std::string("os=") + os + ";arch=" + arch + ";cpp=" + cpp;
+}
 
 std::unique_ptr<backend> make_qase_backend(const qase_settings& s, const common_settings& c) {
   return make_qase_backend(s, c, nullptr);

@@ -7,8 +7,7 @@
 
 #include <boost/json.hpp>
 
-#include "gtest_tms/version.hpp"
-#include "tms/qase/qase_backend.hpp"
+#include "tms/qase/qase_mapping.hpp"
 #include "util/text.hpp"
 
 namespace gtest_tms::detail {
@@ -261,46 +260,6 @@ void qase_set_attachments(boost::json::object& result, const std::vector<std::st
   boost::json::array a;
   for (const auto& h : hashes) a.emplace_back(h);
   result["attachments"] = std::move(a);
-}
-
-std::string qase_x_client() {
-  return std::string("reporter=gtest-tms-reporter;reporter_version=") + GTEST_TMS_VERSION_STRING +
-         ";framework=googletest";
-}
-
-std::string qase_x_platform() {
-#if defined(__linux__)
-  const char* os = "linux";
-#elif defined(__APPLE__)
-  const char* os = "darwin";
-#elif defined(_WIN32)
-  const char* os = "windows";
-#else
-  const char* os = "unknown";
-#endif
-#if defined(__x86_64__) || defined(_M_X64)
-  const char* arch = "x86_64";
-#elif defined(__aarch64__) || defined(_M_ARM64)
-  const char* arch = "arm64";
-#elif defined(__i386__) || defined(_M_IX86)
-  const char* arch = "x86";
-#elif defined(__arm__)
-  const char* arch = "arm";
-#else
-  const char* arch = "unknown";
-#endif
-#if defined(__clang__)
-  const std::string cpp = "clang-" + std::to_string(__clang_major__) + "." + std::to_string(__clang_minor__) + "." +
-                          std::to_string(__clang_patchlevel__);
-#elif defined(__GNUC__)
-  const std::string cpp = "gcc-" + std::to_string(__GNUC__) + "." + std::to_string(__GNUC_MINOR__) + "." +
-                          std::to_string(__GNUC_PATCHLEVEL__);
-#elif defined(_MSC_VER)
-  const std::string cpp = "msvc-" + std::to_string(_MSC_VER);
-#else
-  const std::string cpp = "unknown";
-#endif
-  return std::string("os=") + os + ";arch=" + arch + ";cpp=" + cpp;
 }
 
 }  // namespace gtest_tms::detail
