@@ -1,4 +1,5 @@
 #include "tms/qasphere/qasphere_backend.hpp"
+#include "tms/qasphere/qasphere_mapping.hpp"
 
 #include <gtest/gtest.h>
 
@@ -541,6 +542,20 @@ TEST(QasphereResults, WorstStatusOrder) {
   items = add(*t.be, result("TestBd003P/1", test_status::blocked, 1, {}, 1));
   ASSERT_EQ(items.size(), 1u);
   EXPECT_EQ(item_of(items[0]).at("status").as_string(), "failed");  // failed > blocked
+}
+
+// The mapping on its own (qasphere_mapping.hpp): no backend, no run.
+TEST(QasphereMapping, FoldsInstancesIntoOneItem) {
+  const std::vector<std::shared_ptr<const test_result>> rs = {result("TestBd003P/0", test_status::skipped, 4),
+                                                              result("TestBd003P/1", test_status::invalid, 5)};
+  const json::object o = qasphere_result_json("c3", rs, 3);
+  EXPECT_EQ(o, (json::object{
+                   {"tcaseId", "c3"}, {"status", "blocked"}, {"comment", qasphere_comment(rs, 3)}, {"timeTaken", 9}}));
+  EXPECT_NE(std::string(o.at("comment").as_string()).find("2 instances of 3"), std::string::npos);
+  EXPECT_FALSE(qasphere_single_instance(rs.size(), 3));
+  EXPECT_TRUE(qasphere_single_instance(1, 1));
+  EXPECT_EQ(std::string(qasphere_status(test_status::invalid)), "blocked");
+  EXPECT_EQ(std::string(qasphere_status(test_status::failed)), "failed");
 }
 
 TEST(QasphereResults, RepeatIterationsFoldSeparately) {
