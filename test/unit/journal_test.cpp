@@ -85,6 +85,28 @@ TEST(JournalSerialize, RoundTripKeepsEveryByte) {
   expect_same(in, out);
 }
 
+// Whatever the writer can write, the reader gives back, extreme numbers too.
+TEST(JournalSerialize, RoundTripKeepsExtremeValues) {
+  test_result in = hostile();
+  in.line = -3;
+  in.start_ms = INT64_MIN;
+  in.duration_ms = INT64_MAX;
+  in.iteration = -1;
+  in.qase_ids = {INT64_MIN, 0, INT64_MAX};
+  in.parts[0].line = INT32_MIN;
+  in.attachments[0].size = static_cast<std::uint64_t>(INT64_MAX);
+  in.steps[0].start_ms = -5;
+  in.steps[0].duration_ms = -1;
+  in.steps[0].children[0].start_ms = INT64_MAX;
+  in.steps[0].children[0].duration_ms = INT64_MIN;
+  std::string line;
+  serialize_journal_result(in, line);
+  test_result out;
+  std::string error;
+  ASSERT_TRUE(parse_journal_result(line, out, error)) << error;
+  expect_same(in, out);
+}
+
 TEST(JournalSerialize, RejectsRecordsWithoutIdOrStatus) {
   test_result out;
   std::string error;

@@ -7,6 +7,7 @@
 
 #include <boost/json.hpp>
 
+#include "model/test_result_json.hpp"
 #include "tms/qase/qase_mapping.hpp"
 #include "util/text.hpp"
 
@@ -107,8 +108,6 @@ std::string result_stacktrace(const test_result& r) {
   }
   return out;
 }
-
-double epoch_seconds(std::int64_t ms) { return static_cast<double>(ms) / 1000.0; }
 
 const char* step_status(test_status s) {
   switch (s) {
