@@ -48,6 +48,9 @@ void steps_at(const json::value& v, const step_keys& k, std::vector<step_record>
 json::value parse_record_json(std::string_view text, boost::system::error_code& ec) {
   json::parse_options opt;
   opt.allow_invalid_utf8 = true;
+  // Each level of steps is two of JSON (the step, the list of its children), plus the record around
+  // them: the default limit (32) refused any record with 15 or more levels of steps.
+  opt.max_depth = 2 * stored_step_depth + 8;
   return json::parse(text, ec, {}, opt);
 }
 
