@@ -149,8 +149,8 @@ void exercise(backend& be, const std::vector<http_response>& answers, std::uint8
   for (const auto& item : items) FUZZ_CHECK(!item.sources.empty(), item.label);
 
   if (start_message.empty() && !items.empty()) {
-    std::vector<const outbound_item*> batch;
-    for (const auto& item : items) batch.push_back(&item);
+    std::vector<outbound_item*> batch;
+    for (auto& item : items) batch.push_back(&item);
     const http_request req = be.make_batch(batch);
     boost::system::error_code ec;
     (void)boost::json::parse(req.body, ec);

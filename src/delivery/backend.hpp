@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include <boost/json/object.hpp>
+
 #include "model/test_result.hpp"
 #include "model/tms.hpp"
 #include "net/transport.hpp"
@@ -41,10 +43,11 @@ class requester {
   virtual void send(http_request req, bool idempotent, response_handler done) = 0;
 };
 
-/// One unit the backend sends: a serialized JSON element of a batch, covering one or more results
-/// (QA Sphere folds several gtest instances of one case into one item).
+/// One unit the backend sends: a JSON element of a batch, covering one or more results (QA Sphere
+/// folds several gtest instances of one case into one item). Kept as a value until make_batch()
+/// serializes the whole batch once, so preparing an item edits members instead of text.
 struct outbound_item {
-  std::string json;   // one element of the batch array
+  boost::json::object value;  // one element of the batch array
   std::string label;  // human name for messages, e.g. "Suite.Test/1"
   std::vector<std::shared_ptr<const test_result>> sources;
   bool prepared = false;  // backend::prepare ran for it (a resent or split batch is not prepared again)
@@ -81,7 +84,7 @@ class backend {
     (void)item;
     return false;
   }
-  /// Prepares a batch in place (e.g. uploads attachments and rewrites the items' JSON), then calls
+  /// Prepares a batch in place (e.g. uploads attachments and links them in the items), then calls
   /// done(warnings) once on the io thread; `batch` stays valid until then. Never drops an item: on
   /// failure the items go as they are and the warnings ("Suite.Test: ...") say what is missing.
   virtual void prepare(requester& r, std::vector<outbound_item>& batch,
@@ -90,8 +93,10 @@ class backend {
     (void)batch;
     done({});
   }
-  /// The request carrying these items.
-  virtual http_request make_batch(const std::vector<const outbound_item*>& items) const = 0;
+  /// The request carrying these items, each serialized once into the body. May complete an item
+  /// first (QA Sphere: a case id learnt after the item was made) and leave out one that turned out
+  /// to have nowhere to go (counted in not_sent_count()).
+  virtual http_request make_batch(const std::vector<outbound_item*>& items) = 0;
   /// One line explaining a failed response (server message, field paths), secrets never included.
   virtual std::string describe_error(const http_response& response) const = 0;
   /// Completes / closes the run when this process should. `complete`: every result was delivered.

@@ -159,9 +159,9 @@ struct pipeline::state : std::enable_shared_from_this<pipeline::state> {
   void send_prepared(channel& c, std::uint64_t id) {
     auto it = c.in_flight.find(id);
     if (it == c.in_flight.end()) return;
-    std::vector<const outbound_item*> ptrs;
+    std::vector<outbound_item*> ptrs;
     ptrs.reserve(it->second.size());
-    for (const auto& i : it->second) ptrs.push_back(&i);
+    for (auto& i : it->second) ptrs.push_back(&i);
     http_request req = c.be->make_batch(ptrs);
     c.send(std::move(req), c.be->idempotent_results(),
            [self = shared_from_this(), &c, id](http_response r) { self->on_batch_done(c, id, std::move(r)); });

@@ -1,5 +1,7 @@
 #include "model/test_result.hpp"
 
+#include "util/text.hpp"
+
 namespace gtest_tms::detail {
 
 const char* to_string(test_status s) noexcept {
@@ -11,6 +13,22 @@ const char* to_string(test_status s) noexcept {
     case test_status::blocked: return "blocked";
   }
   return "failed";
+}
+
+bool status_from(std::string_view text, test_status& out, bool lenient) noexcept {
+  static constexpr test_status all[] = {test_status::passed, test_status::failed, test_status::skipped,
+                                        test_status::invalid, test_status::blocked};
+  for (const auto st : all) {
+    if (lenient ? iequals(text, to_string(st)) : text == to_string(st)) {
+      out = st;
+      return true;
+    }
+  }
+  if (lenient && iequals(text, "disabled")) {
+    out = test_status::skipped;
+    return true;
+  }
+  return false;
 }
 
 }  // namespace gtest_tms::detail

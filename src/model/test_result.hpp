@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -18,6 +19,9 @@ enum class test_status {
 };
 
 const char* to_string(test_status s) noexcept;
+/// to_string()'s inverse; false for any other text. `lenient`, for files of other Qase reporters:
+/// any letter case, and "disabled" reads as skipped.
+bool status_from(std::string_view text, test_status& out, bool lenient = false) noexcept;
 
 struct failure_part {
   std::string file;  // empty when gtest did not know the location

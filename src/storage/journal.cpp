@@ -15,6 +15,7 @@
 
 #include <boost/json.hpp>
 
+#include "model/test_result_json.hpp"
 #include "util/text.hpp"
 #include "util/time_format.hpp"
 
@@ -88,8 +89,6 @@ void put_str_field(std::string& o, std::string_view key, std::string_view value)
   put_str(o, value);
 }
 
-constexpr std::size_t max_step_depth = 64;  // deeper nesting is cut (a JSON parser has limits too)
-
 void put_steps(std::string& o, const std::vector<step_record>& steps, std::size_t depth) {
   o += '[';
   for (std::size_t i = 0; i < steps.size(); ++i) {
@@ -104,7 +103,7 @@ void put_steps(std::string& o, const std::vector<step_record>& steps, std::size_
     put_int(o, st.start_ms);
     put_key(o, "d");
     put_int(o, st.duration_ms);
-    if (!st.children.empty() && depth + 1 < max_step_depth) {
+    if (!st.children.empty() && depth + 1 < stored_step_depth) {
       put_key(o, "ch");
       put_steps(o, st.children, depth + 1);
     }
@@ -146,136 +145,59 @@ std::string header_line(const journal_header& h) {
   return o;
 }
 
-json::value parse_line(std::string_view line, std::error_code& ec) {
-  json::parse_options opt;
-  opt.allow_invalid_utf8 = true;  // test output is kept byte for byte
-  boost::system::error_code bec;
-  json::value v = json::parse(line, bec, {}, opt);
-  if (bec) ec = std::make_error_code(std::errc::invalid_argument);
-  return v;
-}
-
-const json::value* member(const json::object& o, std::string_view key) { return o.if_contains(key); }
-
-std::string str_of(const json::object& o, std::string_view key) {
-  const json::value* v = member(o, key);
-  if (v == nullptr || !v->is_string()) return {};
-  return std::string(v->get_string());
-}
-
-std::int64_t int_of(const json::object& o, std::string_view key, std::int64_t def = 0) {
-  const json::value* v = member(o, key);
-  if (v == nullptr) return def;
-  if (v->is_int64()) return v->get_int64();
-  if (v->is_uint64() && v->get_uint64() <= static_cast<std::uint64_t>(INT64_MAX))
-    return static_cast<std::int64_t>(v->get_uint64());
-  return def;
-}
-
-bool bool_of(const json::object& o, std::string_view key) {
-  const json::value* v = member(o, key);
-  return v != nullptr && v->is_bool() && v->get_bool();
-}
-
-bool status_from(std::string_view s, test_status& out) {
-  static constexpr test_status all[] = {test_status::passed, test_status::failed, test_status::skipped,
-                                        test_status::invalid, test_status::blocked};
-  for (const auto st : all) {
-    if (s == to_string(st)) {
-      out = st;
-      return true;
-    }
-  }
-  return false;
-}
-
-void steps_from(const json::value& v, std::vector<step_record>& out, std::size_t depth) {
-  if (!v.is_array() || depth >= max_step_depth) return;
-  for (const auto& e : v.get_array()) {
-    if (!e.is_object()) continue;
-    const json::object& so = e.get_object();
-    step_record st;
-    st.action = str_of(so, "a");
-    st.expected = str_of(so, "e");
-    if (!status_from(str_of(so, "st"), st.status)) st.status = test_status::passed;
-    st.start_ms = int_of(so, "sm");
-    st.duration_ms = int_of(so, "d");
-    if (const json::value* ch = member(so, "ch")) steps_from(*ch, st.children, depth + 1);
-    out.push_back(std::move(st));
-  }
-}
+// The keys put_steps() and serialize_journal_result() write.
+constexpr step_keys journal_step_keys{
+    .action = "a", .expected = "e", .status = "st", .start = "sm", .duration = "d", .children = "ch"};
+constexpr part_keys journal_part_keys{
+    .file = "f", .line = "l", .summary = "s", .message = "m", .fatal = "fa", .skip = "sk"};
 
 bool result_from_object(const json::object& o, test_result& r, std::string& error) {
   r = test_result{};
-  r.id = str_of(o, "id");
+  r.id = string_member(o, "id");
   if (r.id.empty()) {
     error = "a result without an id";
     return false;
   }
-  r.suite = str_of(o, "s");
-  r.name = str_of(o, "n");
+  r.suite = string_member(o, "s");
+  r.name = string_member(o, "n");
   if (r.suite.empty() || r.name.empty()) {
     error = "result " + r.id + " has no suite or name";
     return false;
   }
-  r.value_param = str_of(o, "vp");
-  r.type_param = str_of(o, "tp");
-  r.file = str_of(o, "f");
-  r.line = static_cast<int>(int_of(o, "l"));
-  if (!status_from(str_of(o, "st"), r.status)) {
+  r.value_param = string_member(o, "vp");
+  r.type_param = string_member(o, "tp");
+  r.file = string_member(o, "f");
+  r.line = static_cast<int>(int_member(o, "l"));
+  if (!status_from(string_member(o, "st"), r.status)) {
     error = "result " + r.id + " has an unknown status";
     return false;
   }
-  r.start_ms = int_of(o, "sm");
-  r.duration_ms = int_of(o, "d");
-  r.iteration = static_cast<int>(int_of(o, "it"));
-  r.run_level = bool_of(o, "rl");
-  if (const json::value* at = member(o, "at"); at != nullptr && at->is_array()) {
+  r.start_ms = int_member(o, "sm");
+  r.duration_ms = int_member(o, "d");
+  r.iteration = static_cast<int>(int_member(o, "it"));
+  r.run_level = bool_member(o, "rl");
+  if (const json::value* at = o.if_contains("at"); at != nullptr && at->is_array()) {
     for (const auto& av : at->get_array()) {
       if (!av.is_object()) continue;
       const json::object& ao = av.get_object();
       attachment a;
-      a.name = str_of(ao, "n");
-      a.path = str_of(ao, "p");
-      a.content = str_of(ao, "c");
-      a.mime = str_of(ao, "m");
-      a.size = static_cast<std::uint64_t>(std::max<std::int64_t>(0, int_of(ao, "z")));
+      a.name = string_member(ao, "n");
+      a.path = string_member(ao, "p");
+      a.content = string_member(ao, "c");
+      a.mime = string_member(ao, "m");
+      a.size = static_cast<std::uint64_t>(std::max<std::int64_t>(0, int_member(ao, "z")));
       r.attachments.push_back(std::move(a));
     }
   }
-  if (const json::value* sp = member(o, "sp")) steps_from(*sp, r.steps, 0);
-  if (const json::value* no = member(o, "no"); no != nullptr && no->is_array()) {
-    for (const auto& n : no->get_array())
-      if (n.is_string()) r.notes.emplace_back(n.get_string());
-  }
-  if (const json::value* q = member(o, "q"); q != nullptr && q->is_array()) {
+  if (const json::value* sp = o.if_contains("sp")) steps_from(*sp, journal_step_keys, r.steps);
+  if (const json::value* no = o.if_contains("no")) strings_from(*no, r.notes);
+  if (const json::value* q = o.if_contains("q"); q != nullptr && q->is_array()) {
     for (const auto& id : q->get_array()) {
       if (id.is_int64()) r.qase_ids.push_back(id.get_int64());
     }
   }
-  if (const json::value* p = member(o, "p"); p != nullptr && p->is_array()) {
-    for (const auto& kv : p->get_array()) {
-      if (!kv.is_array() || kv.get_array().size() != 2 || !kv.get_array()[0].is_string() ||
-          !kv.get_array()[1].is_string())
-        continue;
-      r.properties.emplace_back(std::string(kv.get_array()[0].get_string()),
-                                std::string(kv.get_array()[1].get_string()));
-    }
-  }
-  if (const json::value* fp = member(o, "fp"); fp != nullptr && fp->is_array()) {
-    for (const auto& pv : fp->get_array()) {
-      if (!pv.is_object()) continue;
-      const json::object& po = pv.get_object();
-      failure_part part;
-      part.file = str_of(po, "f");
-      part.line = static_cast<int>(int_of(po, "l", -1));
-      part.summary = str_of(po, "s");
-      part.message = str_of(po, "m");
-      part.fatal = bool_of(po, "fa");
-      part.skip = bool_of(po, "sk");
-      r.parts.push_back(std::move(part));
-    }
-  }
+  if (const json::value* p = o.if_contains("p")) properties_from(*p, r.properties);
+  if (const json::value* fp = o.if_contains("fp")) parts_from(*fp, journal_part_keys, r.parts);
   return true;
 }
 
@@ -396,8 +318,8 @@ void serialize_journal_result(const test_result& r, std::string& o) {
 }
 
 bool parse_journal_result(std::string_view line, test_result& out, std::string& error) {
-  std::error_code ec;
-  const json::value v = parse_line(line, ec);
+  boost::system::error_code ec;
+  const json::value v = parse_record_json(line, ec);
   if (ec || !v.is_object()) {
     error = "not a JSON object";
     return false;
@@ -696,26 +618,23 @@ bool read_journal(const std::string& path, journal_contents& out, std::string& e
     while (!line.empty() && line.front() == '\0') line.remove_prefix(1);
     while (!line.empty() && line.back() == '\0') line.remove_suffix(1);
     if (line.empty()) continue;
-    std::error_code ec;
-    const json::value v = parse_line(line, ec);
+    boost::system::error_code ec;
+    const json::value v = parse_record_json(line, ec);
     if (ec || !v.is_object()) {
       // Without its newline the line was being written when the process died: expected.
       if (!last) out.warnings.push_back(path + ":" + std::to_string(line_no) + ": skipped a line that is not JSON");
       continue;
     }
     const json::object& o = v.get_object();
-    const std::string t = str_of(o, "t");
+    const std::string t = string_member(o, "t");
     if (t == "h") {
       if (have_header) continue;
       have_header = true;
-      out.header.host = str_of(o, "host");
-      out.header.pid = int_of(o, "pid");
-      out.header.start_ms = int_of(o, "start_ms");
-      out.header.binary = str_of(o, "binary");
-      if (const json::value* s = member(o, "systems"); s != nullptr && s->is_array()) {
-        for (const auto& e : s->get_array())
-          if (e.is_string()) out.header.systems.emplace_back(e.get_string());
-      }
+      out.header.host = string_member(o, "host");
+      out.header.pid = int_member(o, "pid");
+      out.header.start_ms = int_member(o, "start_ms");
+      out.header.binary = string_member(o, "binary");
+      if (const json::value* s = o.if_contains("systems")) strings_from(*s, out.header.systems);
     } else if (t == "r") {
       auto r = std::make_shared<test_result>();
       std::string why;
@@ -726,8 +645,8 @@ bool read_journal(const std::string& path, journal_contents& out, std::string& e
       if (!seen.insert(r->id).second) continue;
       out.results.push_back(std::move(r));
     } else if (t == "a") {
-      const std::string sys = str_of(o, "sys");
-      const json::value* ids = member(o, "ids");
+      const std::string sys = string_member(o, "sys");
+      const json::value* ids = o.if_contains("ids");
       if (sys.empty() || ids == nullptr || !ids->is_array()) {
         out.warnings.push_back(path + ":" + std::to_string(line_no) + ": skipped a malformed acknowledgement");
         continue;
@@ -736,9 +655,9 @@ bool read_journal(const std::string& path, journal_contents& out, std::string& e
       for (const auto& id : ids->get_array())
         if (id.is_string()) set.emplace(id.get_string());
     } else if (t == "run") {
-      const std::string sys = str_of(o, "sys");
-      const std::int64_t id = int_of(o, "id");
-      if (!sys.empty() && id > 0) out.runs[sys] = journal_run{id, bool_of(o, "created")};
+      const std::string sys = string_member(o, "sys");
+      const std::int64_t id = int_member(o, "id");
+      if (!sys.empty() && id > 0) out.runs[sys] = journal_run{id, bool_member(o, "created")};
     } else {
       out.warnings.push_back(path + ":" + std::to_string(line_no) + ": skipped a line of unknown type");
     }

@@ -8,7 +8,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
-#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -19,8 +18,9 @@
 #include <boost/json.hpp>
 
 #include "gtest_tms/version.hpp"
-#include "tms/qase/qase_backend.hpp"
+#include "model/test_result_json.hpp"
 #include "storage/journal.hpp"
+#include "tms/qase/qase_mapping.hpp"
 #include "util/text.hpp"
 #include "util/uuid.hpp"
 
@@ -90,50 +90,21 @@ std::string write_atomically(const std::string& path, const std::string& text) {
   return {};
 }
 
-json::parse_options lenient() {
-  json::parse_options opt;
-  opt.allow_invalid_utf8 = true;
-  return opt;
-}
-
 const json::value* at(const json::object& o, std::string_view key) { return o.if_contains(key); }
 
-std::string str_at(const json::object& o, std::string_view key) {
-  const json::value* v = at(o, key);
-  return v != nullptr && v->is_string() ? std::string(v->get_string()) : std::string();
-}
-
-bool num_at(const json::object& o, std::string_view key, double& out) {
-  const json::value* v = at(o, key);
-  if (v == nullptr) return false;
-  if (v->is_double()) out = v->get_double();
-  else if (v->is_int64()) out = static_cast<double>(v->get_int64());
-  else if (v->is_uint64()) out = static_cast<double>(v->get_uint64());
-  else return false;
-  return std::isfinite(out);
-}
-
-std::int64_t seconds_to_ms(double s) {
-  const double ms = std::round(s * 1000.0);
-  if (!(ms > -9.2e18 && ms < 9.2e18)) return 0;
-  return static_cast<std::int64_t>(ms);
-}
-
-bool status_from(std::string_view s, test_status& out) {
-  static constexpr test_status all[] = {test_status::passed, test_status::failed, test_status::skipped,
-                                        test_status::invalid, test_status::blocked};
-  for (const auto st : all) {
-    if (iequals(s, to_string(st))) {
-      out = st;
-      return true;
-    }
-  }
-  if (iequals(s, "disabled")) {
-    out = test_status::skipped;
-    return true;
-  }
-  return false;
-}
+// The keys of a step and of a failure part, as written here and read back.
+constexpr step_keys report_step_keys{.data = "data",
+                                     .action = "action",
+                                     .expected = "expected_result",
+                                     .execution = "execution",
+                                     .status = "status",
+                                     .start = "start_time",
+                                     .duration = "duration",
+                                     .children = "steps",
+                                     .start_in_seconds = true,
+                                     .lenient = true};
+constexpr part_keys report_part_keys{
+    .file = "file", .line = "line", .summary = "summary", .message = "message", .fatal = "fatal", .skip = "skip"};
 
 json::object host_data(const std::string& system) {
   json::object h;
@@ -151,8 +122,6 @@ json::object host_data(const std::string& system) {
 }
 
 
-double epoch_seconds(std::int64_t ms) { return static_cast<double>(ms) / 1000.0; }
-
 // run.json: merged with what other processes wrote before (they may run at the same time).
 std::string merge_run_json(const std::string& dir, const std::vector<std::shared_ptr<const test_result>>& results,
                            const report_run_info& run, const qase_settings& settings) {
@@ -169,7 +138,7 @@ std::string merge_run_json(const std::string& dir, const std::vector<std::shared
   const std::string existing = read_file(path, ok);
   if (ok) {
     boost::system::error_code ec;
-    json::value v = json::parse(existing, ec, {}, lenient());
+    json::value v = parse_record_json(existing, ec);
     if (!ec && v.is_object()) root = std::move(v.get_object());
     // A corrupt run.json is replaced; the result files remain the source of truth.
   }
@@ -191,13 +160,13 @@ std::string merge_run_json(const std::string& dir, const std::vector<std::shared
   std::set<std::string> listed;
   json::array& list = root["results"].get_array();
   for (const auto& e : list) {
-    if (e.is_object()) listed.insert(str_at(e.get_object(), "id"));
+    if (e.is_object()) listed.insert(string_member(e.get_object(), "id"));
   }
 
   json::object& stats = root["stats"].get_object();
   for (const char* k : {"total", "passed", "failed", "skipped", "blocked", "invalid", "muted"}) {
     double d = 0;
-    stats[k] = static_cast<std::int64_t>(num_at(stats, k, d) ? d : 0);
+    stats[k] = static_cast<std::int64_t>(number_member(stats, k, d) ? d : 0);
   }
 
   std::set<std::string> suites;
@@ -224,14 +193,14 @@ std::string merge_run_json(const std::string& dir, const std::vector<std::shared
 
   json::object& ex = root["execution"].get_object();
   double start = epoch_seconds(run.start_ms), end = epoch_seconds(run.end_ms), prev = 0;
-  if (num_at(ex, "start_time", prev) && prev > 0 && (run.start_ms <= 0 || prev < start)) start = prev;
-  if (num_at(ex, "end_time", prev) && prev > end) end = prev;
+  if (number_member(ex, "start_time", prev) && prev > 0 && (run.start_ms <= 0 || prev < start)) start = prev;
+  if (number_member(ex, "end_time", prev) && prev > end) end = prev;
   ex["start_time"] = start;
   ex["end_time"] = end;
   ex["duration"] = std::max<std::int64_t>(0, seconds_to_ms(end) - seconds_to_ms(start));
   double cum_prev = 0;
-  ex["cumulative_duration"] = static_cast<std::int64_t>(num_at(ex, "cumulative_duration", cum_prev) ? cum_prev : 0) +
-                              cumulative;
+  ex["cumulative_duration"] =
+      static_cast<std::int64_t>(number_member(ex, "cumulative_duration", cum_prev) ? cum_prev : 0) + cumulative;
 
   json::array suite_list;
   for (const auto& s : suites) suite_list.emplace_back(s);
@@ -252,86 +221,46 @@ std::string merge_run_json(const std::string& dir, const std::vector<std::shared
 json::array parts_json(const test_result& r) {
   json::array a;
   for (const auto& p : r.parts) {
+    const part_keys& k = report_part_keys;
     json::object o;
-    o["file"] = clean(p.file, name_cap);
-    o["line"] = p.line;
-    o["summary"] = clean(p.summary, text_cap);
-    o["message"] = clean(p.message, text_cap);
-    o["fatal"] = p.fatal;
-    o["skip"] = p.skip;
+    o[k.file] = clean(p.file, name_cap);
+    o[k.line] = p.line;
+    o[k.summary] = clean(p.summary, text_cap);
+    o[k.message] = clean(p.message, text_cap);
+    o[k.fatal] = p.fatal;
+    o[k.skip] = p.skip;
     a.push_back(std::move(o));
   }
   return a;
 }
 
-void parts_from(const json::value& v, std::vector<failure_part>& out) {
-  if (!v.is_array()) return;
-  for (const auto& e : v.get_array()) {
-    if (!e.is_object()) continue;
-    const json::object& o = e.get_object();
-    failure_part p;
-    p.file = str_at(o, "file");
-    double line = -1;
-    p.line = num_at(o, "line", line) ? static_cast<int>(line) : -1;
-    p.summary = str_at(o, "summary");
-    p.message = str_at(o, "message");
-    const json::value* f = at(o, "fatal");
-    p.fatal = f != nullptr && f->is_bool() && f->get_bool();
-    const json::value* s = at(o, "skip");
-    p.skip = s != nullptr && s->is_bool() && s->get_bool();
-    out.push_back(std::move(p));
-  }
-}
-
-constexpr std::size_t max_step_depth = 64;
-
 json::array report_steps(const std::vector<step_record>& steps, const json::value& parent, std::size_t depth) {
+  const step_keys& k = report_step_keys;
   json::array out;
   for (const auto& st : steps) {
     const std::string id = make_uuid();
     json::object data;
-    data["action"] = clean(st.action, text_cap);
-    data["expected_result"] = st.expected.empty() ? json::value(nullptr) : json::value(clean(st.expected, text_cap));
+    data[k.action] = clean(st.action, text_cap);
+    data[k.expected] = st.expected.empty() ? json::value(nullptr) : json::value(clean(st.expected, text_cap));
     data["input_data"] = nullptr;
     json::object ex;
-    ex["status"] = to_string(st.status);
-    ex["start_time"] = st.start_ms > 0 ? json::value(epoch_seconds(st.start_ms)) : json::value(nullptr);
+    ex[k.status] = to_string(st.status);
+    ex[k.start] = st.start_ms > 0 ? json::value(epoch_seconds(st.start_ms)) : json::value(nullptr);
     ex["end_time"] = st.start_ms > 0 ? json::value(epoch_seconds(st.start_ms + std::max<std::int64_t>(0, st.duration_ms)))
                                      : json::value(nullptr);
-    ex["duration"] = std::max<std::int64_t>(0, st.duration_ms);
+    ex[k.duration] = std::max<std::int64_t>(0, st.duration_ms);
     ex["attachments"] = json::array();
     json::object o;
     o["id"] = id;
     o["step_type"] = "text";
-    o["data"] = std::move(data);
+    o[k.data] = std::move(data);
     o["parent_id"] = parent;
-    o["execution"] = std::move(ex);
-    o["steps"] = depth + 1 < max_step_depth ? report_steps(st.children, json::value(id), depth + 1) : json::array();
+    o[k.execution] = std::move(ex);
+    o[k.children] =
+        depth + 1 < stored_step_depth ? report_steps(st.children, json::value(id), depth + 1) : json::array();
     out.push_back(std::move(o));
   }
   return out;
-}
-
-void steps_from_report(const json::value& v, std::vector<step_record>& out, std::size_t depth) {
-  if (!v.is_array() || depth >= max_step_depth) return;
-  for (const auto& e : v.get_array()) {
-    if (!e.is_object()) continue;
-    const json::object& o = e.get_object();
-    step_record st;
-    if (const json::value* d = at(o, "data"); d != nullptr && d->is_object()) {
-      st.action = str_at(d->get_object(), "action");
-      st.expected = str_at(d->get_object(), "expected_result");
-    }
-    if (const json::value* x = at(o, "execution"); x != nullptr && x->is_object()) {
-      const json::object& ex = x->get_object();
-      if (!status_from(str_at(ex, "status"), st.status)) st.status = test_status::passed;
-      double t = 0;
-      if (num_at(ex, "start_time", t) && t > 0) st.start_ms = seconds_to_ms(t);
-      if (num_at(ex, "duration", t) && t >= 0) st.duration_ms = static_cast<std::int64_t>(t);
-    }
-    if (const json::value* ch = at(o, "steps")) steps_from_report(*ch, st.children, depth + 1);
-    out.push_back(std::move(st));
-  }
 }
 
 // A name that is safe as the tail of a file name.
@@ -379,12 +308,7 @@ std::string qase_report_result_json(const test_result& r, const report_run_info&
 std::string qase_report_result_json(const test_result& r, const report_run_info& run, const qase_settings& settings,
                                     const std::vector<std::string>& attachment_files) {
   // The same title, signature, suites, message and stack trace as a live Qase upload.
-  json::object api;
-  {
-    boost::system::error_code ec;
-    json::value v = json::parse(qase_result_json(r, {settings.root_suite, false, {}}), ec);
-    if (!ec && v.is_object()) api = std::move(v.get_object());
-  }
+  const json::object api = qase_result_json(r, {settings.root_suite, false, {}});
   const auto api_or = [&](std::string_view key, json::value def) -> json::value {
     const json::value* v = at(api, key);
     return v != nullptr ? *v : def;
@@ -509,13 +433,13 @@ bool parse_qase_report_result(const std::string& text, test_result& r, std::int6
     body = body.substr(10, body.size() - 12);
   }
   boost::system::error_code ec;
-  const json::value v = json::parse(body, ec, {}, lenient());
+  const json::value v = parse_record_json(body, ec);
   if (ec || !v.is_object()) {
     error = "not a JSON object";
     return false;
   }
   const json::object& o = v.get_object();
-  r.id = str_at(o, "id");
+  r.id = string_member(o, "id");
   if (r.id.empty()) {
     error = "no \"id\"";
     return false;
@@ -526,15 +450,17 @@ bool parse_qase_report_result(const std::string& text, test_result& r, std::int6
     return false;
   }
   const json::object& ex = exv->get_object();
-  const std::string status = str_at(ex, "status");
-  if (!status_from(status, r.status)) {
+  const std::string status = string_member(ex, "status");
+  if (!status_from(status, r.status, true)) {
     error = status.empty() ? std::string("no \"execution.status\"") : "unknown status \"" + clean(status, 64) + "\"";
     return false;
   }
 
   json::object fields;
   if (const json::value* f = at(o, "fields"); f != nullptr && f->is_object()) fields = f->get_object();
-  const auto field = [&](std::string_view k) { return str_at(fields, std::string(gtest_prefix) + std::string(k)); };
+  const auto field = [&](std::string_view k) {
+    return string_member(fields, std::string(gtest_prefix) + std::string(k));
+  };
   const auto int_field = [&](std::string_view k, std::int64_t def) {
     std::int64_t n = def;
     const std::string s = field(k);
@@ -546,18 +472,18 @@ bool parse_qase_report_result(const std::string& text, test_result& r, std::int6
       if (!av.is_object()) continue;
       const json::object& ao = av.get_object();
       attachment a;
-      a.name = str_at(ao, "file_name");
-      a.mime = str_at(ao, "mime_type");
+      a.name = string_member(ao, "file_name");
+      a.mime = string_member(ao, "mime_type");
       if (a.mime.empty()) a.mime = "application/octet-stream";
-      a.path = str_at(ao, "file_path");
-      a.content = str_at(ao, "content");
+      a.path = string_member(ao, "file_path");
+      a.content = string_member(ao, "content");
       if (a.path.empty() && a.content.empty()) continue;
       if (a.name.empty()) a.name = a.path.empty() ? std::string("attachment") : fs::path(a.path).filename().string();
       a.size = a.content.size();
       r.attachments.push_back(std::move(a));
     }
   }
-  if (const json::value* st = at(o, "steps")) steps_from_report(*st, r.steps, 0);
+  if (const json::value* st = at(o, "steps")) steps_from(*st, report_step_keys, r.steps);
 
   if (!field("suite").empty() && !field("name").empty()) {
     // Written by gtest-tms: everything is in the gtest.* fields.
@@ -577,32 +503,22 @@ bool parse_qase_report_result(const std::string& text, test_result& r, std::int6
     }
     if (const std::string parts = field("parts"); !parts.empty()) {
       boost::system::error_code pec;
-      const json::value pv = json::parse(parts, pec, {}, lenient());
+      const json::value pv = parse_record_json(parts, pec);
       if (pec) {
         error = "unreadable gtest.parts";
         return false;
       }
-      parts_from(pv, r.parts);
+      parts_from(pv, report_part_keys, r.parts);
     }
     if (const std::string props = field("properties"); !props.empty()) {
       boost::system::error_code pec;
-      const json::value pv = json::parse(props, pec, {}, lenient());
-      if (!pec && pv.is_array()) {
-        for (const auto& kv : pv.get_array()) {
-          if (kv.is_array() && kv.get_array().size() == 2 && kv.get_array()[0].is_string() &&
-              kv.get_array()[1].is_string())
-            r.properties.emplace_back(std::string(kv.get_array()[0].get_string()),
-                                      std::string(kv.get_array()[1].get_string()));
-        }
-      }
+      const json::value pv = parse_record_json(props, pec);
+      if (!pec) properties_from(pv, r.properties);
     }
     if (const std::string notes = field("notes"); !notes.empty()) {
       boost::system::error_code nec;
-      const json::value nv = json::parse(notes, nec, {}, lenient());
-      if (!nec && nv.is_array()) {
-        for (const auto& n : nv.get_array())
-          if (n.is_string()) r.notes.emplace_back(n.get_string());
-      }
+      const json::value nv = parse_record_json(notes, nec);
+      if (!nec) strings_from(nv, r.notes);
     }
     run_id = int_field("run_id", 0);
     run_created = field("run_created") == "true";
@@ -610,7 +526,7 @@ bool parse_qase_report_result(const std::string& text, test_result& r, std::int6
   }
 
   // Another Qase reporter's file: rebuild what the schema carries.
-  r.name = str_at(o, "title");
+  r.name = string_member(o, "title");
   if (r.name.empty()) {
     error = "no \"title\"";
     return false;
@@ -620,7 +536,7 @@ bool parse_qase_report_result(const std::string& text, test_result& r, std::int6
       if (const json::value* d = s->get_object().if_contains("data"); d != nullptr && d->is_array()) {
         for (const auto& e : d->get_array()) {
           if (!e.is_object()) continue;
-          const std::string t = str_at(e.get_object(), "title");
+          const std::string t = string_member(e.get_object(), "title");
           if (!t.empty()) r.suite += (r.suite.empty() ? "" : "/") + t;
         }
       }
@@ -628,10 +544,10 @@ bool parse_qase_report_result(const std::string& text, test_result& r, std::int6
   }
   if (r.suite.empty()) r.suite = "Tests";
   double start = 0, end = 0, duration = 0;
-  if (num_at(ex, "start_time", start) && start > 0) r.start_ms = seconds_to_ms(start);
-  if (num_at(ex, "duration", duration) && duration >= 0) {
+  if (number_member(ex, "start_time", start) && start > 0) r.start_ms = seconds_to_ms(start);
+  if (number_member(ex, "duration", duration) && duration >= 0) {
     r.duration_ms = static_cast<std::int64_t>(duration);
-  } else if (r.start_ms > 0 && num_at(ex, "end_time", end) && end >= start) {
+  } else if (r.start_ms > 0 && number_member(ex, "end_time", end) && end >= start) {
     r.duration_ms = seconds_to_ms(end) - r.start_ms;
   }
   if (const json::value* ids = at(o, "testops_ids"); ids != nullptr && ids->is_array()) {
@@ -648,8 +564,8 @@ bool parse_qase_report_result(const std::string& text, test_result& r, std::int6
       else if (r.value_param.empty()) r.value_param = std::string(kv.value().get_string());
     }
   }
-  const std::string message = str_at(o, "message");
-  const std::string stack = str_at(ex, "stacktrace");
+  const std::string message = string_member(o, "message");
+  const std::string stack = string_member(ex, "stacktrace");
   if (r.status == test_status::skipped && !message.empty()) {
     failure_part p;
     p.summary = p.message = message;
@@ -682,10 +598,10 @@ bool read_qase_report(const std::string& dir, report_contents& out, std::string&
     const std::string run_text = read_file(dir + "/run.json", ok);
     if (ok) {
       boost::system::error_code jec;
-      const json::value v = json::parse(run_text, jec, {}, lenient());
+      const json::value v = parse_record_json(run_text, jec);
       if (!jec && v.is_object()) {
         if (const json::value* h = v.get_object().if_contains("host_data"); h != nullptr && h->is_object()) {
-          const std::string sys = str_at(h->get_object(), "gtest_tms.system");
+          const std::string sys = string_member(h->get_object(), "gtest_tms.system");
           if (!sys.empty()) out.system = sys;
         }
       }

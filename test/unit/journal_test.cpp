@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "model/test_result_json.hpp"
 #include "support/process.hpp"
 
 namespace gtest_tms::detail {
@@ -83,6 +84,47 @@ TEST(JournalSerialize, RoundTripKeepsEveryByte) {
   std::string error;
   ASSERT_TRUE(parse_journal_result(line, out, error)) << error;
   expect_same(in, out);
+}
+
+// Whatever the writer can write, the reader gives back, extreme numbers too.
+TEST(JournalSerialize, RoundTripKeepsExtremeValues) {
+  test_result in = hostile();
+  in.line = -3;
+  in.start_ms = INT64_MIN;
+  in.duration_ms = INT64_MAX;
+  in.iteration = -1;
+  in.qase_ids = {INT64_MIN, 0, INT64_MAX};
+  in.parts[0].line = INT32_MIN;
+  in.attachments[0].size = static_cast<std::uint64_t>(INT64_MAX);
+  in.steps[0].start_ms = -5;
+  in.steps[0].duration_ms = -1;
+  in.steps[0].children[0].start_ms = INT64_MAX;
+  in.steps[0].children[0].duration_ms = INT64_MIN;
+  std::string line;
+  serialize_journal_result(in, line);
+  test_result out;
+  std::string error;
+  ASSERT_TRUE(parse_journal_result(line, out, error)) << error;
+  expect_same(in, out);
+}
+
+// Steps as deep as the journal keeps them come back; deeper ones are cut at that depth.
+TEST(JournalSerialize, DeepStepsComeBack) {
+  for (const std::size_t levels : {std::size_t{16}, stored_step_depth, stored_step_depth + 5}) {
+    test_result in = sample("Deep");
+    step_record deep{"leaf", "", test_status::failed, 5, 1, {}};
+    for (std::size_t i = 1; i < levels; ++i) deep = step_record{"level", "x", test_status::passed, 1, 2, {deep}};
+    in.steps.push_back(deep);
+    std::string line;
+    serialize_journal_result(in, line);
+    test_result out;
+    std::string error;
+    ASSERT_TRUE(parse_journal_result(line, out, error)) << levels << ": " << error;
+    std::size_t depth = 0;
+    for (const std::vector<step_record>* s = &out.steps; !s->empty(); s = &s->front().children) ++depth;
+    EXPECT_EQ(depth, std::min(levels, stored_step_depth));
+    if (levels <= stored_step_depth) expect_same(in, out);
+  }
 }
 
 TEST(JournalSerialize, RejectsRecordsWithoutIdOrStatus) {

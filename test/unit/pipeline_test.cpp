@@ -11,6 +11,8 @@
 #include <string>
 #include <thread>
 
+#include <boost/json.hpp>
+
 #include "loop_transport.hpp"
 
 namespace gtest_tms::detail {
@@ -37,13 +39,13 @@ class test_backend final : public backend {
   bool idempotent_results() const override { return true; }
   void start(requester&, const run_plan&, std::function<void(std::string)> done) override { done(start_error_); }
   void add(const std::shared_ptr<const test_result>& r, std::vector<outbound_item>& out) override {
-    out.push_back({r->name, r->full_name(), {r}});
+    out.push_back({boost::json::object{{"name", r->name}}, r->full_name(), {r}});
   }
-  http_request make_batch(const std::vector<const outbound_item*>& items) const override {
+  http_request make_batch(const std::vector<outbound_item*>& items) override {
     http_request req;
     req.method = "POST";
     req.url = "https://tms.test/batch";
-    for (const auto* i : items) req.body += i->json + "\n";
+    for (const auto* i : items) req.body += std::string(i->value.at("name").as_string()) + "\n";
     return req;
   }
   std::string describe_error(const http_response& r) const override {

@@ -19,6 +19,7 @@
 #include "fake_requester.hpp"
 #include "gtest_tms/version.hpp"
 #include "tms/qase/qase_backend.hpp"
+#include "tms/qase/qase_mapping.hpp"
 
 namespace gtest_tms::detail {
 namespace {
@@ -167,7 +168,7 @@ failure_part failure(std::string file, int line, std::string summary, std::strin
   return p;
 }
 
-// Maps one record through add(); expects exactly one item; returns its JSON text.
+// Maps one record through add(); expects exactly one item; returns it as JSON text.
 std::string map_one(backend& b, const std::shared_ptr<test_result>& r) {
   std::vector<outbound_item> out;
   b.add(r, out);
@@ -176,7 +177,7 @@ std::string map_one(backend& b, const std::shared_ptr<test_result>& r) {
   EXPECT_EQ(out[0].label, r->full_name());
   EXPECT_EQ(out[0].sources.size(), 1u);
   dump(b.make_batch({&out[0]}));
-  return out[0].json;
+  return json::serialize(out[0].value);
 }
 
 void expect_no_secret(const std::string& text) { EXPECT_EQ(text.find(token), std::string::npos) << text; }
@@ -616,14 +617,15 @@ TEST(QaseBatch, ConcatenatesItemsIntoOneValidBody) {
   EXPECT_EQ(req.url, "https://api.qase.test/v2/DEMO/run/1234/results");
   EXPECT_EQ(req.content_type, "application/json");
   EXPECT_EQ(find_header(req, "Token").value_or(""), token);
-  EXPECT_EQ(req.body, "{\"results\":[" + out[0].json + "," + out[1].json + "," + out[2].json + "]}");
+  EXPECT_EQ(req.body, "{\"results\":[" + json::serialize(out[0].value) + "," + json::serialize(out[1].value) + "," +
+                          json::serialize(out[2].value) + "]}");
   const auto v = parse_or_fail(req.body);
   ASSERT_TRUE(v.is_object());
   ASSERT_EQ(v.at("results").as_array().size(), 3u);
   EXPECT_EQ(v.at("results").at(1).at("id").as_string(), f->id);
   EXPECT_EQ(v.at("results").at(1).at("execution").at("status").as_string(), "failed");
 
-  EXPECT_JSON_EQ(b->make_batch({&out[1]}).body, "{\"results\":[" + out[1].json + "]}");
+  EXPECT_JSON_EQ(b->make_batch({&out[1]}).body, "{\"results\":[" + json::serialize(out[1].value) + "]}");
 }
 
 // --- describe_error() -------------------------------------------------------------------------

@@ -1,4 +1,5 @@
 #include "tms/qasphere/qasphere_backend.hpp"
+#include "tms/qasphere/qasphere_mapping.hpp"
 
 #include <gtest/gtest.h>
 
@@ -128,7 +129,7 @@ std::vector<outbound_item> add(backend& be, std::shared_ptr<const test_result> r
   return out;
 }
 
-json::object item_of(const outbound_item& item) { return json::parse(item.json).as_object(); }
+const json::object& item_of(const outbound_item& item) { return item.value; }
 
 std::string finish(backend& be, fake_requester& f, bool complete) {
   std::optional<std::string> msg;
@@ -543,6 +544,20 @@ TEST(QasphereResults, WorstStatusOrder) {
   EXPECT_EQ(item_of(items[0]).at("status").as_string(), "failed");  // failed > blocked
 }
 
+// The mapping on its own (qasphere_mapping.hpp): no backend, no run.
+TEST(QasphereMapping, FoldsInstancesIntoOneItem) {
+  const std::vector<std::shared_ptr<const test_result>> rs = {result("TestBd003P/0", test_status::skipped, 4),
+                                                              result("TestBd003P/1", test_status::invalid, 5)};
+  const json::object o = qasphere_result_json("c3", rs, 3);
+  EXPECT_EQ(o, (json::object{
+                   {"tcaseId", "c3"}, {"status", "blocked"}, {"comment", qasphere_comment(rs, 3)}, {"timeTaken", 9}}));
+  EXPECT_NE(std::string(o.at("comment").as_string()).find("2 instances of 3"), std::string::npos);
+  EXPECT_FALSE(qasphere_single_instance(rs.size(), 3));
+  EXPECT_TRUE(qasphere_single_instance(1, 1));
+  EXPECT_EQ(std::string(qasphere_status(test_status::invalid)), "blocked");
+  EXPECT_EQ(std::string(qasphere_status(test_status::failed)), "failed");
+}
+
 TEST(QasphereResults, RepeatIterationsFoldSeparately) {
   started_backend t(make_settings(), plan_of({"TestBd003P/0", "TestBd003P/1"}));
   EXPECT_TRUE(add(*t.be, result("TestBd003P/0", test_status::passed, 1, {}, 0)).empty());
@@ -609,8 +624,8 @@ TEST(QasphereResults, FlushBeforeStartFinishedResolvesIdsInTheBatch) {
   }
   ASSERT_EQ(msg, std::optional<std::string>(""));
 
-  std::vector<const outbound_item*> ptrs;
-  for (const auto& i : out) ptrs.push_back(&i);
+  std::vector<outbound_item*> ptrs;
+  for (auto& i : out) ptrs.push_back(&i);
   const http_request req = be->make_batch(ptrs);
   const json::value body = json::parse(req.body);
   const json::array& items = body.at("items").as_array();

@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "model/test_result_json.hpp"
 #include "storage/journal.hpp"
 #include "support/process.hpp"
 
@@ -163,6 +164,24 @@ TEST(QaseReport, RoundTripRebuildsEqualRecords) {
     EXPECT_EQ(it->run_id, 41);
     EXPECT_TRUE(it->run_created);
     EXPECT_EQ(it->file, dir.path() + "/results/" + want->id + ".json");
+  }
+}
+
+// The report keeps steps as deep as the journal does (gtest_tms::step allows 16 levels).
+TEST(QaseReport, DeepStepsComeBack) {
+  for (const std::size_t levels : {std::size_t{16}, stored_step_depth}) {
+    auto r = std::make_shared<test_result>(*make(5));
+    step_record deep{"leaf", "", test_status::failed, 1700000000001, 1, {}};
+    for (std::size_t i = 1; i < levels; ++i)
+      deep = step_record{"level", "x", test_status::passed, 1700000000002, 2, {deep}};
+    r->steps.push_back(deep);
+    test_result out;
+    std::int64_t run_id = 0;
+    bool created = false;
+    std::string error;
+    ASSERT_TRUE(parse_qase_report_result(qase_report_result_json(*r, {}, qs()), out, run_id, created, error))
+        << levels << ": " << error;
+    expect_same(out, *r);
   }
 }
 

@@ -15,7 +15,9 @@
 #include <boost/url/encode.hpp>
 #include <boost/url/rfc/unreserved_chars.hpp>
 
+#include "gtest_tms/version.hpp"
 #include "net/multipart.hpp"
+#include "tms/qase/qase_mapping.hpp"
 #include "util/text.hpp"
 #include "util/time_format.hpp"
 
@@ -214,7 +216,7 @@ class qase_backend final : public backend {
       if (iequals(trim(f), status)) return;
     }
     outbound_item item;
-    item.json = qase_result_json(*result, {s_.root_suite, s_.defect, thread_});
+    item.value = qase_result_json(*result, {s_.root_suite, s_.defect, thread_});
     item.label = result->full_name();
     item.sources.push_back(result);
     out.push_back(std::move(item));
@@ -257,17 +259,14 @@ class qase_backend final : public backend {
     send_uploads(u);
   }
 
-  http_request make_batch(const std::vector<const outbound_item*>& items) const override {
+  http_request make_batch(const std::vector<outbound_item*>& items) override {
     http_request req = post(api_ + "/v2/" + code_ + "/run/" + std::to_string(run_id_) + "/results");
-    std::size_t size = 16;
-    for (const auto* i : items) size += i->json.size() + 1;
-    req.body.reserve(size);
     req.body = "{\"results\":[";
     bool first = true;
     for (const auto* i : items) {
       if (!first) req.body += ',';
       first = false;
-      req.body += i->json;
+      req.body += json::serialize(i->value);
     }
     req.body += "]}";
     return req;
@@ -342,7 +341,7 @@ class qase_backend final : public backend {
     std::vector<outbound_item>& batch = *u->batch;
     if (u->next >= u->files.size()) {
       for (std::size_t i = 0; i < batch.size(); ++i) {
-        if (!batch[i].prepared) batch[i].json = qase_with_attachments(batch[i].json, u->hashes[i]);
+        if (!batch[i].prepared) qase_set_attachments(batch[i].value, u->hashes[i]);
         batch[i].prepared = true;
       }
       auto done = std::move(u->done);
@@ -495,6 +494,46 @@ class qase_backend final : public backend {
 };
 
 }  // namespace
+
+std::string qase_x_client() {
+  return std::string("reporter=gtest-tms-reporter;reporter_version=") + GTEST_TMS_VERSION_STRING +
+         ";framework=googletest";
+}
+
+std::string qase_x_platform() {
+#if defined(__linux__)
+  const char* os = "linux";
+#elif defined(__APPLE__)
+  const char* os = "darwin";
+#elif defined(_WIN32)
+  const char* os = "windows";
+#else
+  const char* os = "unknown";
+#endif
+#if defined(__x86_64__) || defined(_M_X64)
+  const char* arch = "x86_64";
+#elif defined(__aarch64__) || defined(_M_ARM64)
+  const char* arch = "arm64";
+#elif defined(__i386__) || defined(_M_IX86)
+  const char* arch = "x86";
+#elif defined(__arm__)
+  const char* arch = "arm";
+#else
+  const char* arch = "unknown";
+#endif
+#if defined(__clang__)
+  const std::string cpp = "clang-" + std::to_string(__clang_major__) + "." + std::to_string(__clang_minor__) + "." +
+                          std::to_string(__clang_patchlevel__);
+#elif defined(__GNUC__)
+  const std::string cpp = "gcc-" + std::to_string(__GNUC__) + "." + std::to_string(__GNUC_MINOR__) + "." +
+                          std::to_string(__GNUC_PATCHLEVEL__);
+#elif defined(_MSC_VER)
+  const std::string cpp = "msvc-" + std::to_string(_MSC_VER);
+#else
+  const std::string cpp = "unknown";
+#endif
+  return std::string("os=") + os + ";arch=" + arch + ";cpp=" + cpp;
+}
 
 std::unique_ptr<backend> make_qase_backend(const qase_settings& s, const common_settings& c) {
   return make_qase_backend(s, c, nullptr);

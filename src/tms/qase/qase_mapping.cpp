@@ -7,8 +7,8 @@
 
 #include <boost/json.hpp>
 
-#include "gtest_tms/version.hpp"
-#include "tms/qase/qase_backend.hpp"
+#include "model/test_result_json.hpp"
+#include "tms/qase/qase_mapping.hpp"
 #include "util/text.hpp"
 
 namespace gtest_tms::detail {
@@ -109,8 +109,6 @@ std::string result_stacktrace(const test_result& r) {
   return out;
 }
 
-double epoch_seconds(std::int64_t ms) { return static_cast<double>(ms) / 1000.0; }
-
 const char* step_status(test_status s) {
   switch (s) {
     case test_status::passed: return "passed";
@@ -199,7 +197,7 @@ std::string qase_signature(const std::vector<std::int64_t>& ids, const std::vect
   return out;
 }
 
-std::string qase_result_json(const test_result& r, const qase_mapping_options& o) {
+boost::json::object qase_result_json(const test_result& r, const qase_mapping_options& o) {
   namespace json = boost::json;
   std::string title = clean(r.name, qase_title_cap);
   if (title.empty()) title = "(unnamed test)";  // title is required and must not be empty
@@ -253,59 +251,14 @@ std::string qase_result_json(const test_result& r, const qase_mapping_options& o
     item["params"] = std::move(p);
   }
   if (o.defect && (r.status == test_status::failed || r.status == test_status::invalid)) item["defect"] = true;
-  return json::serialize(item);
+  return item;
 }
 
-std::string qase_with_attachments(const std::string& result_json, const std::vector<std::string>& hashes) {
-  namespace json = boost::json;
-  if (hashes.empty()) return result_json;
-  boost::system::error_code ec;
-  json::value v = json::parse(result_json, ec);
-  if (ec || !v.is_object()) return result_json;
-  json::array a;
+void qase_set_attachments(boost::json::object& result, const std::vector<std::string>& hashes) {
+  if (hashes.empty()) return;
+  boost::json::array a;
   for (const auto& h : hashes) a.emplace_back(h);
-  v.get_object()["attachments"] = std::move(a);
-  return json::serialize(v);
-}
-
-std::string qase_x_client() {
-  return std::string("reporter=gtest-tms-reporter;reporter_version=") + GTEST_TMS_VERSION_STRING +
-         ";framework=googletest";
-}
-
-std::string qase_x_platform() {
-#if defined(__linux__)
-  const char* os = "linux";
-#elif defined(__APPLE__)
-  const char* os = "darwin";
-#elif defined(_WIN32)
-  const char* os = "windows";
-#else
-  const char* os = "unknown";
-#endif
-#if defined(__x86_64__) || defined(_M_X64)
-  const char* arch = "x86_64";
-#elif defined(__aarch64__) || defined(_M_ARM64)
-  const char* arch = "arm64";
-#elif defined(__i386__) || defined(_M_IX86)
-  const char* arch = "x86";
-#elif defined(__arm__)
-  const char* arch = "arm";
-#else
-  const char* arch = "unknown";
-#endif
-#if defined(__clang__)
-  const std::string cpp = "clang-" + std::to_string(__clang_major__) + "." + std::to_string(__clang_minor__) + "." +
-                          std::to_string(__clang_patchlevel__);
-#elif defined(__GNUC__)
-  const std::string cpp = "gcc-" + std::to_string(__GNUC__) + "." + std::to_string(__GNUC_MINOR__) + "." +
-                          std::to_string(__GNUC_PATCHLEVEL__);
-#elif defined(_MSC_VER)
-  const std::string cpp = "msvc-" + std::to_string(_MSC_VER);
-#else
-  const std::string cpp = "unknown";
-#endif
-  return std::string("os=") + os + ";arch=" + arch + ";cpp=" + cpp;
+  result["attachments"] = std::move(a);
 }
 
 }  // namespace gtest_tms::detail

@@ -9,8 +9,9 @@
 //           No markers, or none that resolve: reporting is off (never an empty run).
 // add():    results of one case (parameterized / typed instances, several TESTs with one marker)
 //           are held until every planned instance of that case in the same --gtest_repeat
-//           iteration arrived, then folded into one item (worst status, summed time, one HTML
-//           comment listing every instance). A single-instance case is emitted at once.
+//           iteration arrived, then folded into one item (qasphere_mapping.hpp: worst status,
+//           summed time, one HTML comment listing every instance). A single-instance case is
+//           emitted at once.
 // finish(): closes the run when this process created it (or QAS_CLOSE_RUN=true) and everything
 //           was delivered; otherwise says why it stays open.
 
@@ -35,8 +36,5 @@ struct qasphere_backend_hooks {
 std::unique_ptr<backend> make_qasphere_backend(const qasphere_settings& s, const common_settings& c);
 std::unique_ptr<backend> make_qasphere_backend(const qasphere_settings& s, const common_settings& c,
                                                qasphere_backend_hooks hooks);
-
-/// Largest result comment sent (bytes); longer texts are cut per instance with a marker.
-inline constexpr std::size_t qasphere_max_comment_bytes = 64 * 1024;
 
 }  // namespace gtest_tms::detail

@@ -1,0 +1,40 @@
+#pragma once
+// Test results -> QA Sphere results (POST /project/{code}/run/{id}/result/batch items): pure
+// functions, no protocol. The instances of one test case (parameterized / typed instances,
+// several TESTs with one marker) fold into one result with an HTML comment listing them.
+
+#include <cstddef>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include <boost/json/object.hpp>
+
+#include "model/test_result.hpp"
+
+namespace gtest_tms::detail {
+
+/// Largest result comment sent (bytes); longer texts are cut per instance with a marker.
+inline constexpr std::size_t qasphere_max_comment_bytes = 64 * 1024;
+
+/// QA Sphere's status; uncaught exceptions and tests that could not run are "blocked", like the
+/// CLI maps JUnit <error>.
+const char* qasphere_status(test_status s) noexcept;
+
+/// Whether a case's instances are reported as one test rather than a list: one instance arrived
+/// and no more were planned (`expected`: the instances planned in this iteration).
+bool qasphere_single_instance(std::size_t instances, std::size_t expected) noexcept;
+
+/// The HTML comment for the instances of one case: the single instance in detail, or a summary
+/// line and one list entry per instance (saying when fewer than `expected` finished). At most
+/// qasphere_max_comment_bytes, escaped and cleaned.
+std::string qasphere_comment(const std::vector<std::shared_ptr<const test_result>>& instances, std::size_t expected);
+
+/// One batch item {"tcaseId", "status", "comment", "timeTaken"} for the instances of one case:
+/// the worst status (failed > blocked > skipped > passed), the summed time and qasphere_comment().
+/// `instances` is not empty.
+boost::json::object qasphere_result_json(std::string_view tcase_id,
+                                         const std::vector<std::shared_ptr<const test_result>>& instances,
+                                         std::size_t expected);
+
+}  // namespace gtest_tms::detail
