@@ -2,7 +2,7 @@
 # Installs the build dependencies on Debian 12 when they are missing (needs root or sudo).
 set -euo pipefail
 pkgs=(cmake g++ make libgtest-dev libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libssl-dev
-      libbenchmark-dev ${GTEST_TMS_EXTRA_PKGS:-})
+      libbenchmark-dev clang clang-format clang-tidy ${GTEST_TMS_EXTRA_PKGS:-})
 command -v node >/dev/null 2>&1 || pkgs+=(nodejs npm)
 missing=()
 for p in "${pkgs[@]}"; do
