@@ -95,34 +95,6 @@ std::optional<std::string> read_env(const env_lookup& env, const std::string& na
 
 // --- numbers -----------------------------------------------------------------------------
 
-enum class num_kind { ok, not_a_number };
-struct integer {
-  num_kind kind = num_kind::not_a_number;
-  std::int64_t value = 0;  // saturated at +-INT64_MAX
-};
-
-// Optional sign and decimal digits; "1.0"/"1e3"/"0x10" are not integers. Never overflows.
-integer parse_integer(std::string_view s) {
-  integer r;
-  s = trim(s);
-  bool neg = false;
-  if (!s.empty() && (s.front() == '-' || s.front() == '+')) {
-    neg = s.front() == '-';
-    s.remove_prefix(1);
-  }
-  if (s.empty()) return r;
-  constexpr std::int64_t max = std::numeric_limits<std::int64_t>::max();
-  std::int64_t v = 0;
-  for (const char c : s) {
-    if (c < '0' || c > '9') return r;
-    const int d = c - '0';
-    v = v > (max - d) / 10 ? max : v * 10 + d;
-  }
-  r.kind = num_kind::ok;
-  r.value = neg ? -v : v;
-  return r;
-}
-
 // Positive decimal seconds ("30", "0.5") up to `max_seconds`, as milliseconds (at least 1 ms).
 std::optional<std::chrono::milliseconds> parse_seconds(std::string_view s, double max_seconds) {
   s = trim(s);
@@ -159,16 +131,6 @@ bool header_safe_token(std::string_view s) {
 }
 
 // --- hosts and URLs ------------------------------------------------------------------------
-
-bool valid_port(std::string_view p) {
-  if (p.empty() || p.size() > 5) return false;
-  int v = 0;
-  for (const char c : p) {
-    if (c < '0' || c > '9') return false;
-    v = v * 10 + (c - '0');
-  }
-  return v >= 1 && v <= 65535;
-}
 
 // A DNS-style name: labels of [A-Za-z0-9_-] that start and end with a letter or digit, separated by
 // single dots.
@@ -226,7 +188,7 @@ bool parse_https_base(std::string_view s, std::string& normalised, std::string& 
     return false;
   }
   const std::string port(u.port());
-  if (u.has_port() && !valid_port(port)) {
+  if (u.has_port() && !parse_port(port)) {
     error = "has an invalid port";
     return false;
   }
@@ -498,11 +460,10 @@ class qase_reader {
       }
     }
     if (const auto* v = get("QASE_TESTOPS_API_RETRIES")) {
-      const auto n = parse_integer(v->text);
-      if (n.kind != num_kind::ok || n.value < 0 || n.value > 10) {
-        fail(with_value(*v) + " is not a whole number from 0 to 10");
+      if (const auto n = parse_int(v->text, 0, 10)) {
+        q_.retries = static_cast<int>(*n);
       } else {
-        q_.retries = static_cast<int>(n.value);
+        fail(with_value(*v) + " is not a whole number from 0 to 10");
       }
     }
     status_filter();
@@ -577,11 +538,10 @@ class qase_reader {
 
   void positive_id(std::string_view name, std::optional<std::int64_t>& target) {
     if (const auto* v = get(name)) {
-      const auto n = parse_integer(v->text);
-      if (n.kind != num_kind::ok || n.value < 1 || n.value == std::numeric_limits<std::int64_t>::max()) {
-        fail(with_value(*v) + " is not a positive whole number");
+      if (const auto n = parse_int(v->text, 1, std::numeric_limits<std::int64_t>::max())) {
+        target = *n;
       } else {
-        target = n.value;
+        fail(with_value(*v) + " is not a positive whole number");
       }
     }
   }
@@ -589,17 +549,16 @@ class qase_reader {
   void batch_size() {
     const auto* v = get("QASE_TESTOPS_BATCH_SIZE");
     if (v == nullptr) return;
-    const auto n = parse_integer(v->text);
-    if (n.kind != num_kind::ok) {
+    parse_int_error why{};
+    if (const auto n = parse_int(v->text, 1, 200, &why)) {
+      q_.batch_size = static_cast<int>(*n);
+    } else if (why == parse_int_error::not_an_integer) {
       fail(with_value(*v) + " is not a whole number (1..200)");
-    } else if (n.value < 1) {
+    } else if (why == parse_int_error::below_range) {
       fail(with_value(*v) + " is out of range (1..200)");
-    } else if (n.value > 200) {
-      q_.batch_size = 200;
-      out_.warnings.push_back(with_value(*v) +
-                              " is above the Qase limit of 200 results per request; using 200");
     } else {
-      q_.batch_size = static_cast<int>(n.value);
+      q_.batch_size = 200;
+      out_.warnings.push_back(with_value(*v) + " is above the Qase limit of 200 results per request; using 200");
     }
   }
 
@@ -734,11 +693,10 @@ void read_qasphere(const env_lookup& env, const std::string& cwd, settings& out)
     }
   }
   if (const auto v = read_env(env, "QAS_RUN_ID")) {
-    const auto n = parse_integer(*v);
-    if (n.kind != num_kind::ok || n.value < 1 || n.value == std::numeric_limits<std::int64_t>::max()) {
-      fail("QAS_RUN_ID=" + shown(*v) + " is not a positive whole number");
+    if (const auto n = parse_int(*v, 1, std::numeric_limits<std::int64_t>::max())) {
+      s.run_id = *n;
     } else {
-      s.run_id = n.value;
+      fail("QAS_RUN_ID=" + shown(*v) + " is not a positive whole number");
     }
   }
   if (const auto v = read_env(env, "QAS_RUN_URL"); v && !s.url.empty()) {
@@ -769,11 +727,10 @@ void read_qasphere(const env_lookup& env, const std::string& cwd, settings& out)
   boolean("QAS_CLOSE_RUN", [&](bool b) { s.close_run = b; });
   boolean("QAS_REPORT_DISABLED", [&](bool b) { s.report_disabled = b; });
   if (const auto v = read_env(env, "QAS_BATCH_SIZE")) {
-    const auto n = parse_integer(*v);
-    if (n.kind != num_kind::ok || n.value < 1 || n.value > 500) {
-      fail("QAS_BATCH_SIZE=" + shown(*v) + " is not a whole number from 1 to 500");
+    if (const auto n = parse_int(*v, 1, 500)) {
+      s.batch_size = static_cast<int>(*n);
     } else {
-      s.batch_size = static_cast<int>(n.value);
+      fail("QAS_BATCH_SIZE=" + shown(*v) + " is not a whole number from 1 to 500");
     }
   }
   s.enabled = !failed;
@@ -794,13 +751,12 @@ void read_common(const env_lookup& env, settings& out) {
     }
   }
   if (const auto v = read_env(env, "GTEST_TMS_BATCH_AGE_MS")) {
-    const auto n = parse_integer(*v);
-    if (n.kind != num_kind::ok || n.value < 0 || n.value > 3'600'000) {
+    if (const auto n = parse_int(*v, 0, 3'600'000)) {
+      c.batch_age = std::chrono::milliseconds(*n);
+    } else {
       out.errors.push_back("GTEST_TMS_BATCH_AGE_MS=" + shown(*v) +
                            " is not a whole number of milliseconds from 0 to 3600000; using the default of " +
                            std::to_string(c.batch_age.count()) + " ms");
-    } else {
-      c.batch_age = std::chrono::milliseconds(n.value);
     }
   }
   if (const auto v = read_env(env, "GTEST_TMS_STRICT")) {
@@ -889,7 +845,7 @@ bool derive_qase_hosts(const std::string& host_in, std::string& api_base, std::s
     std::string port;
     if (r->has_port()) {
       port = std::string(r->port());
-      if (!valid_port(port)) {
+      if (!parse_port(port)) {
         error = "has an invalid port";
         return false;
       }
@@ -973,13 +929,14 @@ bool parse_qasphere_run_url(const std::string& run_url, const std::string& base_
     bool found = false;
     for (std::size_t i = 0; i + 3 < segs.size(); ++i) {
       if (segs[i] != "project" || segs[i + 2] != "run") continue;
-      const auto n = parse_integer(segs[i + 3]);
-      if (!valid_code(segs[i + 1], 2, 5) || n.kind != num_kind::ok || segs[i + 3].empty() ||
-          segs[i + 3].front() == '+' || segs[i + 3].front() == '-' || n.value < 1 ||
-          n.value == std::numeric_limits<std::int64_t>::max())
-        continue;
+      // (\d+): digits only, no sign.
+      const std::string& id = segs[i + 3];
+      const auto n = id.empty() || id.front() == '+' || id.front() == '-'
+                         ? std::nullopt
+                         : parse_int(id, 1, std::numeric_limits<std::int64_t>::max());
+      if (!valid_code(segs[i + 1], 2, 5) || !n) continue;
       project = segs[i + 1];
-      run_id = n.value;
+      run_id = *n;
       found = true;
     }
     if (!found) {

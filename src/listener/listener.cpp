@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <limits>
 #include <string_view>
 
 #include "delivery/summary.hpp"
@@ -34,9 +35,7 @@ bool is_exception_text(std::string_view message) {
 std::vector<std::int64_t> parse_ids(std::string_view value) {
   std::vector<std::int64_t> ids;
   for (const auto& part : split_list(value, ',')) {
-    char* end = nullptr;
-    const long long v = std::strtoll(part.c_str(), &end, 10);
-    if (end != part.c_str() && *end == '\0' && v > 0) ids.push_back(v);
+    if (const auto v = parse_int(part, 1, std::numeric_limits<std::int64_t>::max())) ids.push_back(*v);
   }
   return ids;
 }
@@ -229,8 +228,14 @@ void listener::start(const testing::UnitTest& unit_test) {
       }
     }
   }
-  if (const char* total = std::getenv("GTEST_TOTAL_SHARDS")) plan.total_shards = std::atoi(total);
-  if (const char* index = std::getenv("GTEST_SHARD_INDEX")) plan.shard_index = std::atoi(index);
+  const auto shard_env = [](const char* name, int fallback) {
+    const char* v = std::getenv(name);
+    if (v == nullptr) return fallback;
+    constexpr int lo = std::numeric_limits<int>::min(), hi = std::numeric_limits<int>::max();
+    return static_cast<int>(parse_int(trim(v), lo, hi).value_or(fallback));
+  };
+  plan.total_shards = shard_env("GTEST_TOTAL_SHARDS", plan.total_shards);
+  plan.shard_index = shard_env("GTEST_SHARD_INDEX", plan.shard_index);
 
   std::vector<std::unique_ptr<backend>> backends;
   if (settings_.qase.mode == qase_mode::testops) backends.push_back(make_qase_backend(settings_.qase, settings_.common));

@@ -7,11 +7,11 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <charconv>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <set>
 #include <sstream>
 #include <system_error>
@@ -38,11 +38,6 @@ constexpr const char* gtest_prefix = "gtest.";
 std::string clean(std::string_view s, std::size_t cap) { return clean_text(s, cap); }
 
 std::string to_str(std::int64_t v) { return std::to_string(v); }
-
-bool parse_int(std::string_view s, std::int64_t& out) {
-  const auto r = std::from_chars(s.data(), s.data() + s.size(), out);
-  return r.ec == std::errc() && r.ptr == s.data() + s.size();
-}
 
 // A result id as a file name: UUIDs pass unchanged, anything else is made harmless.
 std::string file_stem(const std::string& id) {
@@ -537,9 +532,8 @@ bool parse_qase_report_result(const std::string& text, test_result& r, std::int6
   if (const json::value* f = at(o, "fields"); f != nullptr && f->is_object()) fields = f->get_object();
   const auto field = [&](std::string_view k) { return str_at(fields, std::string(gtest_prefix) + std::string(k)); };
   const auto int_field = [&](std::string_view k, std::int64_t def) {
-    std::int64_t n = def;
-    const std::string s = field(k);
-    return !s.empty() && parse_int(s, n) ? n : def;
+    return parse_int(field(k), std::numeric_limits<std::int64_t>::min(), std::numeric_limits<std::int64_t>::max())
+        .value_or(def);
   };
 
   if (const json::value* atts = at(o, "attachments"); atts != nullptr && atts->is_array()) {
@@ -573,8 +567,8 @@ bool parse_qase_report_result(const std::string& text, test_result& r, std::int6
     r.duration_ms = int_field("duration_ms", 0);
     r.run_level = field("run_level") == "true";
     for (const auto& id : split_list(field("qase_ids"), ',')) {
-      std::int64_t n = 0;
-      if (parse_int(id, n)) r.qase_ids.push_back(n);
+      const auto n = parse_int(id, std::numeric_limits<std::int64_t>::min(), std::numeric_limits<std::int64_t>::max());
+      if (n) r.qase_ids.push_back(*n);
     }
     if (const std::string parts = field("parts"); !parts.empty()) {
       boost::system::error_code pec;

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "emulator/emulator_state.hpp"
+#include "util/text.hpp"
 
 namespace gtest_tms::detail::emulator {
 namespace {
@@ -149,7 +150,7 @@ server_reply seq_lookup(const qasphere_project& p, request_context& ctx) {
     if (dash == std::string::npos || lower(m.substr(0, dash)) != lower(p.code)) continue;
     std::string digits = m.substr(dash + 1);
     if (digits.empty() || digits.size() > 9 || !std::all_of(digits.begin(), digits.end(), ::isdigit)) continue;
-    seqs.insert(std::stoi(digits));
+    seqs.insert(static_cast<int>(parse_int(digits, 0, 999'999'999).value_or(0)));
   }
   std::vector<const qasphere_tcase*> matched;
   for (const auto& tc : p.tcases)

@@ -3,6 +3,8 @@
 #include <cstddef>
 #include <vector>
 
+#include "util/text.hpp"
+
 // Hand-written scanning instead of std::regex: linear time, no recursion, no exceptions, and the
 // lookbehinds of the CLI's patterns are plain index checks. Every index is bounds-checked, so any
 // byte sequence (invalid UTF-8, NULs) is safe.
@@ -54,12 +56,7 @@ std::size_t letter_run_end(std::string_view s, std::size_t from) noexcept {
 /// The seq of a digit run, or -1 when it does not fit an int (more than 9 significant digits:
 /// no real project has a billion cases, and it keeps the arithmetic free of overflow).
 int parse_seq(std::string_view digits) noexcept {
-  std::size_t i = 0;
-  while (i < digits.size() && digits[i] == '0') ++i;
-  if (digits.size() - i > 9) return -1;
-  int value = 0;
-  for (; i < digits.size(); ++i) value = value * 10 + (digits[i] - '0');
-  return value;
+  return static_cast<int>(parse_int(digits, 0, 999'999'999).value_or(-1));
 }
 
 /// One match of one form: the span the CLI's regex would cover (for its start / end / anywhere

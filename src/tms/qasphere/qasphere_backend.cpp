@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
+#include <limits>
 #include <map>
 #include <set>
 #include <string_view>
@@ -83,14 +84,9 @@ std::optional<std::int64_t> conflicting_run_id(std::string_view message) {
   constexpr std::string_view key = "conflicting run id:";
   const std::size_t at = message.rfind(key);
   if (at == std::string_view::npos) return std::nullopt;
-  std::string_view rest = trim(message.substr(at + key.size()));
-  if (rest.empty() || rest.size() > 18) return std::nullopt;
-  std::int64_t id = 0;
-  for (char c : rest) {
-    if (c < '0' || c > '9') return std::nullopt;
-    id = id * 10 + (c - '0');
-  }
-  return id > 0 ? std::optional<std::int64_t>(id) : std::nullopt;
+  const std::string_view rest = trim(message.substr(at + key.size()));
+  if (rest.empty() || rest.front() < '0' || rest.front() > '9') return std::nullopt;  // (\d+): no sign
+  return parse_int(rest, 1, std::numeric_limits<std::int64_t>::max());
 }
 
 // --- result mapping -------------------------------------------------------------------------------
@@ -793,7 +789,9 @@ http_request qasphere_backend::make_batch(const std::vector<const outbound_item*
         json::object& o = v->as_object();
         const std::string id = string_field(o, "tcaseId");
         if (id.rfind(placeholder_prefix, 0) == 0) {
-          const int seq = std::atoi(id.c_str() + placeholder_prefix.size());
+          const int seq = static_cast<int>(
+              parse_int(std::string_view(id).substr(placeholder_prefix.size()), 0, std::numeric_limits<int>::max())
+                  .value_or(0));
           const auto it = run_cases_.find(seq);
           const bool last_chance = kept == 0 && i + 1 == items.size();
           if (it == run_cases_.end() && !last_chance) {
