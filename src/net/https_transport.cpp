@@ -94,11 +94,6 @@ struct endpoint_url {
   }
 };
 
-std::string to_lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 /// Parses an absolute https URL; on failure fills `error` with one line (the URL's query and user
 /// info are never echoed: they may carry secrets).
 bool parse_url(const std::string& url, endpoint_url& out, std::string& error) {
@@ -118,7 +113,7 @@ bool parse_url(const std::string& url, endpoint_url& out, std::string& error) {
     default: break;
   }
   out.port = u.has_port() ? std::string(u.port()) : "443";
-  const std::string scheme = to_lower(std::string(u.scheme()));
+  const std::string scheme = to_lower(u.scheme());
   if (scheme == "http") {
     error = "http:// is refused (http://" + out.authority() +
             "): requests carry API tokens and must not travel in clear text, use https";

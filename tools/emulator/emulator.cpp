@@ -4,7 +4,6 @@
 #include "emulator/emulator.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <cstdio>
 #include <limits>
 #include <stdexcept>
@@ -18,12 +17,6 @@
 
 namespace gtest_tms::detail::emulator {
 namespace {
-
-bool iequals(const std::string& a, const std::string& b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
 
 const char* reason_phrase(int status) {
   switch (status) {

@@ -13,12 +13,6 @@
 namespace gtest_tms::detail::emulator {
 namespace {
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
-
 bool parse_uint(std::string_view s, std::uint64_t& out) {
   if (s.empty() || s.front() < '0' || s.front() > '9') return false;  // no sign
   const auto v = parse_int(s, 0, std::numeric_limits<std::int64_t>::max());
