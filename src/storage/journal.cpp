@@ -15,6 +15,7 @@
 
 #include <boost/json.hpp>
 
+#include "model/limits.hpp"
 #include "util/text.hpp"
 #include "util/time_format.hpp"
 
@@ -88,8 +89,6 @@ void put_str_field(std::string& o, std::string_view key, std::string_view value)
   put_str(o, value);
 }
 
-constexpr std::size_t max_step_depth = 64;  // deeper nesting is cut (a JSON parser has limits too)
-
 void put_steps(std::string& o, const std::vector<step_record>& steps, std::size_t depth) {
   o += '[';
   for (std::size_t i = 0; i < steps.size(); ++i) {
@@ -104,7 +103,7 @@ void put_steps(std::string& o, const std::vector<step_record>& steps, std::size_
     put_int(o, st.start_ms);
     put_key(o, "d");
     put_int(o, st.duration_ms);
-    if (!st.children.empty() && depth + 1 < max_step_depth) {
+    if (!st.children.empty() && depth + 1 < max_stored_step_depth) {
       put_key(o, "ch");
       put_steps(o, st.children, depth + 1);
     }
@@ -190,7 +189,7 @@ bool status_from(std::string_view s, test_status& out) {
 }
 
 void steps_from(const json::value& v, std::vector<step_record>& out, std::size_t depth) {
-  if (!v.is_array() || depth >= max_step_depth) return;
+  if (!v.is_array() || depth >= max_stored_step_depth) return;
   for (const auto& e : v.get_array()) {
     if (!e.is_object()) continue;
     const json::object& so = e.get_object();

@@ -19,8 +19,9 @@
 #include <boost/json.hpp>
 
 #include "gtest_tms/version.hpp"
-#include "tms/qase/qase_backend.hpp"
+#include "model/limits.hpp"
 #include "storage/journal.hpp"
+#include "tms/qase/qase_backend.hpp"
 #include "util/text.hpp"
 #include "util/uuid.hpp"
 
@@ -279,8 +280,6 @@ void parts_from(const json::value& v, std::vector<failure_part>& out) {
   }
 }
 
-constexpr std::size_t max_step_depth = 64;
-
 json::array report_steps(const std::vector<step_record>& steps, const json::value& parent, std::size_t depth) {
   json::array out;
   for (const auto& st : steps) {
@@ -302,14 +301,15 @@ json::array report_steps(const std::vector<step_record>& steps, const json::valu
     o["data"] = std::move(data);
     o["parent_id"] = parent;
     o["execution"] = std::move(ex);
-    o["steps"] = depth + 1 < max_step_depth ? report_steps(st.children, json::value(id), depth + 1) : json::array();
+    o["steps"] =
+        depth + 1 < max_stored_step_depth ? report_steps(st.children, json::value(id), depth + 1) : json::array();
     out.push_back(std::move(o));
   }
   return out;
 }
 
 void steps_from_report(const json::value& v, std::vector<step_record>& out, std::size_t depth) {
-  if (!v.is_array() || depth >= max_step_depth) return;
+  if (!v.is_array() || depth >= max_stored_step_depth) return;
   for (const auto& e : v.get_array()) {
     if (!e.is_object()) continue;
     const json::object& o = e.get_object();

@@ -49,9 +49,6 @@ std::string qase_signature(const std::vector<std::int64_t>& ids, const std::vect
                            const std::string& name,
                            const std::vector<std::pair<std::string, std::string>>& params);
 
-/// Steps nested deeper than this are cut (the API refuses 32 levels).
-inline constexpr std::size_t qase_max_step_depth = 16;
-
 /// One v2 ResultCreate object, serialized (steps as "classic" steps; notes appended to message).
 
 std::string qase_result_json(const test_result& r, const qase_mapping_options& o);

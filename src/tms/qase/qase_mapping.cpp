@@ -8,6 +8,7 @@
 #include <boost/json.hpp>
 
 #include "gtest_tms/version.hpp"
+#include "model/limits.hpp"
 #include "tms/qase/qase_backend.hpp"
 #include "util/text.hpp"
 
@@ -140,7 +141,7 @@ boost::json::array steps_json(const std::vector<step_record>& steps, std::size_t
     json::object step;
     step["data"] = std::move(data);
     step["execution"] = std::move(exec);
-    if (!st.children.empty() && depth + 1 < qase_max_step_depth) step["steps"] = steps_json(st.children, depth + 1);
+    if (!st.children.empty() && depth + 1 < max_step_depth) step["steps"] = steps_json(st.children, depth + 1);
     out.push_back(std::move(step));
   }
   return out;
