@@ -216,7 +216,6 @@ struct file_key {
 constexpr file_key qase_keys[] = {
     {"QASE_MODE", "mode", false},
     {"QASE_FALLBACK", "fallback", false},
-    {"QASE_DEBUG", "debug", false},
     {"QASE_ENVIRONMENT", "environment", false},
     {"QASE_ROOT_SUITE", "rootSuite", false},
     // JS/Java key first; the Python key is read when the JS/Java one is absent.
@@ -434,7 +433,6 @@ class qase_reader {
         fail(with_value(*v) + " is not one of off, report");
       }
     }
-    boolean("QASE_DEBUG", q_.debug);
     text("QASE_ENVIRONMENT", q_.environment);
     text("QASE_ROOT_SUITE", q_.root_suite);
     text("QASE_REPORT_CONNECTION_PATH", q_.report_path);
@@ -725,7 +723,6 @@ void read_qasphere(const env_lookup& env, const std::string& cwd, settings& out)
     }
   };
   boolean("QAS_CLOSE_RUN", [&](bool b) { s.close_run = b; });
-  boolean("QAS_REPORT_DISABLED", [&](bool b) { s.report_disabled = b; });
   if (const auto v = read_env(env, "QAS_BATCH_SIZE")) {
     if (const auto n = parse_int(*v, 1, 500)) {
       s.batch_size = static_cast<int>(*n);

@@ -22,7 +22,6 @@ enum class qase_mode { off, testops, report };
 struct qase_settings {
   qase_mode mode = qase_mode::off;
   qase_mode fallback = qase_mode::off;  // off or report
-  bool debug = false;
   std::string environment;   // QASE_ENVIRONMENT (slug)
   std::string root_suite;    // QASE_ROOT_SUITE
   std::string token;         // QASE_TESTOPS_API_TOKEN (secret)
@@ -57,7 +56,6 @@ struct qasphere_settings {
   std::string run_description;         // QAS_RUN_DESCRIPTION
   std::optional<bool> close_run;       // QAS_CLOSE_RUN; unset: close only a run we created
   int batch_size = 500;                // QAS_BATCH_SIZE
-  bool report_disabled = false;        // QAS_REPORT_DISABLED: send DISABLED_ tests as skipped
 };
 
 struct common_settings {

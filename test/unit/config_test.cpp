@@ -105,7 +105,7 @@ TEST_F(ConfigTest, NothingConfiguredMeansEverythingOffAndQuiet) {
 }
 
 TEST_F(ConfigTest, QaseSettingsAreIgnoredWhileQaseIsOff) {
-  const settings s = load({{"QASE_TESTOPS_BATCH_SIZE", "abc"}, {"QASE_DEBUG", "maybe"}});
+  const settings s = load({{"QASE_TESTOPS_BATCH_SIZE", "abc"}, {"QASE_TESTOPS_DEFECT", "maybe"}});
   EXPECT_EQ(s.qase.mode, qase_mode::off);
   EXPECT_TRUE(s.errors.empty()) << all_messages(s);
 }
@@ -199,13 +199,23 @@ TEST(ParseBool, AcceptedSpellings) {
 }
 
 TEST_F(ConfigTest, BooleansAreRead) {
-  const settings s = load(with(testops_env, {{"QASE_DEBUG", "yes"},
-                                             {"QASE_TESTOPS_DEFECT", "1"},
-                                             {"QASE_TESTOPS_RUN_COMPLETE", "false"}}));
-  EXPECT_TRUE(s.qase.debug);
+  const settings s = load(with(testops_env, {{"QASE_TESTOPS_DEFECT", "1"}, {"QASE_TESTOPS_RUN_COMPLETE", "false"}}));
   EXPECT_TRUE(s.qase.defect);
   EXPECT_EQ(s.qase.run_complete, std::optional<bool>(false));
   EXPECT_TRUE(s.errors.empty()) << all_messages(s);
+}
+
+TEST_F(ConfigTest, QaseDebugAndQasReportDisabledAreNotRead) {
+  // Nothing ever used them: they are ignored like any unknown variable (GTEST_TMS_REPORT_DISABLED is the
+  // switch for disabled tests).
+  const settings s = load(with(testops_env, {{"QASE_DEBUG", "maybe"},
+                                             {"QAS_REPORT_DISABLED", "2"},
+                                             {"QAS_TOKEN", "tst0000001.keyid.keytoken"},
+                                             {"QAS_URL", "https://qas.eu1.qasphere.com"}}));
+  EXPECT_EQ(s.qase.mode, qase_mode::testops);
+  EXPECT_TRUE(s.qasphere.enabled);
+  EXPECT_TRUE(s.errors.empty()) << all_messages(s);
+  EXPECT_TRUE(s.warnings.empty()) << all_messages(s);
 }
 
 TEST_F(ConfigTest, BadBooleanIsOneErrorNamingVariableAndValue) {
@@ -403,7 +413,6 @@ TEST_F(ConfigTest, ConfigFileIsRead) {
   EXPECT_TRUE(s.errors.empty()) << all_messages(s);
   EXPECT_EQ(s.qase.mode, qase_mode::testops);
   EXPECT_EQ(s.qase.fallback, qase_mode::report);
-  EXPECT_TRUE(s.qase.debug);
   EXPECT_EQ(s.qase.environment, "local");
   EXPECT_EQ(s.qase.root_suite, "Root");
   EXPECT_EQ(s.qase.report_path, "./out/js");  // JS/Java key wins over the Python one
@@ -481,7 +490,6 @@ TEST_F(ConfigTest, InvalidJsonIsOneErrorWithPositionAndEnvStillApplies) {
   EXPECT_EQ(s.errors[0].rfind("qase.config.json: ", 0), 0u) << s.errors[0];
   EXPECT_NE(s.errors[0].find("line 3"), std::string::npos) << s.errors[0];
   EXPECT_EQ(s.qase.mode, qase_mode::testops);  // from the environment
-  EXPECT_FALSE(s.qase.debug);
 }
 
 TEST_F(ConfigTest, TruncatedAndTrailingJsonAreErrors) {
@@ -709,8 +717,7 @@ TEST_F(ConfigTest, QaSphereOptionalSettings) {
                                          {"QAS_RUN_NAME", "Run {YYYY}"},
                                          {"QAS_RUN_DESCRIPTION", "desc"},
                                          {"QAS_CLOSE_RUN", "yes"},
-                                         {"QAS_BATCH_SIZE", "25"},
-                                         {"QAS_REPORT_DISABLED", "true"}}));
+                                         {"QAS_BATCH_SIZE", "25"}}));
   EXPECT_TRUE(s.qasphere.enabled) << all_messages(s);
   EXPECT_EQ(s.qasphere.auth, qas_auth_scheme::bearer);
   EXPECT_EQ(s.qasphere.project, "BD");
@@ -719,17 +726,14 @@ TEST_F(ConfigTest, QaSphereOptionalSettings) {
   EXPECT_EQ(s.qasphere.run_description, "desc");
   EXPECT_EQ(s.qasphere.close_run, std::optional<bool>(true));
   EXPECT_EQ(s.qasphere.batch_size, 25);
-  EXPECT_TRUE(s.qasphere.report_disabled);
   EXPECT_EQ(load(with(qas_env, {{"QAS_AUTH_SCHEME", "APIKEY"}})).qasphere.auth, qas_auth_scheme::api_key);
 }
 
 TEST_F(ConfigTest, QaSphereBadOptionalSettingsTurnItOff) {
-  const env_map bad[] = {{{"QAS_AUTH_SCHEME", "Basic"}}, {{"QAS_PROJECT_CODE", "B"}},
-                         {{"QAS_PROJECT_CODE", "TOOLONG"}}, {{"QAS_PROJECT_CODE", "B-D"}},
-                         {{"QAS_RUN_ID", "0"}},            {{"QAS_RUN_ID", "x"}},
-                         {{"QAS_CLOSE_RUN", "perhaps"}},    {{"QAS_BATCH_SIZE", "0"}},
-                         {{"QAS_BATCH_SIZE", "501"}},       {{"QAS_BATCH_SIZE", "abc"}},
-                         {{"QAS_REPORT_DISABLED", "2"}}};
+  const env_map bad[] = {{{"QAS_AUTH_SCHEME", "Basic"}}, {{"QAS_PROJECT_CODE", "B"}}, {{"QAS_PROJECT_CODE", "TOOLONG"}},
+                         {{"QAS_PROJECT_CODE", "B-D"}},  {{"QAS_RUN_ID", "0"}},       {{"QAS_RUN_ID", "x"}},
+                         {{"QAS_CLOSE_RUN", "perhaps"}}, {{"QAS_BATCH_SIZE", "0"}},   {{"QAS_BATCH_SIZE", "501"}},
+                         {{"QAS_BATCH_SIZE", "abc"}}};
   for (const auto& b : bad) {
     const settings s = load(with(qas_env, b));
     const std::string name = b.begin()->first;
@@ -838,8 +842,10 @@ TEST_F(ConfigTest, SecretsNeverAppearInMessages) {
   const std::string qas_secret = "QASSECRET0123456789";
   dir_.write("qase.config.json", R"({"mode": "testops", "testops": {"api": {"token": {"nested": ")" + qase_secret +
                                      R"("}}, "project": "X"}})");
-  const env_map env = {{"QASE_TESTOPS_BATCH_SIZE", "nope"}, {"QASE_DEBUG", "maybe"},
-                       {"QAS_TOKEN", "a.b." + qas_secret + " withspace"}, {"QAS_URL", "http://h"},
+  const env_map env = {{"QASE_TESTOPS_BATCH_SIZE", "nope"},
+                       {"QASE_TESTOPS_DEFECT", "maybe"},
+                       {"QAS_TOKEN", "a.b." + qas_secret + " withspace"},
+                       {"QAS_URL", "http://h"},
                        {"QAS_RUN_URL", "https://x/project/BD/run/1"}};
   const settings s = load(env);
   EXPECT_FALSE(s.any_enabled());
