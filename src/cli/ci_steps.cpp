@@ -65,7 +65,7 @@ struct tools_or_default {
 pipeline_options pipeline_options_for(const settings& s) {
   pipeline_options o;
   o.batch_age = s.common.batch_age;
-  o.max_retries = s.qase.retries;
+  o.max_retries = s.common.retries;
   return o;
 }
 
@@ -128,7 +128,7 @@ void move_to_uploaded(const origin& o, std::vector<std::string>& lines, std::siz
 
 transport_options transport_options_for(const settings& s) {
   transport_options t;
-  t.request_timeout = s.qase.request_timeout;
+  t.request_timeout = s.common.request_timeout;
   t.ca_file = s.common.ca_file;
   t.proxy_url = s.common.proxy_url;
   t.no_proxy = s.common.no_proxy;

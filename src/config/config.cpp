@@ -452,14 +452,14 @@ class qase_reader {
     batch_size();
     if (const auto* v = get("QASE_TESTOPS_API_TIMEOUT")) {
       if (auto t = parse_seconds(v->text, 3600)) {
-        q_.request_timeout = *t;
+        out_.common.request_timeout = *t;
       } else {
         fail(with_value(*v) + " is not a number of seconds (more than 0, at most 3600)");
       }
     }
     if (const auto* v = get("QASE_TESTOPS_API_RETRIES")) {
       if (const auto n = parse_int(v->text, 0, 10)) {
-        q_.retries = static_cast<int>(*n);
+        out_.common.retries = static_cast<int>(*n);
       } else {
         fail(with_value(*v) + " is not a whole number from 0 to 10");
       }

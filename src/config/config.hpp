@@ -37,9 +37,7 @@ struct qase_settings {
   std::optional<std::int64_t> plan_id;
   int batch_size = 200;  // 1..200
   bool defect = false;
-  std::string report_path = "./build/qase-report";  // QASE_REPORT_CONNECTION_PATH
-  std::chrono::milliseconds request_timeout{30000};  // QASE_TESTOPS_API_TIMEOUT (seconds)
-  int retries = 3;                                   // QASE_TESTOPS_API_RETRIES
+  std::string report_path = "./build/qase-report";   // QASE_REPORT_CONNECTION_PATH
   std::vector<std::string> status_filter;            // QASE_TESTOPS_STATUS_FILTER: statuses not sent
 };
 
@@ -59,6 +57,10 @@ struct qasphere_settings {
 };
 
 struct common_settings {
+  // The transport and the pipeline are shared by both backends, so these apply to both; they keep the
+  // official Qase names (env and qase.config.json) and are read with the Qase settings.
+  std::chrono::milliseconds request_timeout{30000};  // QASE_TESTOPS_API_TIMEOUT (seconds)
+  int retries = 3;                                   // QASE_TESTOPS_API_RETRIES
   std::chrono::milliseconds flush_deadline{30000};  // GTEST_TMS_DEADLINE (seconds): teardown bound
   std::chrono::milliseconds batch_age{1000};        // GTEST_TMS_BATCH_AGE_MS
   bool strict = false;                              // GTEST_TMS_STRICT: reporting failure fails the binary

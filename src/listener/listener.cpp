@@ -255,7 +255,7 @@ void listener::start(const testing::UnitTest& unit_test) {
   if (backends.empty()) return;  // report mode only: results are written at the end
 
   transport_options topt;
-  topt.request_timeout = settings_.qase.request_timeout;
+  topt.request_timeout = settings_.common.request_timeout;
   topt.ca_file = settings_.common.ca_file;
   topt.proxy_url = settings_.common.proxy_url;
   topt.no_proxy = settings_.common.no_proxy;
@@ -268,7 +268,7 @@ void listener::start(const testing::UnitTest& unit_test) {
 
   pipeline_options popt;
   popt.batch_age = settings_.common.batch_age;
-  popt.max_retries = settings_.qase.retries;
+  popt.max_retries = settings_.common.retries;
   if (journal_) {
     popt.observer.run_started = [j = journal_.get(), qase_created = !settings_.qase.run_id.has_value(),
                                  qas_created = !settings_.qasphere.run_id.has_value()](const std::string& name,

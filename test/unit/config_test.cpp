@@ -293,8 +293,8 @@ TEST_F(ConfigTest, TextListsAndStatusFilter) {
 
 TEST_F(ConfigTest, TimeoutAndRetries) {
   const settings s = load(with(testops_env, {{"QASE_TESTOPS_API_TIMEOUT", "12.5"}, {"QASE_TESTOPS_API_RETRIES", "0"}}));
-  EXPECT_EQ(s.qase.request_timeout, std::chrono::milliseconds(12500));
-  EXPECT_EQ(s.qase.retries, 0);
+  EXPECT_EQ(s.common.request_timeout, std::chrono::milliseconds(12500));
+  EXPECT_EQ(s.common.retries, 0);
   for (const env_map& bad : {env_map{{"QASE_TESTOPS_API_TIMEOUT", "0"}}, env_map{{"QASE_TESTOPS_API_TIMEOUT", "-3"}},
                              env_map{{"QASE_TESTOPS_API_TIMEOUT", "inf"}}, env_map{{"QASE_TESTOPS_API_TIMEOUT", "nan"}},
                              env_map{{"QASE_TESTOPS_API_TIMEOUT", "1e9"}}, env_map{{"QASE_TESTOPS_API_TIMEOUT", "1.2.3"}},
@@ -419,8 +419,8 @@ TEST_F(ConfigTest, ConfigFileIsRead) {
   EXPECT_EQ(s.qase.token, "file-secret-token-987654");
   EXPECT_EQ(s.qase.api_base, "https://api-example.qase.io");
   EXPECT_EQ(s.qase.app_base, "https://example.qase.io");
-  EXPECT_EQ(s.qase.request_timeout, std::chrono::milliseconds(15000));
-  EXPECT_EQ(s.qase.retries, 5);
+  EXPECT_EQ(s.common.request_timeout, std::chrono::milliseconds(15000));
+  EXPECT_EQ(s.common.retries, 5);
   EXPECT_EQ(s.qase.project, "FILE");
   EXPECT_EQ(s.qase.run_id, std::optional<std::int64_t>(123));
   EXPECT_EQ(s.qase.run_title, "Nightly");
@@ -467,7 +467,7 @@ TEST_F(ConfigTest, JsonNumbersInTheFile) {
   dir_.write("qase.config.json", R"({"mode": "report", "testops": {"api": {"timeout": 2.5}, "batch": {"size": 50.0}}})");
   settings s = load({});
   EXPECT_TRUE(s.errors.empty()) << all_messages(s);
-  EXPECT_EQ(s.qase.request_timeout, std::chrono::milliseconds(2500));
+  EXPECT_EQ(s.common.request_timeout, std::chrono::milliseconds(2500));
   EXPECT_EQ(s.qase.batch_size, 50);
 
   dir_.write("qase.config.json", R"({"mode": "report", "testops": {"batch": {"size": 1.5}}})");
