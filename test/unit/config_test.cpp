@@ -2,6 +2,8 @@
 
 #include "config/config.hpp"
 
+#include "config/config_readers.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -833,6 +835,62 @@ TEST_F(ConfigTest, ProxyPrecedence) {
   EXPECT_EQ(load({{"no_proxy", "localhost"}, {"NO_PROXY", "x"}}).common.no_proxy, "localhost");
   EXPECT_EQ(load({{"NO_PROXY", "127.0.0.1,.internal"}}).common.no_proxy, "127.0.0.1,.internal");
   EXPECT_EQ(load({}).common.proxy_url, "");
+}
+
+// ---- the shared readers --------------------------------------------------------------------
+
+struct reader_fixture {
+  raw_map values;
+  std::vector<std::string> problems;
+  key_reader reader{values, [this](std::string_view key, std::string problem) {
+                      problems.push_back(std::string(key) + ": " + problem);
+                    }};
+  void set(const std::string& key, const std::string& text) { values[key] = raw_value{text, std::nullopt, key}; }
+};
+
+TEST(KeyReader, SecondsAreExactDecimalsRoundedToTheMillisecond) {
+  reader_fixture f;
+  const std::pair<const char*, std::int64_t> ok[] = {{"30", 30000},          {"0.5", 500},      {".5", 500},
+                                                     {"5.", 5000},           {"1.0005", 1001},  {"1.00049", 1000},
+                                                     {"0.0001", 1},          {"3600", 3600000}, {"3600.000", 3600000},
+                                                     {"3599.9996", 3600000}, {"007.250", 7250}};
+  for (const auto& [text, ms] : ok) {
+    f.set("T", text);
+    EXPECT_EQ(f.reader.read_seconds("T", 3600), std::chrono::milliseconds(ms)) << text;
+  }
+  EXPECT_TRUE(f.problems.empty());
+  for (const char* bad : {"0", "0.000", ".", "3600.0001", "3601", "99999999999999999999", "-1", "+1", "1e3", "1.2.3",
+                          "inf", "nan", "1,5", " 1"}) {
+    f.set("T", bad);
+    EXPECT_EQ(f.reader.read_seconds("T", 3600), std::nullopt) << bad;
+  }
+  ASSERT_FALSE(f.problems.empty());
+  EXPECT_EQ(f.problems[0], "T: T=0 is not a number of seconds (more than 0, at most 3600)");
+  EXPECT_EQ(f.reader.read_seconds("UNSET", 3600), std::nullopt);
+}
+
+TEST(KeyReader, OneMessageShapePerType) {
+  reader_fixture f;
+  f.set("B", "maybe");
+  f.set("N", "-5");
+  f.set("ID", "0");
+  f.set("C", "Basic");
+  f.set("P", "B-D");
+  EXPECT_EQ(f.reader.read_bool("B"), std::nullopt);
+  EXPECT_EQ(f.reader.read_int("N", 0, 3'600'000, "milliseconds"), std::nullopt);
+  EXPECT_EQ(f.reader.read_id("ID"), std::nullopt);
+  EXPECT_EQ(f.reader.read_choice<int>("C", {{"ApiKey", 1}, {"Bearer", 2}}), std::nullopt);
+  EXPECT_EQ(f.reader.read_project_code("P", 5), std::nullopt);
+  const std::vector<std::string> want = {
+      "B: B=maybe is not a boolean (use true/false, yes/no, on/off or 1/0)",
+      "N: N=-5 is not a whole number of milliseconds from 0 to 3600000",
+      "ID: ID=0 is not a positive whole number",
+      "C: C=Basic is not one of ApiKey, Bearer",
+      "P: P=B-D is not a project code (2 to 5 letters or digits)",
+  };
+  EXPECT_EQ(f.problems, want);
+  f.set("C", "bEARER");
+  EXPECT_EQ(f.reader.read_choice<int>("C", {{"ApiKey", 1}, {"Bearer", 2}}), std::optional<int>(2));
 }
 
 // ---- robustness ----------------------------------------------------------------------------
