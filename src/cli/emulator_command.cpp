@@ -4,7 +4,6 @@
 #include <signal.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -23,6 +22,7 @@
 #include "emulator/emulator.hpp"
 #include "emulator/https_server.hpp"
 #include "emulator/pki.hpp"
+#include "util/text.hpp"
 
 namespace gtest_tms::detail::cli {
 namespace {
@@ -82,12 +82,9 @@ int usage_error(const std::string& message) {
 }
 
 bool parse_number(const std::string& text, long long min, long long max, long long& out) {
-  if (text.empty()) return false;
-  char* end = nullptr;
-  errno = 0;
-  long long v = std::strtoll(text.c_str(), &end, 10);
-  if (errno != 0 || *end != '\0' || v < min || v > max) return false;
-  out = v;
+  const auto v = parse_int(trim(text), min, max);
+  if (!v) return false;
+  out = *v;
   return true;
 }
 

@@ -1,6 +1,9 @@
 #pragma once
 // Validated settings from the environment and files. The official Qase reporters' QASE_* names and
 // qase.config.json keys; the QA Sphere CLI's QAS_TOKEN / QAS_URL and .qaspherecli. Env wins over files.
+// Inside src/config: config.cpp (load_settings, the policy), config_sources.hpp + source_*.cpp (where
+// values come from), config_readers.* (the typed readers), config_sections.hpp + *_keys.cpp (one key
+// table and section per system: Qase, QA Sphere, common), urls.cpp (host and URL rules).
 
 #include <chrono>
 #include <cstdint>
@@ -22,15 +25,14 @@ enum class qase_mode { off, testops, report };
 struct qase_settings {
   qase_mode mode = qase_mode::off;
   qase_mode fallback = qase_mode::off;  // off or report
-  bool debug = false;
-  std::string environment;   // QASE_ENVIRONMENT (slug)
-  std::string root_suite;    // QASE_ROOT_SUITE
-  std::string token;         // QASE_TESTOPS_API_TOKEN (secret)
-  std::string api_host = "qase.io";  // as configured
-  std::string api_base;      // derived: e.g. https://api.qase.io (v1/v2 appended by the backend)
-  std::string app_base;      // derived: e.g. https://app.qase.io (for links)
-  std::string project;       // QASE_TESTOPS_PROJECT
-  std::optional<std::int64_t> run_id;  // QASE_TESTOPS_RUN_ID: join, never create
+  std::string environment;              // QASE_ENVIRONMENT (slug)
+  std::string root_suite;               // QASE_ROOT_SUITE
+  std::string token;                    // QASE_TESTOPS_API_TOKEN (secret)
+  std::string api_host = "qase.io";     // as configured
+  std::string api_base;                 // derived: e.g. https://api.qase.io (v1/v2 appended by the backend)
+  std::string app_base;                 // derived: e.g. https://app.qase.io (for links)
+  std::string project;                  // QASE_TESTOPS_PROJECT
+  std::optional<std::int64_t> run_id;   // QASE_TESTOPS_RUN_ID: join, never create
   std::string run_title;
   std::string run_description;
   std::optional<bool> run_complete;  // unset: complete only a run this process created
@@ -39,9 +41,7 @@ struct qase_settings {
   int batch_size = 200;  // 1..200
   bool defect = false;
   std::string report_path = "./build/qase-report";  // QASE_REPORT_CONNECTION_PATH
-  std::chrono::milliseconds request_timeout{30000};  // QASE_TESTOPS_API_TIMEOUT (seconds)
-  int retries = 3;                                   // QASE_TESTOPS_API_RETRIES
-  std::vector<std::string> status_filter;            // QASE_TESTOPS_STATUS_FILTER: statuses not sent
+  std::vector<std::string> status_filter;           // QASE_TESTOPS_STATUS_FILTER: statuses not sent
 };
 
 enum class qas_auth_scheme { api_key, bearer };
@@ -52,24 +52,27 @@ struct qasphere_settings {
   std::string url;       // QAS_URL normalised: https://tenant.eu1.qasphere.com (no trailing /)
   std::string project;   // QAS_PROJECT_CODE; else taken from the first marker found
   qas_auth_scheme auth = qas_auth_scheme::api_key;  // QAS_AUTH_SCHEME=ApiKey|Bearer
-  std::optional<std::int64_t> run_id;  // QAS_RUN_ID (or from QAS_RUN_URL)
-  std::string run_title;               // QAS_RUN_NAME
-  std::string run_description;         // QAS_RUN_DESCRIPTION
-  std::optional<bool> close_run;       // QAS_CLOSE_RUN; unset: close only a run we created
-  int batch_size = 500;                // QAS_BATCH_SIZE
-  bool report_disabled = false;        // QAS_REPORT_DISABLED: send DISABLED_ tests as skipped
+  std::optional<std::int64_t> run_id;               // QAS_RUN_ID (or from QAS_RUN_URL)
+  std::string run_title;                            // QAS_RUN_NAME
+  std::string run_description;                      // QAS_RUN_DESCRIPTION
+  std::optional<bool> close_run;                    // QAS_CLOSE_RUN; unset: close only a run we created
+  int batch_size = 500;                             // QAS_BATCH_SIZE
 };
 
 struct common_settings {
-  std::chrono::milliseconds flush_deadline{30000};  // GTEST_TMS_DEADLINE (seconds): teardown bound
-  std::chrono::milliseconds batch_age{1000};        // GTEST_TMS_BATCH_AGE_MS
-  bool strict = false;                              // GTEST_TMS_STRICT: reporting failure fails the binary
-  std::string ca_file;                              // GTEST_TMS_CA_FILE (besides SSL_CERT_FILE)
-  std::string journal_dir;                          // GTEST_TMS_JOURNAL_DIR
-  std::string proxy_url;                            // https_proxy / HTTPS_PROXY / all_proxy / ALL_PROXY
-  std::string no_proxy;                             // no_proxy / NO_PROXY
-  bool report_disabled = true;                      // GTEST_TMS_REPORT_DISABLED: DISABLED_ tests as skipped
-  std::string run_file;                             // GTEST_TMS_RUN_FILE: run ids written by `gtest-tms run create`
+  // The transport and the pipeline are shared by both backends, so these apply to both; they keep the
+  // official Qase names (env and qase.config.json) and are read with the Qase settings.
+  std::chrono::milliseconds request_timeout{30000};  // QASE_TESTOPS_API_TIMEOUT (seconds)
+  int retries = 3;                                   // QASE_TESTOPS_API_RETRIES
+  std::chrono::milliseconds flush_deadline{30000};   // GTEST_TMS_DEADLINE (seconds): teardown bound
+  std::chrono::milliseconds batch_age{1000};         // GTEST_TMS_BATCH_AGE_MS
+  bool strict = false;                               // GTEST_TMS_STRICT: reporting failure fails the binary
+  std::string ca_file;                               // GTEST_TMS_CA_FILE (besides SSL_CERT_FILE)
+  std::string journal_dir;                           // GTEST_TMS_JOURNAL_DIR
+  std::string proxy_url;                             // https_proxy / HTTPS_PROXY / all_proxy / ALL_PROXY
+  std::string no_proxy;                              // no_proxy / NO_PROXY
+  bool report_disabled = true;                       // GTEST_TMS_REPORT_DISABLED: DISABLED_ tests as skipped
+  std::string run_file;                              // GTEST_TMS_RUN_FILE: run ids written by `gtest-tms run create`
 };
 
 struct settings {
@@ -90,8 +93,7 @@ settings load_settings(const env_lookup& env, const std::string& cwd);
 /// Applies the official reporters' host rule: "qase.io" -> https://api.qase.io,
 /// "example.qase.io" -> https://api-example.qase.io, "H" -> https://api-H, "https://h:p/x/" -> https://h:p/x.
 /// Returns false (with a message) for http:// or malformed values.
-bool derive_qase_hosts(const std::string& host, std::string& api_base, std::string& app_base,
-                       std::string& error);
+bool derive_qase_hosts(const std::string& host, std::string& api_base, std::string& app_base, std::string& error);
 
 /// Parses true/false/1/0/yes/no/y/n/on/off (any case); nullopt otherwise.
 std::optional<bool> parse_bool(const std::string& value);

@@ -2,6 +2,7 @@
 
 #include <array>
 
+#include "util/text.hpp"
 #include "util/time_format.hpp"
 
 namespace gtest_tms::detail {
@@ -26,16 +27,13 @@ struct cursor {
     i += t.size();
     return true;
   }
-  // Exactly n digits.
+  // Exactly n digits (n <= 4).
   bool digits(std::size_t n, int& out) noexcept {
-    if (s.size() - i < n) return false;
-    int v = 0;
-    for (std::size_t k = 0; k < n; ++k) {
-      if (!is_digit(s[i + k])) return false;
-      v = v * 10 + (s[i + k] - '0');
-    }
+    if (s.size() - i < n || !is_digit(s[i])) return false;  // no sign
+    const auto v = parse_int(s.substr(i, n), 0, 9999);
+    if (!v) return false;
     i += n;
-    out = v;
+    out = static_cast<int>(*v);
     return true;
   }
   template <std::size_t N>
@@ -131,18 +129,11 @@ std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view valu
   value = trim_ows(value);
   if (value.empty()) return std::nullopt;
   if (is_digit(value.front())) {
-    std::int64_t secs = 0;
-    for (const char ch : value) {
-      if (!is_digit(ch)) {
-        secs = -1;
-        break;
-      }
-      // Saturate instead of overflowing; keep scanning so that "123abc" is still rejected.
-      if (secs < retry_after_max_seconds) secs = secs * 10 + (ch - '0');
-      if (secs > retry_after_max_seconds) secs = retry_after_max_seconds;
-    }
-    if (secs >= 0) return std::chrono::milliseconds(secs * 1000);
-    // Not all digits: no HTTP-date starts with a digit either.
+    // Delay-seconds; a huge number saturates. Not all digits: no HTTP-date starts with a digit either.
+    parse_int_error why{};
+    const auto secs = parse_int(value, 0, retry_after_max_seconds, &why);
+    if (secs) return std::chrono::milliseconds(*secs * 1000);
+    if (why == parse_int_error::above_range) return std::chrono::milliseconds(retry_after_max_seconds * 1000);
     return std::nullopt;
   }
   const auto when = parse_http_date(value, now_epoch_ms);

@@ -51,7 +51,7 @@ bool counts_as_failed(test_status s) { return s != test_status::passed && s != t
 
 transport_options transport_options_for(const settings& s) {
   transport_options t;
-  t.request_timeout = s.qase.request_timeout;
+  t.request_timeout = s.common.request_timeout;
   t.ca_file = s.common.ca_file;
   t.proxy_url = s.common.proxy_url;
   t.no_proxy = s.common.no_proxy;
@@ -61,7 +61,7 @@ transport_options transport_options_for(const settings& s) {
 pipeline_options pipeline_options_for(const settings& s) {
   pipeline_options o;
   o.batch_age = s.common.batch_age;
-  o.retry.max_retries = s.qase.retries;
+  o.retry.max_retries = s.common.retries;
   return o;
 }
 

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <limits>
 
 #include "delivery/session.hpp"
 #include "delivery/summary.hpp"
@@ -59,8 +60,14 @@ void listener::start(const testing::UnitTest& unit_test) {
       }
     }
   }
-  if (const char* total = std::getenv("GTEST_TOTAL_SHARDS")) plan.total_shards = std::atoi(total);
-  if (const char* index = std::getenv("GTEST_SHARD_INDEX")) plan.shard_index = std::atoi(index);
+  const auto shard_env = [](const char* name, int fallback) {
+    const char* v = std::getenv(name);
+    if (v == nullptr) return fallback;
+    constexpr int lo = std::numeric_limits<int>::min(), hi = std::numeric_limits<int>::max();
+    return static_cast<int>(parse_int(trim(v), lo, hi).value_or(fallback));
+  };
+  plan.total_shards = shard_env("GTEST_TOTAL_SHARDS", plan.total_shards);
+  plan.shard_index = shard_env("GTEST_SHARD_INDEX", plan.shard_index);
 
   session_options options;
   options.journal = true;

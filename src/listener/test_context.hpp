@@ -13,13 +13,12 @@
 #include <thread>
 #include <vector>
 
+#include "model/limits.hpp"  // max_attachment_bytes, max_step_depth
 #include "model/test_result.hpp"
 
 namespace gtest_tms::detail {
 
 inline constexpr std::size_t max_attachments_per_test = 20;
-inline constexpr std::uint64_t max_attachment_bytes = 32u * 1024 * 1024;
-inline constexpr std::size_t max_step_depth = 16;  // Qase refuses deeper nesting (32) with a 400
 inline constexpr std::size_t max_steps_per_test = 500;
 /// RecordProperty key naming files to attach (one or more paths separated by ';').
 inline constexpr const char* attach_property = "gtest_tms.attach";

@@ -1,6 +1,6 @@
 #include "listener/test_record.hpp"
 
-#include <cstdlib>
+#include <limits>
 #include <string_view>
 
 #include "listener/test_context.hpp"
@@ -21,9 +21,7 @@ bool is_exception_text(std::string_view message) {
 std::vector<std::int64_t> parse_ids(std::string_view value) {
   std::vector<std::int64_t> ids;
   for (const auto& part : split_list(value, ',')) {
-    char* end = nullptr;
-    const long long v = std::strtoll(part.c_str(), &end, 10);
-    if (end != part.c_str() && *end == '\0' && v > 0) ids.push_back(v);
+    if (const auto v = parse_int(part, 1, std::numeric_limits<std::int64_t>::max())) ids.push_back(*v);
   }
   return ids;
 }

@@ -18,7 +18,7 @@ const json::object* fields_of(const json::object& step, std::string_view name) {
 }
 
 void steps_at(const json::value& v, const step_keys& k, std::vector<step_record>& out, std::size_t depth) {
-  if (!v.is_array() || depth >= stored_step_depth) return;
+  if (!v.is_array() || depth >= max_stored_step_depth) return;
   for (const auto& e : v.get_array()) {
     if (!e.is_object()) continue;
     const json::object& so = e.get_object();
@@ -50,7 +50,7 @@ json::value parse_record_json(std::string_view text, boost::system::error_code& 
   opt.allow_invalid_utf8 = true;
   // Each level of steps is two of JSON (the step, the list of its children), plus the record around
   // them: the default limit (32) refused any record with 15 or more levels of steps.
-  opt.max_depth = 2 * stored_step_depth + 8;
+  opt.max_depth = 2 * max_stored_step_depth + 8;
   return json::parse(text, ec, {}, opt);
 }
 

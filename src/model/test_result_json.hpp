@@ -15,14 +15,12 @@
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
+#include "model/limits.hpp"
 #include "model/test_result.hpp"
 
 namespace gtest_tms::detail {
 
-/// Steps nested deeper than this are cut when a record is stored (a JSON parser has limits too).
-inline constexpr std::size_t stored_step_depth = 64;
-
-/// Parses stored record text, steps as deep as stored_step_depth included. Strings may hold
+/// Parses stored record text, steps as deep as max_stored_step_depth included. Strings may hold
 /// invalid UTF-8: test output is kept byte for byte.
 boost::json::value parse_record_json(std::string_view text, boost::system::error_code& ec);
 

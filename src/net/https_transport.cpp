@@ -19,6 +19,7 @@
 #include "net/transport.hpp"
 
 #include "net/no_proxy.hpp"
+#include "util/text.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -93,11 +94,6 @@ struct endpoint_url {
   }
 };
 
-std::string to_lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 /// Parses an absolute https URL; on failure fills `error` with one line (the URL's query and user
 /// info are never echoed: they may carry secrets).
 bool parse_url(const std::string& url, endpoint_url& out, std::string& error) {
@@ -117,7 +113,7 @@ bool parse_url(const std::string& url, endpoint_url& out, std::string& error) {
     default: break;
   }
   out.port = u.has_port() ? std::string(u.port()) : "443";
-  const std::string scheme = to_lower(std::string(u.scheme()));
+  const std::string scheme = to_lower(u.scheme());
   if (scheme == "http") {
     error = "http:// is refused (http://" + out.authority() +
             "): requests carry API tokens and must not travel in clear text, use https";
@@ -131,7 +127,7 @@ bool parse_url(const std::string& url, endpoint_url& out, std::string& error) {
     error = "the URL has no host";
     return false;
   }
-  if (u.has_port() && (out.port.empty() || out.port.size() > 5 || std::stoul(out.port) == 0 || std::stoul(out.port) > 65535)) {
+  if (u.has_port() && !parse_port(out.port)) {
     error = "the URL has an invalid port '" + out.port + "'";
     return false;
   }
@@ -580,7 +576,7 @@ net::awaitable<bool> client::resolve(std::vector<tcp::endpoint>& cache, const st
   beast::error_code literal_ec;
   const auto literal = net::ip::make_address(host, literal_ec);
   if (!literal_ec) {
-    cache = {tcp::endpoint(literal, static_cast<unsigned short>(std::stoi(port)))};
+    cache = {tcp::endpoint(literal, parse_port(port).value_or(0))};  // parse_url checked the port
     co_return true;
   }
   if (!cache.empty()) co_return true;
@@ -621,8 +617,8 @@ net::awaitable<std::shared_ptr<connection>> client::open(host_pool& pool, exchan
   // HTTPS_PROXY & co.: the TCP connection goes to the proxy, a CONNECT tunnel carries the TLS session
   // to the target. SNI and certificate verification below still use the target's name.
   proxy_url_parts proxy;
-  const std::string proxy_url = select_proxy(options_.proxy_url, options_.no_proxy, ex.where.host,
-                                             static_cast<unsigned short>(std::stoi(ex.where.port)));
+  const std::string proxy_url =
+      select_proxy(options_.proxy_url, options_.no_proxy, ex.where.host, parse_port(ex.where.port).value_or(0));
   const bool via_proxy = !proxy_url.empty();
   if (via_proxy) {
     std::string error;

@@ -3,10 +3,9 @@
 #include "net/no_proxy.hpp"
 
 #include <array>
-#include <charconv>
 #include <cstddef>
+#include <cstdint>
 #include <optional>
-#include <system_error>
 
 #include <boost/url/ipv4_address.hpp>
 #include <boost/url/ipv6_address.hpp>
@@ -67,13 +66,12 @@ bool same_prefix(const ip_address& a, const ip_address& b, std::size_t prefix) {
   return (a.bytes[whole] & mask) == (b.bytes[whole] & mask);
 }
 
-// Digits only, no sign, within [lo, hi].
-std::optional<unsigned> parse_number(std::string_view s, unsigned lo, unsigned hi) {
-  if (s.empty() || s.size() > 5) return std::nullopt;
-  unsigned v = 0;
-  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc{} || end != s.data() + s.size() || v < lo || v > hi) return std::nullopt;
-  return v;
+// A CIDR prefix length: digits only (no sign), at most `bits`.
+std::optional<unsigned> parse_prefix(std::string_view s, unsigned bits) {
+  if (s.empty() || s.size() > 5 || s.front() < '0' || s.front() > '9') return std::nullopt;
+  const auto v = parse_int(s, 0, bits);
+  if (!v) return std::nullopt;
+  return static_cast<unsigned>(*v);
 }
 
 struct target {
@@ -104,25 +102,25 @@ bool entry_matches(std::string_view entry, const target& t) {
     if (!t.ip) return false;
     const auto net = parse_ip(entry.substr(0, slash));
     if (!net) return false;
-    const auto prefix = parse_number(entry.substr(slash + 1), 0, static_cast<unsigned>(net->bits()));
+    const auto prefix = parse_prefix(entry.substr(slash + 1), static_cast<unsigned>(net->bits()));
     return prefix && same_prefix(*net, *t.ip, *prefix);
   }
 
   // Split off an optional ":port". Two or more colons without brackets: a bare IPv6 literal.
   std::string_view host = entry;
-  std::optional<unsigned> port;
+  std::optional<std::uint16_t> port;
   if (entry.front() == '[') {
     const auto close = entry.find(']');
     if (close == std::string_view::npos) return false;
     host = entry.substr(0, close + 1);
     const std::string_view rest = entry.substr(close + 1);
     if (!rest.empty()) {
-      if (rest.front() != ':' || !(port = parse_number(rest.substr(1), 1, 65535))) return false;
+      if (rest.front() != ':' || !(port = parse_port(rest.substr(1)))) return false;
     }
   } else if (const auto colon = entry.find(':'); colon != std::string_view::npos &&
                                                  entry.find(':', colon + 1) == std::string_view::npos) {
     host = entry.substr(0, colon);
-    if (!(port = parse_number(entry.substr(colon + 1), 1, 65535))) return false;
+    if (!(port = parse_port(entry.substr(colon + 1)))) return false;
   }
   if (host.empty() || (port && *port != t.port)) return false;
 
@@ -233,12 +231,12 @@ bool parse_proxy_url(std::string_view url, proxy_url_parts& out, std::string& er
     return false;
   }
   if (u.has_port() && !u.port().empty()) {
-    const auto p = parse_number(std::string_view(u.port().data(), u.port().size()), 1, 65535);
+    const auto p = parse_port(std::string_view(u.port().data(), u.port().size()));
     if (!p) {
       error = "the proxy URL's port must be a number from 1 to 65535";
       return false;
     }
-    out.port = static_cast<unsigned short>(*p);
+    out.port = *p;
   }
   if (u.has_userinfo()) {
     out.has_credentials = true;

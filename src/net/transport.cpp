@@ -1,8 +1,7 @@
 // Plain parts of the network seam (no Boost): error names and the response header lookup.
 #include "net/transport.hpp"
 
-#include <algorithm>
-#include <cctype>
+#include "util/text.hpp"
 
 namespace gtest_tms::detail {
 
@@ -22,14 +21,6 @@ const char* to_string(net_error e) noexcept {
   }
   return "unknown";
 }
-
-namespace {
-bool iequals(const std::string& a, const std::string& b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
-}  // namespace
 
 std::string http_response::header(const std::string& name) const {
   for (const auto& h : headers) {

@@ -16,6 +16,7 @@
 #include <boost/json.hpp>
 
 #include "model/test_result_json.hpp"
+#include "model/limits.hpp"
 #include "util/text.hpp"
 #include "util/time_format.hpp"
 
@@ -103,7 +104,7 @@ void put_steps(std::string& o, const std::vector<step_record>& steps, std::size_
     put_int(o, st.start_ms);
     put_key(o, "d");
     put_int(o, st.duration_ms);
-    if (!st.children.empty() && depth + 1 < stored_step_depth) {
+    if (!st.children.empty() && depth + 1 < max_stored_step_depth) {
       put_key(o, "ch");
       put_steps(o, st.children, depth + 1);
     }

@@ -8,9 +8,11 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <set>
 #include <sstream>
 #include <system_error>
@@ -18,6 +20,7 @@
 #include <boost/json.hpp>
 
 #include "gtest_tms/version.hpp"
+#include "model/limits.hpp"
 #include "model/test_result_json.hpp"
 #include "storage/journal.hpp"
 #include "tms/qase/qase_mapping.hpp"
@@ -38,11 +41,6 @@ constexpr const char* gtest_prefix = "gtest.";
 std::string clean(std::string_view s, std::size_t cap) { return clean_text(s, cap); }
 
 std::string to_str(std::int64_t v) { return std::to_string(v); }
-
-bool parse_int(std::string_view s, std::int64_t& out) {
-  const auto r = std::from_chars(s.data(), s.data() + s.size(), out);
-  return r.ec == std::errc() && r.ptr == s.data() + s.size();
-}
 
 // A result id as a file name: UUIDs pass unchanged, anything else is made harmless.
 std::string file_stem(const std::string& id) {
@@ -257,7 +255,7 @@ json::array report_steps(const std::vector<step_record>& steps, const json::valu
     o["parent_id"] = parent;
     o[k.execution] = std::move(ex);
     o[k.children] =
-        depth + 1 < stored_step_depth ? report_steps(st.children, json::value(id), depth + 1) : json::array();
+        depth + 1 < max_stored_step_depth ? report_steps(st.children, json::value(id), depth + 1) : json::array();
     out.push_back(std::move(o));
   }
   return out;
@@ -462,9 +460,8 @@ bool parse_qase_report_result(const std::string& text, test_result& r, std::int6
     return string_member(fields, std::string(gtest_prefix) + std::string(k));
   };
   const auto int_field = [&](std::string_view k, std::int64_t def) {
-    std::int64_t n = def;
-    const std::string s = field(k);
-    return !s.empty() && parse_int(s, n) ? n : def;
+    return parse_int(field(k), std::numeric_limits<std::int64_t>::min(), std::numeric_limits<std::int64_t>::max())
+        .value_or(def);
   };
 
   if (const json::value* atts = at(o, "attachments"); atts != nullptr && atts->is_array()) {
@@ -498,8 +495,8 @@ bool parse_qase_report_result(const std::string& text, test_result& r, std::int6
     r.duration_ms = int_field("duration_ms", 0);
     r.run_level = field("run_level") == "true";
     for (const auto& id : split_list(field("qase_ids"), ',')) {
-      std::int64_t n = 0;
-      if (parse_int(id, n)) r.qase_ids.push_back(n);
+      const auto n = parse_int(id, std::numeric_limits<std::int64_t>::min(), std::numeric_limits<std::int64_t>::max());
+      if (n) r.qase_ids.push_back(*n);
     }
     if (const std::string parts = field("parts"); !parts.empty()) {
       boost::system::error_code pec;

@@ -1,6 +1,8 @@
 #include "util/text.hpp"
 
+#include <charconv>
 #include <cstdint>
+#include <system_error>
 
 namespace gtest_tms::detail {
 namespace {
@@ -214,6 +216,38 @@ std::string to_lower(std::string_view in) {
   std::string out(in);
   for (char& c : out) c = lower(c);
   return out;
+}
+
+std::optional<std::int64_t> parse_int(std::string_view text, std::int64_t lo, std::int64_t hi,
+                                      parse_int_error* error) noexcept {
+  const auto refuse = [error](parse_int_error why) -> std::optional<std::int64_t> {
+    if (error != nullptr) *error = why;
+    return std::nullopt;
+  };
+  const bool negative = !text.empty() && text.front() == '-';
+  std::string_view digits = text;
+  if (!digits.empty() && (digits.front() == '+' || digits.front() == '-')) digits.remove_prefix(1);
+  // from_chars would accept the '-' itself; checking the digits here also refuses "+-1" and "--1".
+  if (digits.empty()) return refuse(parse_int_error::not_an_integer);
+  for (const char c : digits) {
+    if (c < '0' || c > '9') return refuse(parse_int_error::not_an_integer);
+  }
+  std::int64_t value = 0;
+  const char* first = negative ? text.data() : digits.data();
+  const auto [end, ec] = std::from_chars(first, text.data() + text.size(), value);
+  if (ec == std::errc::result_out_of_range || (ec == std::errc() && (value < lo || value > hi))) {
+    const bool below = ec == std::errc() ? value < lo : negative;
+    return refuse(below ? parse_int_error::below_range : parse_int_error::above_range);
+  }
+  if (ec != std::errc() || end != text.data() + text.size()) return refuse(parse_int_error::not_an_integer);
+  return value;
+}
+
+std::optional<std::uint16_t> parse_port(std::string_view text) noexcept {
+  if (text.empty() || text.size() > 5 || text.front() < '0' || text.front() > '9') return std::nullopt;
+  const auto v = parse_int(text, 1, 65535);
+  if (!v) return std::nullopt;
+  return static_cast<std::uint16_t>(*v);
 }
 
 }  // namespace gtest_tms::detail

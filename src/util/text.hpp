@@ -4,6 +4,8 @@
 // anything but std::bad_alloc.
 
 #include <cstddef>
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -48,5 +50,18 @@ bool iequals(std::string_view a, std::string_view b) noexcept;
 
 /// ASCII lower-casing; other bytes are left alone.
 std::string to_lower(std::string_view in);
+
+/// Why parse_int refused a text.
+enum class parse_int_error { not_an_integer, below_range, above_range };
+
+/// The one integer parser: an optional '+' or '-', then ASCII decimal digits, nothing else (no blanks:
+/// trim first; "1.0", "1e3", "0x10", "+" and "" are not integers). Locale-independent. nullopt when the
+/// text is not an integer or its value is outside [lo, hi]; `error` (when given) says which, and digits of
+/// any length count as a number, so "99999999999999999999" is above_range, not not_an_integer.
+std::optional<std::int64_t> parse_int(std::string_view text, std::int64_t lo, std::int64_t hi,
+                                      parse_int_error* error = nullptr) noexcept;
+
+/// A TCP port as URLs write it: 1 to 5 digits (no sign), 1..65535.
+std::optional<std::uint16_t> parse_port(std::string_view text) noexcept;
 
 }  // namespace gtest_tms::detail

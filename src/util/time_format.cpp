@@ -9,6 +9,7 @@ namespace gtest_tms::detail {
 namespace {
 
 constexpr std::int64_t ms_per_day = 86'400'000;
+constexpr std::int64_t days_per_era = 146'097;  // days in 400 Gregorian years
 constexpr std::array<const char*, 12> month_abbr = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                                      "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 
@@ -33,41 +34,39 @@ std::string year_text(std::int64_t y) {
 
 }  // namespace
 
+// The calendar is std::chrono's. Its year covers only -32767..32767, and int64 milliseconds span
+// +-292 million years, so whole 400-year eras (the Gregorian cycle: exactly 146097 days) are taken off
+// before chrono sees a date and added back after.
+
 std::int64_t days_from_civil(std::int64_t y, int m, int d) noexcept {
-  // Howard Hinnant's days_from_civil, in 64-bit.
-  y -= m <= 2;
+  using namespace std::chrono;
   const std::int64_t era = floor_div(y, 400);
-  const std::int64_t yoe = y - era * 400;                                    // [0, 399]
-  const std::int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;  // [0, 365]
-  const std::int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;           // [0, 146096]
-  return era * 146097 + doe - 719468;
+  const year_month_day date{year{static_cast<int>(y - era * 400)}, month{static_cast<unsigned>(m)},
+                            day{static_cast<unsigned>(d)}};
+  return era * days_per_era + sys_days{date}.time_since_epoch().count();
 }
 
 civil_time to_civil(std::int64_t epoch_ms) noexcept {
-  civil_time t;
-  // Floor division without ever forming days * ms_per_day (which overflows near INT64_MIN).
-  std::int64_t days = epoch_ms / ms_per_day;  // |days| < 1.1e11
+  using namespace std::chrono;
+  // Floor division without ever forming days * ms_per_day (which overflows near INT64_MIN; so does
+  // chrono's floor<days> there).
+  std::int64_t day_count = epoch_ms / ms_per_day;  // |day_count| < 1.1e11
   std::int64_t rem = epoch_ms % ms_per_day;
   if (rem < 0) {
     rem += ms_per_day;
-    --days;
+    --day_count;
   }
-  t.millisecond = static_cast<int>(rem % 1000);
-  rem /= 1000;
-  t.second = static_cast<int>(rem % 60);
-  rem /= 60;
-  t.minute = static_cast<int>(rem % 60);
-  t.hour = static_cast<int>(rem / 60);
-  // Howard Hinnant's civil_from_days.
-  const std::int64_t z = days + 719468;
-  const std::int64_t era = floor_div(z, 146097);
-  const std::int64_t doe = z - era * 146097;                                    // [0, 146096]
-  const std::int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;  // [0, 399]
-  const std::int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);             // [0, 365]
-  const std::int64_t mp = (5 * doy + 2) / 153;                                  // [0, 11]
-  t.day = static_cast<int>(doy - (153 * mp + 2) / 5 + 1);
-  t.month = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
-  t.year = yoe + era * 400 + (t.month <= 2);
+  civil_time t;
+  const hh_mm_ss<milliseconds> tod{milliseconds{rem}};
+  t.hour = static_cast<int>(tod.hours().count());
+  t.minute = static_cast<int>(tod.minutes().count());
+  t.second = static_cast<int>(tod.seconds().count());
+  t.millisecond = static_cast<int>(tod.subseconds().count());
+  const std::int64_t era = floor_div(day_count, days_per_era);
+  const year_month_day date{sys_days{days{day_count - era * days_per_era}}};  // 1970-01-01 .. 2369-12-31
+  t.year = static_cast<int>(date.year()) + era * 400;
+  t.month = static_cast<int>(static_cast<unsigned>(date.month()));
+  t.day = static_cast<int>(static_cast<unsigned>(date.day()));
   return t;
 }
 

@@ -47,7 +47,8 @@ struct civil_time {
 };
 civil_time to_civil(std::int64_t epoch_ms) noexcept;
 
-/// Days since 1970-01-01 for a proleptic Gregorian date. `year` must be within +-1e12 (no overflow).
+/// Days since 1970-01-01 for a proleptic Gregorian date. `year` must be within +-1e12 (no overflow),
+/// `month` 1..12 and `day` 1..31 (a day past the end of the month counts on into the next one).
 std::int64_t days_from_civil(std::int64_t year, int month, int day) noexcept;
 
 }  // namespace gtest_tms::detail

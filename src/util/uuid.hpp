@@ -5,10 +5,12 @@
 
 namespace gtest_tms::detail {
 
-/// A random RFC 4122 version 4 UUID in lower-case 8-4-4-4-12 form. Thread-safe (one generator per
-/// thread), fork-safe (the generator draws from the OS on every call, no buffered state) and never
-/// throws: when the OS has no entropy to give, a per-thread PRNG seeded from time, address and a
-/// counter is used instead, which is still unique enough for idempotency keys.
+/// A random RFC 4122 version 4 UUID in lower-case 8-4-4-4-12 form. Thread-safe (one mt19937 engine
+/// per thread, seeded from the OS on its first use rather than on every call, which would cost a
+/// getrandom() per result), fork-safe (after fork() the child reseeds from the OS before its next
+/// UUID, so it never repeats its parent's sequence) and never throws: when the OS has no entropy to
+/// give, a per-thread PRNG seeded from time, thread id and a counter is used instead, still unique
+/// enough for idempotency keys.
 std::string make_uuid() noexcept;
 
 }  // namespace gtest_tms::detail

@@ -2,6 +2,8 @@
 
 #include "config/config.hpp"
 
+#include "config/config_readers.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -105,7 +107,7 @@ TEST_F(ConfigTest, NothingConfiguredMeansEverythingOffAndQuiet) {
 }
 
 TEST_F(ConfigTest, QaseSettingsAreIgnoredWhileQaseIsOff) {
-  const settings s = load({{"QASE_TESTOPS_BATCH_SIZE", "abc"}, {"QASE_DEBUG", "maybe"}});
+  const settings s = load({{"QASE_TESTOPS_BATCH_SIZE", "abc"}, {"QASE_TESTOPS_DEFECT", "maybe"}});
   EXPECT_EQ(s.qase.mode, qase_mode::off);
   EXPECT_TRUE(s.errors.empty()) << all_messages(s);
 }
@@ -199,13 +201,23 @@ TEST(ParseBool, AcceptedSpellings) {
 }
 
 TEST_F(ConfigTest, BooleansAreRead) {
-  const settings s = load(with(testops_env, {{"QASE_DEBUG", "yes"},
-                                             {"QASE_TESTOPS_DEFECT", "1"},
-                                             {"QASE_TESTOPS_RUN_COMPLETE", "false"}}));
-  EXPECT_TRUE(s.qase.debug);
+  const settings s = load(with(testops_env, {{"QASE_TESTOPS_DEFECT", "1"}, {"QASE_TESTOPS_RUN_COMPLETE", "false"}}));
   EXPECT_TRUE(s.qase.defect);
   EXPECT_EQ(s.qase.run_complete, std::optional<bool>(false));
   EXPECT_TRUE(s.errors.empty()) << all_messages(s);
+}
+
+TEST_F(ConfigTest, QaseDebugAndQasReportDisabledAreNotRead) {
+  // Nothing ever used them: they are ignored like any unknown variable (GTEST_TMS_REPORT_DISABLED is the
+  // switch for disabled tests).
+  const settings s = load(with(testops_env, {{"QASE_DEBUG", "maybe"},
+                                             {"QAS_REPORT_DISABLED", "2"},
+                                             {"QAS_TOKEN", "tst0000001.keyid.keytoken"},
+                                             {"QAS_URL", "https://qas.eu1.qasphere.com"}}));
+  EXPECT_EQ(s.qase.mode, qase_mode::testops);
+  EXPECT_TRUE(s.qasphere.enabled);
+  EXPECT_TRUE(s.errors.empty()) << all_messages(s);
+  EXPECT_TRUE(s.warnings.empty()) << all_messages(s);
 }
 
 TEST_F(ConfigTest, BadBooleanIsOneErrorNamingVariableAndValue) {
@@ -283,8 +295,8 @@ TEST_F(ConfigTest, TextListsAndStatusFilter) {
 
 TEST_F(ConfigTest, TimeoutAndRetries) {
   const settings s = load(with(testops_env, {{"QASE_TESTOPS_API_TIMEOUT", "12.5"}, {"QASE_TESTOPS_API_RETRIES", "0"}}));
-  EXPECT_EQ(s.qase.request_timeout, std::chrono::milliseconds(12500));
-  EXPECT_EQ(s.qase.retries, 0);
+  EXPECT_EQ(s.common.request_timeout, std::chrono::milliseconds(12500));
+  EXPECT_EQ(s.common.retries, 0);
   for (const env_map& bad : {env_map{{"QASE_TESTOPS_API_TIMEOUT", "0"}}, env_map{{"QASE_TESTOPS_API_TIMEOUT", "-3"}},
                              env_map{{"QASE_TESTOPS_API_TIMEOUT", "inf"}}, env_map{{"QASE_TESTOPS_API_TIMEOUT", "nan"}},
                              env_map{{"QASE_TESTOPS_API_TIMEOUT", "1e9"}}, env_map{{"QASE_TESTOPS_API_TIMEOUT", "1.2.3"}},
@@ -403,15 +415,14 @@ TEST_F(ConfigTest, ConfigFileIsRead) {
   EXPECT_TRUE(s.errors.empty()) << all_messages(s);
   EXPECT_EQ(s.qase.mode, qase_mode::testops);
   EXPECT_EQ(s.qase.fallback, qase_mode::report);
-  EXPECT_TRUE(s.qase.debug);
   EXPECT_EQ(s.qase.environment, "local");
   EXPECT_EQ(s.qase.root_suite, "Root");
   EXPECT_EQ(s.qase.report_path, "./out/js");  // JS/Java key wins over the Python one
   EXPECT_EQ(s.qase.token, "file-secret-token-987654");
   EXPECT_EQ(s.qase.api_base, "https://api-example.qase.io");
   EXPECT_EQ(s.qase.app_base, "https://example.qase.io");
-  EXPECT_EQ(s.qase.request_timeout, std::chrono::milliseconds(15000));
-  EXPECT_EQ(s.qase.retries, 5);
+  EXPECT_EQ(s.common.request_timeout, std::chrono::milliseconds(15000));
+  EXPECT_EQ(s.common.retries, 5);
   EXPECT_EQ(s.qase.project, "FILE");
   EXPECT_EQ(s.qase.run_id, std::optional<std::int64_t>(123));
   EXPECT_EQ(s.qase.run_title, "Nightly");
@@ -458,7 +469,7 @@ TEST_F(ConfigTest, JsonNumbersInTheFile) {
   dir_.write("qase.config.json", R"({"mode": "report", "testops": {"api": {"timeout": 2.5}, "batch": {"size": 50.0}}})");
   settings s = load({});
   EXPECT_TRUE(s.errors.empty()) << all_messages(s);
-  EXPECT_EQ(s.qase.request_timeout, std::chrono::milliseconds(2500));
+  EXPECT_EQ(s.common.request_timeout, std::chrono::milliseconds(2500));
   EXPECT_EQ(s.qase.batch_size, 50);
 
   dir_.write("qase.config.json", R"({"mode": "report", "testops": {"batch": {"size": 1.5}}})");
@@ -481,7 +492,6 @@ TEST_F(ConfigTest, InvalidJsonIsOneErrorWithPositionAndEnvStillApplies) {
   EXPECT_EQ(s.errors[0].rfind("qase.config.json: ", 0), 0u) << s.errors[0];
   EXPECT_NE(s.errors[0].find("line 3"), std::string::npos) << s.errors[0];
   EXPECT_EQ(s.qase.mode, qase_mode::testops);  // from the environment
-  EXPECT_FALSE(s.qase.debug);
 }
 
 TEST_F(ConfigTest, TruncatedAndTrailingJsonAreErrors) {
@@ -709,8 +719,7 @@ TEST_F(ConfigTest, QaSphereOptionalSettings) {
                                          {"QAS_RUN_NAME", "Run {YYYY}"},
                                          {"QAS_RUN_DESCRIPTION", "desc"},
                                          {"QAS_CLOSE_RUN", "yes"},
-                                         {"QAS_BATCH_SIZE", "25"},
-                                         {"QAS_REPORT_DISABLED", "true"}}));
+                                         {"QAS_BATCH_SIZE", "25"}}));
   EXPECT_TRUE(s.qasphere.enabled) << all_messages(s);
   EXPECT_EQ(s.qasphere.auth, qas_auth_scheme::bearer);
   EXPECT_EQ(s.qasphere.project, "BD");
@@ -719,17 +728,14 @@ TEST_F(ConfigTest, QaSphereOptionalSettings) {
   EXPECT_EQ(s.qasphere.run_description, "desc");
   EXPECT_EQ(s.qasphere.close_run, std::optional<bool>(true));
   EXPECT_EQ(s.qasphere.batch_size, 25);
-  EXPECT_TRUE(s.qasphere.report_disabled);
   EXPECT_EQ(load(with(qas_env, {{"QAS_AUTH_SCHEME", "APIKEY"}})).qasphere.auth, qas_auth_scheme::api_key);
 }
 
 TEST_F(ConfigTest, QaSphereBadOptionalSettingsTurnItOff) {
-  const env_map bad[] = {{{"QAS_AUTH_SCHEME", "Basic"}}, {{"QAS_PROJECT_CODE", "B"}},
-                         {{"QAS_PROJECT_CODE", "TOOLONG"}}, {{"QAS_PROJECT_CODE", "B-D"}},
-                         {{"QAS_RUN_ID", "0"}},            {{"QAS_RUN_ID", "x"}},
-                         {{"QAS_CLOSE_RUN", "perhaps"}},    {{"QAS_BATCH_SIZE", "0"}},
-                         {{"QAS_BATCH_SIZE", "501"}},       {{"QAS_BATCH_SIZE", "abc"}},
-                         {{"QAS_REPORT_DISABLED", "2"}}};
+  const env_map bad[] = {{{"QAS_AUTH_SCHEME", "Basic"}}, {{"QAS_PROJECT_CODE", "B"}}, {{"QAS_PROJECT_CODE", "TOOLONG"}},
+                         {{"QAS_PROJECT_CODE", "B-D"}},  {{"QAS_RUN_ID", "0"}},       {{"QAS_RUN_ID", "x"}},
+                         {{"QAS_CLOSE_RUN", "perhaps"}}, {{"QAS_BATCH_SIZE", "0"}},   {{"QAS_BATCH_SIZE", "501"}},
+                         {{"QAS_BATCH_SIZE", "abc"}}};
   for (const auto& b : bad) {
     const settings s = load(with(qas_env, b));
     const std::string name = b.begin()->first;
@@ -831,6 +837,62 @@ TEST_F(ConfigTest, ProxyPrecedence) {
   EXPECT_EQ(load({}).common.proxy_url, "");
 }
 
+// ---- the shared readers --------------------------------------------------------------------
+
+struct reader_fixture {
+  raw_map values;
+  std::vector<std::string> problems;
+  key_reader reader{values, [this](std::string_view key, std::string problem) {
+                      problems.push_back(std::string(key) + ": " + problem);
+                    }};
+  void set(const std::string& key, const std::string& text) { values[key] = raw_value{text, std::nullopt, key}; }
+};
+
+TEST(KeyReader, SecondsAreExactDecimalsRoundedToTheMillisecond) {
+  reader_fixture f;
+  const std::pair<const char*, std::int64_t> ok[] = {{"30", 30000},          {"0.5", 500},      {".5", 500},
+                                                     {"5.", 5000},           {"1.0005", 1001},  {"1.00049", 1000},
+                                                     {"0.0001", 1},          {"3600", 3600000}, {"3600.000", 3600000},
+                                                     {"3599.9996", 3600000}, {"007.250", 7250}};
+  for (const auto& [text, ms] : ok) {
+    f.set("T", text);
+    EXPECT_EQ(f.reader.read_seconds("T", 3600), std::chrono::milliseconds(ms)) << text;
+  }
+  EXPECT_TRUE(f.problems.empty());
+  for (const char* bad : {"0", "0.000", ".", "3600.0001", "3601", "99999999999999999999", "-1", "+1", "1e3", "1.2.3",
+                          "inf", "nan", "1,5", " 1"}) {
+    f.set("T", bad);
+    EXPECT_EQ(f.reader.read_seconds("T", 3600), std::nullopt) << bad;
+  }
+  ASSERT_FALSE(f.problems.empty());
+  EXPECT_EQ(f.problems[0], "T: T=0 is not a number of seconds (more than 0, at most 3600)");
+  EXPECT_EQ(f.reader.read_seconds("UNSET", 3600), std::nullopt);
+}
+
+TEST(KeyReader, OneMessageShapePerType) {
+  reader_fixture f;
+  f.set("B", "maybe");
+  f.set("N", "-5");
+  f.set("ID", "0");
+  f.set("C", "Basic");
+  f.set("P", "B-D");
+  EXPECT_EQ(f.reader.read_bool("B"), std::nullopt);
+  EXPECT_EQ(f.reader.read_int("N", 0, 3'600'000, "milliseconds"), std::nullopt);
+  EXPECT_EQ(f.reader.read_id("ID"), std::nullopt);
+  EXPECT_EQ(f.reader.read_choice<int>("C", {{"ApiKey", 1}, {"Bearer", 2}}), std::nullopt);
+  EXPECT_EQ(f.reader.read_project_code("P", 5), std::nullopt);
+  const std::vector<std::string> want = {
+      "B: B=maybe is not a boolean (use true/false, yes/no, on/off or 1/0)",
+      "N: N=-5 is not a whole number of milliseconds from 0 to 3600000",
+      "ID: ID=0 is not a positive whole number",
+      "C: C=Basic is not one of ApiKey, Bearer",
+      "P: P=B-D is not a project code (2 to 5 letters or digits)",
+  };
+  EXPECT_EQ(f.problems, want);
+  f.set("C", "bEARER");
+  EXPECT_EQ(f.reader.read_choice<int>("C", {{"ApiKey", 1}, {"Bearer", 2}}), std::optional<int>(2));
+}
+
 // ---- robustness ----------------------------------------------------------------------------
 
 TEST_F(ConfigTest, SecretsNeverAppearInMessages) {
@@ -838,8 +900,10 @@ TEST_F(ConfigTest, SecretsNeverAppearInMessages) {
   const std::string qas_secret = "QASSECRET0123456789";
   dir_.write("qase.config.json", R"({"mode": "testops", "testops": {"api": {"token": {"nested": ")" + qase_secret +
                                      R"("}}, "project": "X"}})");
-  const env_map env = {{"QASE_TESTOPS_BATCH_SIZE", "nope"}, {"QASE_DEBUG", "maybe"},
-                       {"QAS_TOKEN", "a.b." + qas_secret + " withspace"}, {"QAS_URL", "http://h"},
+  const env_map env = {{"QASE_TESTOPS_BATCH_SIZE", "nope"},
+                       {"QASE_TESTOPS_DEFECT", "maybe"},
+                       {"QAS_TOKEN", "a.b." + qas_secret + " withspace"},
+                       {"QAS_URL", "http://h"},
                        {"QAS_RUN_URL", "https://x/project/BD/run/1"}};
   const settings s = load(env);
   EXPECT_FALSE(s.any_enabled());

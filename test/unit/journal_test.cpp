@@ -110,7 +110,7 @@ TEST(JournalSerialize, RoundTripKeepsExtremeValues) {
 
 // Steps as deep as the journal keeps them come back; deeper ones are cut at that depth.
 TEST(JournalSerialize, DeepStepsComeBack) {
-  for (const std::size_t levels : {std::size_t{16}, stored_step_depth, stored_step_depth + 5}) {
+  for (const std::size_t levels : {std::size_t{16}, max_stored_step_depth, max_stored_step_depth + 5}) {
     test_result in = sample("Deep");
     step_record deep{"leaf", "", test_status::failed, 5, 1, {}};
     for (std::size_t i = 1; i < levels; ++i) deep = step_record{"level", "x", test_status::passed, 1, 2, {deep}};
@@ -122,8 +122,8 @@ TEST(JournalSerialize, DeepStepsComeBack) {
     ASSERT_TRUE(parse_journal_result(line, out, error)) << levels << ": " << error;
     std::size_t depth = 0;
     for (const std::vector<step_record>* s = &out.steps; !s->empty(); s = &s->front().children) ++depth;
-    EXPECT_EQ(depth, std::min(levels, stored_step_depth));
-    if (levels <= stored_step_depth) expect_same(in, out);
+    EXPECT_EQ(depth, std::min(levels, max_stored_step_depth));
+    if (levels <= max_stored_step_depth) expect_same(in, out);
   }
 }
 

@@ -169,7 +169,7 @@ TEST(QaseReport, RoundTripRebuildsEqualRecords) {
 
 // The report keeps steps as deep as the journal does (gtest_tms::step allows 16 levels).
 TEST(QaseReport, DeepStepsComeBack) {
-  for (const std::size_t levels : {std::size_t{16}, stored_step_depth}) {
+  for (const std::size_t levels : {std::size_t{16}, max_stored_step_depth}) {
     auto r = std::make_shared<test_result>(*make(5));
     step_record deep{"leaf", "", test_status::failed, 1700000000001, 1, {}};
     for (std::size_t i = 1; i < levels; ++i)

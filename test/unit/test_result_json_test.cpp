@@ -99,12 +99,12 @@ TEST(RecordSteps, OneReaderForFlatAndNestedKeys) {
 
 TEST(RecordSteps, DeepTreesAreCut) {
   json::value v = json::array();
-  for (std::size_t i = 0; i < stored_step_depth + 10; ++i) v = json::array{json::object{{"a", "s"}, {"ch", v}}};
+  for (std::size_t i = 0; i < max_stored_step_depth + 10; ++i) v = json::array{json::object{{"a", "s"}, {"ch", v}}};
   std::vector<step_record> out;
   steps_from(v, {.action = "a", .children = "ch"}, out);
   std::size_t depth = 0;
   for (const std::vector<step_record>* level = &out; !level->empty(); level = &level->front().children) ++depth;
-  EXPECT_EQ(depth, stored_step_depth);
+  EXPECT_EQ(depth, max_stored_step_depth);
 }
 
 TEST(RecordParts, PropertiesAndStrings) {

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <optional>
 #include <random>
 #include <string>
 
@@ -217,6 +219,51 @@ TEST(CaseHelpers, IequalsAndToLower) {
   EXPECT_FALSE(iequals("\xC3\xA9", "\xC3\x89"));  // only ASCII folds
   EXPECT_EQ(to_lower("TestOps_MULTI-1"), "testops_multi-1");
   EXPECT_EQ(to_lower("\xC3\x89"), "\xC3\x89");
+}
+
+TEST(ParseInt, DecimalIntegersWithAnOptionalSign) {
+  EXPECT_EQ(parse_int("0", 0, 10), std::optional<std::int64_t>(0));
+  EXPECT_EQ(parse_int("007", 0, 10), std::optional<std::int64_t>(7));
+  EXPECT_EQ(parse_int("+5", 0, 10), std::optional<std::int64_t>(5));
+  EXPECT_EQ(parse_int("-5", -10, 10), std::optional<std::int64_t>(-5));
+  EXPECT_EQ(parse_int("-0", 0, 10), std::optional<std::int64_t>(0));
+  EXPECT_EQ(parse_int("9223372036854775807", 0, INT64_MAX), std::optional<std::int64_t>(INT64_MAX));
+  EXPECT_EQ(parse_int("-9223372036854775808", INT64_MIN, 0), std::optional<std::int64_t>(INT64_MIN));
+}
+
+TEST(ParseInt, EverythingElseIsNotAnInteger) {
+  for (const char* bad :
+       {"", "+", "-", "+-1", "--1", "-+1", " 1", "1 ", "1.0", "1e3", "0x10", "abc", "12abc", "1,000", "\xD9\xA1"}) {
+    parse_int_error why = parse_int_error::above_range;
+    EXPECT_EQ(parse_int(bad, INT64_MIN, INT64_MAX, &why), std::nullopt) << '"' << bad << '"';
+    EXPECT_EQ(why, parse_int_error::not_an_integer) << '"' << bad << '"';
+  }
+  EXPECT_EQ(parse_int(std::string("1\0", 2), 0, 10), std::nullopt);
+}
+
+TEST(ParseInt, OutOfRangeSaysWhichSideEvenBeyondInt64) {
+  parse_int_error why = parse_int_error::not_an_integer;
+  EXPECT_EQ(parse_int("0", 1, 200, &why), std::nullopt);
+  EXPECT_EQ(why, parse_int_error::below_range);
+  EXPECT_EQ(parse_int("201", 1, 200, &why), std::nullopt);
+  EXPECT_EQ(why, parse_int_error::above_range);
+  EXPECT_EQ(parse_int("99999999999999999999999999", 1, 200, &why), std::nullopt);
+  EXPECT_EQ(why, parse_int_error::above_range);
+  EXPECT_EQ(parse_int("+99999999999999999999999999", 1, 200, &why), std::nullopt);
+  EXPECT_EQ(why, parse_int_error::above_range);
+  EXPECT_EQ(parse_int("-99999999999999999999999999", 1, 200, &why), std::nullopt);
+  EXPECT_EQ(why, parse_int_error::below_range);
+  EXPECT_EQ(parse_int(std::string(10000, '9'), 0, 10, &why), std::nullopt);
+  EXPECT_EQ(why, parse_int_error::above_range);
+}
+
+TEST(ParsePort, OneTo65535AsDigitsOnly) {
+  EXPECT_EQ(parse_port("1"), std::optional<std::uint16_t>(1));
+  EXPECT_EQ(parse_port("443"), std::optional<std::uint16_t>(443));
+  EXPECT_EQ(parse_port("00080"), std::optional<std::uint16_t>(80));
+  EXPECT_EQ(parse_port("65535"), std::optional<std::uint16_t>(65535));
+  for (const char* bad : {"", "0", "00000", "65536", "99999", "000080", "+80", "-1", "8o", " 80", "80 "})
+    EXPECT_EQ(parse_port(bad), std::nullopt) << '"' << bad << '"';
 }
 
 }  // namespace

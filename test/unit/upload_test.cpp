@@ -55,7 +55,7 @@ settings qase_settings_for_test() {
   s.qase.project = "DEMO";
   s.qase.api_base = "https://api.qase.test";
   s.qase.app_base = "https://app.qase.test";
-  s.qase.retries = 0;
+  s.common.retries = 0;
   s.common.batch_age = 5ms;
   s.common.flush_deadline = 10s;
   return s;

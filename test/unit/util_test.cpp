@@ -135,6 +135,25 @@ TEST(CivilTime, ExtremeInputsStayInRange) {
   EXPECT_EQ(to_civil(min_ms).year, -292275055);
 }
 
+TEST(CivilTime, RoundTripsFarOutsideChronosYearRange) {
+  // std::chrono::year stops at +-32767; the 400-year era shift must make that invisible.
+  for (const std::int64_t y :
+       {-292275054LL, -100000LL, -32768LL, -401LL, -1LL, 0LL, 1600LL, 2400LL, 32768LL, 100000LL, 292278993LL}) {
+    for (const auto& [m, d] : {std::pair{1, 1}, std::pair{2, 28}, std::pair{3, 1}, std::pair{12, 31}}) {
+      const std::int64_t days = days_from_civil(y, m, d);
+      const civil_time c = to_civil(days * 86'400'000);
+      EXPECT_EQ(c.year, y);
+      EXPECT_EQ(c.month, m) << y;
+      EXPECT_EQ(c.day, d) << y;
+      EXPECT_EQ(days_from_civil(y, m, d + 1), days + 1) << y;
+    }
+  }
+  EXPECT_EQ(days_from_civil(1970, 1, 1), 0);
+  EXPECT_EQ(days_from_civil(2000, 3, 1) - days_from_civil(2000, 2, 28), 2);  // 2000 is a leap year
+  EXPECT_EQ(days_from_civil(1900, 3, 1) - days_from_civil(1900, 2, 28), 1);  // 1900 is not
+  EXPECT_EQ(days_from_civil(2024, 2, 30), days_from_civil(2024, 3, 1));      // a day past the end counts on
+}
+
 TEST(NowEpochMs, IsTheSystemClock) {
   using namespace std::chrono;
   const auto before = duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();

@@ -4,8 +4,8 @@
 #include "emulator/emulator.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <cstdio>
+#include <limits>
 #include <stdexcept>
 
 #include <boost/url/parse.hpp>
@@ -13,15 +13,10 @@
 #include <openssl/evp.h>
 
 #include "emulator/emulator_state.hpp"
+#include "util/text.hpp"
 
 namespace gtest_tms::detail::emulator {
 namespace {
-
-bool iequals(const std::string& a, const std::string& b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
 
 const char* reason_phrase(int status) {
   switch (status) {
@@ -213,13 +208,8 @@ server_reply laravel_422(const std::vector<std::pair<std::string, std::string>>&
 }
 
 std::optional<std::int64_t> parse_id(const std::string& segment) {
-  if (segment.empty() || segment.size() > 18) return std::nullopt;
-  std::int64_t v = 0;
-  for (char c : segment) {
-    if (c < '0' || c > '9') return std::nullopt;
-    v = v * 10 + (c - '0');
-  }
-  return v;
+  if (segment.empty() || segment.front() < '0' || segment.front() > '9') return std::nullopt;  // no sign
+  return parse_int(segment, 0, std::numeric_limits<std::int64_t>::max());
 }
 
 std::string sha256_hex(const std::string& data) {

@@ -1,27 +1,23 @@
 // Parsing of the compact fault-plan syntax documented in emulator.hpp.
 
 #include <cctype>
-#include <charconv>
+#include <limits>
 #include <regex>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 
 #include "emulator/emulator.hpp"
+#include "util/text.hpp"
 
 namespace gtest_tms::detail::emulator {
 namespace {
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
-
 bool parse_uint(std::string_view s, std::uint64_t& out) {
-  if (s.empty()) return false;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
-  return ec == std::errc{} && p == s.data() + s.size();
+  if (s.empty() || s.front() < '0' || s.front() > '9') return false;  // no sign
+  const auto v = parse_int(s, 0, std::numeric_limits<std::int64_t>::max());
+  if (v) out = static_cast<std::uint64_t>(*v);
+  return v.has_value();
 }
 
 [[noreturn]] void fail(std::string_view rule, const std::string& why) {

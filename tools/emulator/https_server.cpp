@@ -26,7 +26,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cctype>
 #include <future>
 #include <mutex>
 #include <set>
@@ -34,15 +33,9 @@
 #include <stdexcept>
 #include <thread>
 
-namespace gtest_tms::detail {
+#include "util/text.hpp"
 
-namespace {
-bool iequals(const std::string& a, const std::string& b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
-}  // namespace
+namespace gtest_tms::detail {
 
 std::string server_request::header(const std::string& name) const {
   for (const auto& h : headers) {

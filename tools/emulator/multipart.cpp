@@ -2,18 +2,12 @@
 
 #include "emulator/multipart.hpp"
 
-#include <algorithm>
-#include <cctype>
 #include <string_view>
+
+#include "util/text.hpp"
 
 namespace gtest_tms::detail::emulator {
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -28,7 +22,7 @@ std::string header_param(std::string_view header, std::string_view key) {
     auto semi = header.find(';', pos);
     auto item = trim(header.substr(pos, semi == std::string_view::npos ? std::string_view::npos : semi - pos));
     auto eq = item.find('=');
-    if (eq != std::string_view::npos && lower(trim(item.substr(0, eq))) == key) {
+    if (eq != std::string_view::npos && to_lower(trim(item.substr(0, eq))) == key) {
       auto v = trim(item.substr(eq + 1));
       if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
       return std::string(v);
@@ -44,7 +38,8 @@ std::string header_param(std::string_view header, std::string_view key) {
 std::optional<std::string> multipart_boundary(const std::string& content_type) {
   std::string_view ct = content_type;
   auto semi = ct.find(';');
-  if (lower(trim(ct.substr(0, semi))) != "multipart/form-data" || semi == std::string_view::npos) return std::nullopt;
+  if (to_lower(trim(ct.substr(0, semi))) != "multipart/form-data" || semi == std::string_view::npos)
+    return std::nullopt;
   auto b = header_param(ct.substr(semi + 1), "boundary");
   if (b.empty() || b.size() > 70) return std::nullopt;
   return b;
@@ -76,7 +71,7 @@ std::optional<std::vector<form_part>> parse_multipart(const std::string& body, c
       auto line = head.substr(pos, eol == std::string_view::npos ? std::string_view::npos : eol - pos);
       auto colon = line.find(':');
       if (colon != std::string_view::npos) {
-        auto name = lower(trim(line.substr(0, colon)));
+        auto name = to_lower(trim(line.substr(0, colon)));
         auto value = trim(line.substr(colon + 1));
         if (name == "content-disposition") {
           part.name = header_param(value, "name");

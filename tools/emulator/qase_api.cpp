@@ -30,6 +30,8 @@ using boost::json::object;
 using boost::json::value;
 using error_list = std::vector<std::pair<std::string, std::string>>;
 
+// The service's documented limits, deliberately not the reporter's constants (model/limits.hpp):
+// the emulator checks the reporter against the server, so it must not move when the reporter does.
 constexpr std::size_t max_results_per_request = 200;
 constexpr std::size_t max_error_context_total = 4194304;
 constexpr std::size_t max_attachment_files = 20;

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "emulator/emulator_state.hpp"
+#include "util/text.hpp"
 
 namespace gtest_tms::detail::emulator {
 namespace {
@@ -31,11 +32,6 @@ server_reply message(int status, const std::string& text) { return json_reply(st
 const value* find(const object& o, const char* key) {
   auto it = o.find(key);
   return it == o.end() ? nullptr : &it->value();
-}
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
 }
 
 std::string trim(const std::string& s) {
@@ -61,14 +57,22 @@ std::string marker(const qasphere_project& p, const qasphere_tcase& tc) {
 }
 
 value tcase_json(const qasphere_project& p, const qasphere_tcase& tc) {
-  return {{"id", tc.id},       {"legacyId", tc.legacy_id}, {"version", 1},        {"title", tc.title},
-          {"seq", tc.seq},     {"type", "standalone"},     {"folderId", tc.folder_id}, {"priority", tc.priority},
-          {"isDraft", false},  {"pos", tc.seq - 1},        {"tags", array{}},
-          {"project", {{"id", "project-" + lower(p.code)}, {"code", p.code}, {"title", p.title}}}};
+  return {{"id", tc.id},
+          {"legacyId", tc.legacy_id},
+          {"version", 1},
+          {"title", tc.title},
+          {"seq", tc.seq},
+          {"type", "standalone"},
+          {"folderId", tc.folder_id},
+          {"priority", tc.priority},
+          {"isDraft", false},
+          {"pos", tc.seq - 1},
+          {"tags", array{}},
+          {"project", {{"id", "project-" + to_lower(p.code)}, {"code", p.code}, {"title", p.title}}}};
 }
 
 value project_json(const qasphere_project& p) {
-  return {{"id", "project-" + lower(p.code)},
+  return {{"id", "project-" + to_lower(p.code)},
           {"code", p.code},
           {"title", p.title},
           {"description", ""},
@@ -90,7 +94,7 @@ const qasphere_tcase* find_tcase_by_id(const qasphere_project& p, const std::str
 std::optional<server_reply> authenticate(emulator_state& st, request_context& ctx) {
   std::string auth = trim(find_header(ctx.request, "Authorization"));
   auto space = auth.find(' ');
-  std::string scheme = lower(auth.substr(0, space));
+  std::string scheme = to_lower(auth.substr(0, space));
   const bool known_scheme = space != std::string::npos && (scheme == "apikey" || scheme == "bearer");
   st.qasphere_auth_schemes.push_back(known_scheme ? auth.substr(0, space) : std::string());
   if (auth.empty() || space == std::string::npos || (scheme != "apikey" && scheme != "bearer"))
@@ -146,10 +150,10 @@ server_reply seq_lookup(const qasphere_project& p, request_context& ctx) {
     if (!item.is_string()) return message(400, "seqIds must contain strings");
     std::string m(item.as_string());
     auto dash = m.rfind('-');
-    if (dash == std::string::npos || lower(m.substr(0, dash)) != lower(p.code)) continue;
+    if (dash == std::string::npos || to_lower(m.substr(0, dash)) != to_lower(p.code)) continue;
     std::string digits = m.substr(dash + 1);
     if (digits.empty() || digits.size() > 9 || !std::all_of(digits.begin(), digits.end(), ::isdigit)) continue;
-    seqs.insert(std::stoi(digits));
+    seqs.insert(static_cast<int>(parse_int(digits, 0, 999'999'999).value_or(0)));
   }
   std::vector<const qasphere_tcase*> matched;
   for (const auto& tc : p.tcases)
@@ -420,7 +424,7 @@ server_reply handle_qasphere(emulator_state& st, request_context& ctx) {
   }
   const qasphere_project* project = nullptr;
   for (const auto& p : st.options.qasphere_projects)
-    if (p.code == s[1] || "project-" + lower(p.code) == s[1]) project = &p;
+    if (p.code == s[1] || "project-" + to_lower(p.code) == s[1]) project = &p;
   if (!project) return message(404, "Project not found");
   const auto& p = *project;
   if (s.size() == 2 && m == "GET") return json_reply(200, project_json(p));

@@ -16,6 +16,7 @@
 #include <boost/url/rfc/unreserved_chars.hpp>
 
 #include "gtest_tms/version.hpp"
+#include "model/limits.hpp"
 #include "net/multipart.hpp"
 #include "tms/qase/qase_mapping.hpp"
 #include "util/text.hpp"
@@ -119,8 +120,6 @@ std::int64_t run_id_of(const std::string& body) {
   return 0;
 }
 
-constexpr std::uint64_t max_attachment_file_bytes = 32u * 1024 * 1024;
-
 // The hashes of an AttachmentUploadsResponse, in request order; empty when the shape is wrong.
 std::vector<std::string> upload_hashes(const std::string& body) {
   std::vector<std::string> out;
@@ -154,7 +153,7 @@ bool attachment_bytes(const attachment& a, std::string& data, std::string& error
     error = "cannot be read";
     return false;
   }
-  if (data.size() > max_attachment_file_bytes) {
+  if (data.size() > max_attachment_bytes) {
     error = "is larger than 32 MB";
     return false;
   }

@@ -7,6 +7,7 @@
 
 #include <boost/json.hpp>
 
+#include "model/limits.hpp"
 #include "model/test_result_json.hpp"
 #include "tms/qase/qase_mapping.hpp"
 #include "util/text.hpp"
@@ -138,7 +139,7 @@ boost::json::array steps_json(const std::vector<step_record>& steps, std::size_t
     json::object step;
     step["data"] = std::move(data);
     step["execution"] = std::move(exec);
-    if (!st.children.empty() && depth + 1 < qase_max_step_depth) step["steps"] = steps_json(st.children, depth + 1);
+    if (!st.children.empty() && depth + 1 < max_step_depth) step["steps"] = steps_json(st.children, depth + 1);
     out.push_back(std::move(step));
   }
   return out;

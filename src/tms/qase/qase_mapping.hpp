@@ -39,9 +39,6 @@ std::vector<std::pair<std::string, std::string>> qase_params(const test_result& 
 std::string qase_signature(const std::vector<std::int64_t>& ids, const std::vector<std::string>& suite_path,
                            const std::string& name, const std::vector<std::pair<std::string, std::string>>& params);
 
-/// Steps nested deeper than this are cut (the API refuses 32 levels).
-inline constexpr std::size_t qase_max_step_depth = 16;
-
 /// One v2 ResultCreate object (steps as "classic" steps; notes appended to message).
 boost::json::object qase_result_json(const test_result& r, const qase_mapping_options& o);
 

@@ -3,6 +3,8 @@
 #include <cstddef>
 #include <vector>
 
+#include "util/text.hpp"
+
 // Hand-written scanning instead of std::regex: linear time, no recursion, no exceptions, and the
 // lookbehinds of the CLI's patterns are plain index checks. Every index is bounds-checked, so any
 // byte sequence (invalid UTF-8, NULs) is safe.
@@ -18,14 +20,6 @@ bool is_letter(char c) noexcept { return is_upper(c) || is_lower(c); }
 bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
 bool is_alnum(char c) noexcept { return is_letter(c) || is_digit(c); }
 char to_upper(char c) noexcept { return is_lower(c) ? static_cast<char>(c - 'a' + 'A') : c; }
-
-bool iequal(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (to_upper(a[i]) != to_upper(b[i])) return false;
-  }
-  return true;
-}
 
 std::string upper(std::string_view s) {
   std::string out(s);
@@ -54,12 +48,7 @@ std::size_t letter_run_end(std::string_view s, std::size_t from) noexcept {
 /// The seq of a digit run, or -1 when it does not fit an int (more than 9 significant digits:
 /// no real project has a billion cases, and it keeps the arithmetic free of overflow).
 int parse_seq(std::string_view digits) noexcept {
-  std::size_t i = 0;
-  while (i < digits.size() && digits[i] == '0') ++i;
-  if (digits.size() - i > 9) return -1;
-  int value = 0;
-  for (; i < digits.size(); ++i) value = value * 10 + (digits[i] - '0');
-  return value;
+  return static_cast<int>(parse_int(digits, 0, 999'999'999).value_or(-1));
 }
 
 /// One match of one form: the span the CLI's regex would cover (for its start / end / anywhere
@@ -85,7 +74,7 @@ std::optional<candidate> pick(const std::vector<candidate>& found, std::size_t s
 
 bool code_fits(std::string_view found, std::string_view wanted, std::size_t max_len) noexcept {
   if (wanted.empty()) return !found.empty() && found.size() <= max_len;
-  return iequal(found, wanted);
+  return iequals(found, wanted);
 }
 
 // (?<![A-Za-z0-9])([A-Za-z0-9]{1,5})-(\d{3,})(?!\d)
@@ -147,7 +136,7 @@ std::optional<candidate> find_camel_end(std::string_view s, std::string_view cod
   if (!code.empty()) {
     if (d < code.size() + 1) return std::nullopt;
     const std::size_t i = d - code.size();
-    if (!is_lower(s[i - 1]) || !iequal(s.substr(i, code.size()), code)) return std::nullopt;
+    if (!is_lower(s[i - 1]) || !iequals(s.substr(i, code.size()), code)) return std::nullopt;
     return candidate{i, s.size(), s.substr(i, code.size()), seq};
   }
   // Leftmost start first, as the regex engine scans.
@@ -160,7 +149,7 @@ std::optional<candidate> find_camel_end(std::string_view s, std::string_view cod
   return std::nullopt;
 }
 
-bool starts_with_test(std::string_view s) noexcept { return s.size() >= 4 && iequal(s.substr(0, 4), "test"); }
+bool starts_with_test(std::string_view s) noexcept { return s.size() >= 4 && iequals(s.substr(0, 4), "test"); }
 
 }  // namespace
 

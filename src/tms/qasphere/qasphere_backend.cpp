@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
+#include <limits>
 #include <map>
 #include <set>
 #include <string_view>
@@ -81,14 +82,9 @@ std::optional<std::int64_t> conflicting_run_id(std::string_view message) {
   constexpr std::string_view key = "conflicting run id:";
   const std::size_t at = message.rfind(key);
   if (at == std::string_view::npos) return std::nullopt;
-  std::string_view rest = trim(message.substr(at + key.size()));
-  if (rest.empty() || rest.size() > 18) return std::nullopt;
-  std::int64_t id = 0;
-  for (char c : rest) {
-    if (c < '0' || c > '9') return std::nullopt;
-    id = id * 10 + (c - '0');
-  }
-  return id > 0 ? std::optional<std::int64_t>(id) : std::nullopt;
+  const std::string_view rest = trim(message.substr(at + key.size()));
+  if (rest.empty() || rest.front() < '0' || rest.front() > '9') return std::nullopt;  // (\d+): no sign
+  return parse_int(rest, 1, std::numeric_limits<std::int64_t>::max());
 }
 
 std::string example_name(std::string_view code) {

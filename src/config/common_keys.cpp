@@ -1,0 +1,71 @@
+// The common section: GTEST_TMS_* settings of this reporter and the usual proxy variables, read
+// whichever backend is on.
+
+#include "config/config_sections.hpp"
+
+#include <chrono>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "config/config_readers.hpp"
+#include "config/config_sources.hpp"
+
+namespace gtest_tms::detail {
+namespace {
+
+// The proxy variables in order of precedence, as curl takes them.
+constexpr const char* proxy_keys[] = {"https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"};
+constexpr const char* no_proxy_keys[] = {"no_proxy", "NO_PROXY"};
+constexpr const char* common_keys[] = {
+    "GTEST_TMS_DEADLINE", "GTEST_TMS_BATCH_AGE_MS", "GTEST_TMS_STRICT",      "GTEST_TMS_REPORT_DISABLED",
+    "GTEST_TMS_RUN_FILE", "GTEST_TMS_CA_FILE",      "GTEST_TMS_JOURNAL_DIR",
+};
+
+// A bad common value does not switch reporting off: the default is kept, and the message says which.
+std::string default_kept(std::string_view key) {
+  const common_settings defaults;
+  if (key == "GTEST_TMS_DEADLINE") {
+    return "using the default of " + std::to_string(defaults.flush_deadline.count() / 1000) + " s";
+  }
+  if (key == "GTEST_TMS_BATCH_AGE_MS")
+    return "using the default of " + std::to_string(defaults.batch_age.count()) + " ms";
+  if (key == "GTEST_TMS_REPORT_DISABLED") return "disabled tests are reported as skipped";
+  return "using the default (false)";  // GTEST_TMS_STRICT
+}
+
+}  // namespace
+
+void read_common_section(const env_lookup& env, settings& out) {
+  raw_map raw;
+  for (const char* name : common_keys) read_env_into(env, name, raw);
+  for (const char* name : proxy_keys) read_env_into(env, name, raw);
+  for (const char* name : no_proxy_keys) read_env_into(env, name, raw);
+  const key_reader keys(raw, [&out](std::string_view key, std::string problem) {
+    out.errors.push_back(std::move(problem) + "; " + default_kept(key));
+  });
+  auto& c = out.common;
+  if (const auto t = keys.read_seconds("GTEST_TMS_DEADLINE", 86400)) c.flush_deadline = *t;
+  if (const auto n = keys.read_int("GTEST_TMS_BATCH_AGE_MS", 0, 3'600'000, "milliseconds")) {
+    c.batch_age = std::chrono::milliseconds(*n);
+  }
+  if (const auto b = keys.read_bool("GTEST_TMS_STRICT")) c.strict = *b;
+  if (const auto b = keys.read_bool("GTEST_TMS_REPORT_DISABLED")) c.report_disabled = *b;
+  if (auto v = keys.read_text("GTEST_TMS_RUN_FILE")) c.run_file = std::move(*v);
+  if (auto v = keys.read_text("GTEST_TMS_CA_FILE")) c.ca_file = std::move(*v);
+  if (auto v = keys.read_text("GTEST_TMS_JOURNAL_DIR")) c.journal_dir = std::move(*v);
+  for (const char* name : proxy_keys) {
+    if (auto v = keys.read_text(name)) {
+      c.proxy_url = std::move(*v);
+      break;
+    }
+  }
+  for (const char* name : no_proxy_keys) {
+    if (auto v = keys.read_text(name)) {
+      c.no_proxy = std::move(*v);
+      break;
+    }
+  }
+}
+
+}  // namespace gtest_tms::detail

@@ -1,0 +1,179 @@
+// The Qase section: the QASE_* settings, named and nested as the official Qase reporters name them.
+
+#include "config/config_sections.hpp"
+
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "config/config_readers.hpp"
+#include "config/config_sources.hpp"
+#include "util/text.hpp"
+
+namespace gtest_tms::detail {
+namespace {
+
+constexpr std::string_view qase_off = "; Qase reporting is off";
+
+// The QASE_* settings this reporter reads and their qase.config.json keys (qase-api.md §10.2/10.3).
+constexpr file_key qase_keys[] = {
+    {"QASE_MODE", "mode", false},
+    {"QASE_FALLBACK", "fallback", false},
+    {"QASE_ENVIRONMENT", "environment", false},
+    {"QASE_ROOT_SUITE", "rootSuite", false},
+    // JS/Java key first; the Python key is read when the JS/Java one is absent.
+    {"QASE_REPORT_CONNECTION_PATH", "report.connection.local.path", false},
+    {"QASE_REPORT_CONNECTION_PATH", "report.connection.path", false},
+    {"QASE_TESTOPS_API_TOKEN", "testops.api.token", false},
+    {"QASE_TESTOPS_API_HOST", "testops.api.host", false},
+    {"QASE_TESTOPS_API_TIMEOUT", "testops.api.timeout", false},  // -> common_settings::request_timeout
+    {"QASE_TESTOPS_API_RETRIES", "testops.api.retries", false},  // -> common_settings::retries
+    {"QASE_TESTOPS_PROJECT", "testops.project", false},
+    {"QASE_TESTOPS_RUN_ID", "testops.run.id", false},
+    {"QASE_TESTOPS_RUN_TITLE", "testops.run.title", false},
+    {"QASE_TESTOPS_RUN_DESCRIPTION", "testops.run.description", false},
+    {"QASE_TESTOPS_RUN_COMPLETE", "testops.run.complete", false},
+    {"QASE_TESTOPS_RUN_TAGS", "testops.run.tags", true},
+    {"QASE_TESTOPS_PLAN_ID", "testops.plan.id", false},
+    {"QASE_TESTOPS_BATCH_SIZE", "testops.batch.size", false},
+    {"QASE_TESTOPS_DEFECT", "testops.defect", false},
+    {"QASE_TESTOPS_STATUS_FILTER", "testops.statusFilter", true},
+};
+
+// Nothing is validated before QASE_MODE switches Qase on; then every bad value is an error that
+// switches it off again (a misspelt QASE_TESTOPS_RUN_COMPLETE must not silently complete, or leave
+// open, a run shared by shards).
+class qase_section {
+ public:
+  qase_section(const raw_map& raw, settings& out)
+      : out_(out), q_(out.qase), keys_(raw, [this](std::string_view, std::string problem) { fail(problem); }) {}
+
+  void read() {
+    if (!read_mode()) return;
+    if (const auto f =
+            keys_.read_choice<qase_mode>("QASE_FALLBACK", {{"off", qase_mode::off}, {"report", qase_mode::report}})) {
+      q_.fallback = *f;
+    }
+    if (auto v = keys_.read_text("QASE_ENVIRONMENT")) q_.environment = std::move(*v);
+    if (auto v = keys_.read_text("QASE_ROOT_SUITE")) q_.root_suite = std::move(*v);
+    if (auto v = keys_.read_text("QASE_REPORT_CONNECTION_PATH")) q_.report_path = std::move(*v);
+    if (auto v = keys_.read_text("QASE_TESTOPS_RUN_TITLE")) q_.run_title = std::move(*v);
+    if (auto v = keys_.read_text("QASE_TESTOPS_RUN_DESCRIPTION")) q_.run_description = std::move(*v);
+    if (const auto b = keys_.read_bool("QASE_TESTOPS_RUN_COMPLETE")) q_.run_complete = *b;
+    if (const auto id = keys_.read_id("QASE_TESTOPS_RUN_ID")) q_.run_id = *id;
+    if (const auto id = keys_.read_id("QASE_TESTOPS_PLAN_ID")) q_.plan_id = *id;
+    if (auto tags = keys_.read_list("QASE_TESTOPS_RUN_TAGS")) q_.run_tags = std::move(*tags);
+    if (const auto b = keys_.read_bool("QASE_TESTOPS_DEFECT")) q_.defect = *b;
+    read_batch_size();
+    if (const auto t = keys_.read_seconds("QASE_TESTOPS_API_TIMEOUT", 3600)) out_.common.request_timeout = *t;
+    if (const auto n = keys_.read_int("QASE_TESTOPS_API_RETRIES", 0, 10)) out_.common.retries = static_cast<int>(*n);
+    read_status_filter();
+    if (q_.mode == qase_mode::testops) read_testops_requirements();
+    finish();
+  }
+
+ private:
+  // False when Qase stays off.
+  bool read_mode() {
+    const raw_value* mode = keys_.get("QASE_MODE");
+    if (mode == nullptr) return false;  // default off
+    if (iequals(mode->text, "testops_multi")) {
+      // JS/Python: several projects. Treated as testops.
+      q_.mode = qase_mode::testops;
+      out_.warnings.push_back(with_value(*mode) +
+                              " (several projects) is not supported; reporting to QASE_TESTOPS_PROJECT only, as "
+                              "in testops mode");
+      return true;
+    }
+    const auto m = keys_.read_choice<qase_mode>(
+        "QASE_MODE", {{"off", qase_mode::off}, {"testops", qase_mode::testops}, {"report", qase_mode::report}});
+    if (!m) finish();
+    q_.mode = m.value_or(qase_mode::off);
+    return q_.mode != qase_mode::off;
+  }
+
+  // Above Qase's limit of 200 is clamped with a warning rather than refused: the limit is the server's.
+  void read_batch_size() {
+    const raw_value* v = keys_.get("QASE_TESTOPS_BATCH_SIZE");
+    if (v == nullptr) return;
+    parse_int_error why{};
+    if (const auto n = parse_int(v->text, 1, 200, &why)) {
+      q_.batch_size = static_cast<int>(*n);
+    } else if (why == parse_int_error::not_an_integer) {
+      fail(with_value(*v) + " is not a whole number (1..200)");
+    } else if (why == parse_int_error::below_range) {
+      fail(with_value(*v) + " is out of range (1..200)");
+    } else {
+      q_.batch_size = 200;
+      out_.warnings.push_back(with_value(*v) + " is above the Qase limit of 200 results per request; using 200");
+    }
+  }
+
+  // Unknown statuses are dropped with a warning: a filter can only send fewer results, never wrong ones.
+  void read_status_filter() {
+    const auto items = keys_.read_list("QASE_TESTOPS_STATUS_FILTER");
+    if (!items) return;
+    for (const auto& item : *items) {
+      const std::string s = to_lower(item);
+      if (s == "passed" || s == "failed" || s == "skipped" || s == "blocked" || s == "invalid") {
+        q_.status_filter.push_back(s);
+      } else {
+        out_.warnings.push_back(keys_.get("QASE_TESTOPS_STATUS_FILTER")->origin + " contains the unknown status \"" +
+                                shown(item) + "\" (known: passed, failed, skipped, blocked, invalid); it is ignored");
+      }
+    }
+  }
+
+  // Token and project are required in testops mode, even with QASE_FALLBACK=report: the fallback is for
+  // a TestOps that fails at run time, not for a configuration that never worked. The token's value
+  // never appears in a message.
+  void read_testops_requirements() {
+    const raw_value* token = keys_.get("QASE_TESTOPS_API_TOKEN");
+    if (token == nullptr) {
+      fail("QASE_TESTOPS_API_TOKEN is not set but QASE_MODE is testops");
+    } else if (!header_safe_token(token->text)) {
+      fail(token->origin + " contains spaces or control characters");
+    } else {
+      q_.token = token->text;
+    }
+    if (keys_.get("QASE_TESTOPS_PROJECT") == nullptr) {
+      fail("QASE_TESTOPS_PROJECT is not set but QASE_MODE is testops");
+    } else if (auto code = keys_.read_project_code("QASE_TESTOPS_PROJECT", 10)) {
+      q_.project = std::move(*code);
+    }
+    const raw_value* host = keys_.get("QASE_TESTOPS_API_HOST");
+    if (host != nullptr) q_.api_host = host->text;
+    std::string why;
+    if (!derive_qase_hosts(q_.api_host, q_.api_base, q_.app_base, why)) {
+      fail((host ? with_value(*host) : "QASE_TESTOPS_API_HOST=" + shown(q_.api_host)) + " " + why);
+    }
+  }
+
+  void fail(const std::string& problem) {
+    failed_ = true;
+    out_.errors.push_back(problem + std::string(qase_off));
+  }
+
+  // A Qase section with an error is off as a whole; its token is not kept around.
+  void finish() {
+    if (!failed_) return;
+    q_.mode = qase_mode::off;
+    q_.fallback = qase_mode::off;
+    q_.token.clear();
+  }
+
+  settings& out_;
+  qase_settings& q_;
+  const key_reader keys_;
+  bool failed_ = false;
+};
+
+}  // namespace
+
+void read_qase_section(const env_lookup& env, const std::string& cwd, settings& out) {
+  raw_map raw = read_qase_config(cwd, qase_keys, out.errors);
+  for (const file_key& key : qase_keys) read_env_into(env, key.env, raw);
+  qase_section(raw, out).read();
+}
+
+}  // namespace gtest_tms::detail
