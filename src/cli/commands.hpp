@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,6 +31,13 @@ int upload_command(int argc, char** argv);
 /// The environment as upload / run commands see it: QASE_MODE=report counts as testops (the
 /// point of these commands is to talk to the server; the report settings stay as they are).
 env_lookup ci_env(env_lookup base);
+
+/// The settings a command works with (ci_env over `env`, files from the working directory), their
+/// errors and warnings printed on stderr, one line each.
+settings load_command_settings(const env_lookup& env);
+
+/// Runs a command's work; an exception becomes one line "gtest-tms <command>: <what>" and exit code 1.
+int run_guarded(const char* command, const std::function<int()>& work) noexcept;
 
 struct ci_outcome {
   std::vector<std::string> lines;  // summary and warnings, one line each, without a prefix

@@ -20,7 +20,6 @@
 #include "cli/commands.hpp"
 #include "config/config.hpp"
 #include "config/system_settings.hpp"
-#include "platform/process.hpp"
 #include "util/text.hpp"
 
 extern char** environ;
@@ -327,7 +326,7 @@ int run_command(int argc, char** argv) {
     if (target == &tests_from) binaries.push_back(std::move(tests_from));
   }
 
-  try {
+  return run_guarded("run", [&] {
     env_lookup env = process_env();
     if (!create && !run_file.empty()) {
       // complete: the run ids come from the run file, exactly as the test processes got them.
@@ -336,9 +335,7 @@ int run_command(int argc, char** argv) {
         return base(key);
       };
     }
-    const settings s = load_settings(ci_env(env), current_dir());
-    for (const auto& e : s.errors) std::fprintf(stderr, "gtest-tms: %s\n", e.c_str());
-    for (const auto& w : s.warnings) std::fprintf(stderr, "gtest-tms: %s\n", w.c_str());
+    const settings s = load_command_settings(env);
 
     run_plan plan;
     for (const auto& tests_from : binaries) {
@@ -386,12 +383,7 @@ int run_command(int argc, char** argv) {
       return 0;
     }
     return out.ok ? 0 : (out.usage_error ? 2 : 1);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "gtest-tms run: %s\n", e.what());
-  } catch (...) {
-    std::fprintf(stderr, "gtest-tms run: unknown error\n");
-  }
-  return 1;
+  });
 }
 
 }  // namespace cli

@@ -16,7 +16,6 @@
 #include "cli/commands.hpp"
 #include "config/system_settings.hpp"
 #include "delivery/summary.hpp"
-#include "platform/process.hpp"
 #include "storage/journal.hpp"
 #include "storage/qase_report.hpp"
 
@@ -349,20 +348,13 @@ int upload_command(int argc, char** argv) {
     upload_usage(stderr);
     return 2;
   }
-  try {
-    const settings s = load_settings(ci_env(process_env()), current_dir());
-    for (const auto& e : s.errors) std::fprintf(stderr, "gtest-tms: %s\n", e.c_str());
-    for (const auto& w : s.warnings) std::fprintf(stderr, "gtest-tms: %s\n", w.c_str());
+  return run_guarded("upload", [&] {
+    const settings s = load_command_settings(process_env());
     const ci_outcome out = upload_results(path, s);
     for (const auto& line : out.lines) std::printf("gtest-tms: %s\n", line.c_str());
     std::fflush(stdout);
     return out.ok ? 0 : 1;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "gtest-tms upload: %s\n", e.what());
-  } catch (...) {
-    std::fprintf(stderr, "gtest-tms upload: unknown error\n");
-  }
-  return 1;
+  });
 }
 
 }  // namespace cli
