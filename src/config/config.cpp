@@ -793,6 +793,17 @@ void read_common(const env_lookup& env, settings& out) {
                            std::to_string(c.flush_deadline.count() / 1000) + " s");
     }
   }
+  if (const auto v = read_env(env, "GTEST_TMS_TERM_GRACE")) {
+    if (const auto t = parse_seconds(*v, 86400)) {
+      c.term_grace = *t;
+    } else {
+      out.errors.push_back("GTEST_TMS_TERM_GRACE=" + shown(*v) +
+                           " is not a number of seconds (more than 0, at most 86400); using the default of " +
+                           std::to_string(c.term_grace.count() / 1000) + " s");
+    }
+  }
+  // A signal's flush never takes longer than the normal teardown may.
+  c.term_grace = std::min(c.term_grace, c.flush_deadline);
   if (const auto v = read_env(env, "GTEST_TMS_BATCH_AGE_MS")) {
     const auto n = parse_integer(*v);
     if (n.kind != num_kind::ok || n.value < 0 || n.value > 3'600'000) {
