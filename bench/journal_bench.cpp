@@ -57,7 +57,7 @@ void BM_serialize_passing(benchmark::State& state) {
 }
 BENCHMARK(BM_serialize_passing);
 
-void append_bench(benchmark::State& state, const test_result& r) {
+void append_bench(benchmark::State& state, const test_result& r, bool with_start = false) {
   const std::string dir = temp_dir();
   std::string error;
   journal_header h;
@@ -67,13 +67,21 @@ void append_bench(benchmark::State& state, const test_result& r) {
     state.SkipWithError(error.c_str());
     return;
   }
-  for (auto _ : state) j->append(r);
+  std::uint32_t i = 0;
+  for (auto _ : state) {
+    if (with_start) j->started(i++, 0);
+    j->append(r);
+  }
   j->remove();
   std::filesystem::remove_all(dir);
 }
 
 void BM_journal_append_passing(benchmark::State& state) { append_bench(state, passing()); }
 BENCHMARK(BM_journal_append_passing)->Iterations(200000);  // bounded: the file grows
+
+// What a passing test costs the journal now: its "started" line, then its result.
+void BM_journal_started_and_append_passing(benchmark::State& state) { append_bench(state, passing(), true); }
+BENCHMARK(BM_journal_started_and_append_passing)->Iterations(200000);
 
 void BM_journal_append_failing(benchmark::State& state) { append_bench(state, failing()); }
 BENCHMARK(BM_journal_append_failing)->Iterations(100000);

@@ -119,6 +119,27 @@ ci_outcome upload_results(const std::string& path, const settings& s, const sess
     }
     for (auto& w : oj.contents.warnings) out.lines.push_back(std::move(w));
     unreadable += oj.contents.warnings.size();
+    // A process that died mid-run: its running test failed, the tests it never reached are not
+    // run. Written to the journal first, so a second upload sends the same results (same ids).
+    const auto lost = results_lost_with_process(oj.contents);
+    if (!lost.empty()) {
+      for (const auto& r : lost) {
+        oj.j->append(*r);
+        oj.contents.results.push_back(r);
+      }
+      oj.j->ended();
+      const bool failed_one = lost.front()->status == test_status::failed;
+      out.lines.push_back(
+          file + ": " +
+          (failed_one ? lost.front()->parts.front().message + ": " + lost.front()->full_name() + " reported as failed, "
+                      : std::string()) +
+          plural(lost.size() - (failed_one ? 1 : 0), "test that never ran", "tests that never ran") +
+          " reported as not run");
+    }
+    if (oj.contents.incomplete)
+      out.lines.push_back(file +
+                          " is incomplete (a write failed when it was made, e.g. a full disk): results may be "
+                          "missing, so its run will not be completed");
     for (const auto& sys : oj.contents.header.systems) {
       auto& ids = oj.pending[sys];
       for (const auto& r : oj.contents.unacknowledged(sys)) ids.insert(r->id);
@@ -138,6 +159,8 @@ ci_outcome upload_results(const std::string& path, const settings& s, const sess
   // Each (system, result id) once, whatever number of places hold it; the first place decides
   // the run it goes to.
   std::map<std::pair<std::string, std::string>, std::vector<origin>> origins;
+  std::set<std::string> incomplete_sources;  // journals a write failed for: never complete their run
+  std::set<std::string> sharded_sources;     // one shard cannot know when the run is done
   std::map<std::tuple<std::string, std::int64_t, bool>, group> groups;
   const auto add = [&](const std::string& system, std::int64_t run_id, bool created,
                        const std::shared_ptr<const test_result>& r, origin o, const std::string& source) {
@@ -163,7 +186,9 @@ ci_outcome upload_results(const std::string& path, const settings& s, const sess
       // A crashed binary never completed the run it created, even when every result got there.
       const auto known = tms_from_tag(sys);
       const bool configured_run = known && run_id_setting(s, *known).has_value();
-      if (run.id > 0 && run.created && !configured_run) {
+      if (jc.incomplete) incomplete_sources.insert(jc.path);
+      if (jc.plan.total_shards > 1) sharded_sources.insert(jc.path);
+      if (run.id > 0 && run.created && !configured_run && !jc.incomplete) {
         group& g = groups[{sys, run.id, true}];
         g.system = sys;
         g.run_id = run.id;
@@ -214,9 +239,20 @@ ci_outcome upload_results(const std::string& path, const settings& s, const sess
     }
     // Into the run the results were meant for; a run their process created is finished as it would have.
     settings gs = s;
+    bool incomplete = false;
+    bool sharded = false;
+    for (const auto& src : g.sources) {
+      incomplete = incomplete || incomplete_sources.count(src) > 0;
+      sharded = sharded || sharded_sources.count(src) > 0;
+    }
     if (!run_id_setting(gs, system) && g.run_id > 0) {
       run_id_setting(gs, system) = g.run_id;
-      if (!finish_run_setting(gs, system) && g.run_created) finish_run_setting(gs, system) = true;
+      if (!finish_run_setting(gs, system) && g.run_created && !sharded) finish_run_setting(gs, system) = true;
+    }
+    if (incomplete) {
+      finish_run_setting(gs, system) = false;
+      ++failed;
+      tail.push_back(name + ": the run is left open: " + sources + " is incomplete, results may be missing");
     }
     run_plan plan;
     std::set<std::pair<std::string, std::string>> planned;

@@ -3,6 +3,7 @@
 
 #include "config/config_sections.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <string>
 #include <string_view>
@@ -19,7 +20,7 @@ constexpr const char* proxy_keys[] = {"https_proxy", "HTTPS_PROXY", "all_proxy",
 constexpr const char* no_proxy_keys[] = {"no_proxy", "NO_PROXY"};
 constexpr const char* common_keys[] = {
     "GTEST_TMS_DEADLINE", "GTEST_TMS_BATCH_AGE_MS", "GTEST_TMS_STRICT",      "GTEST_TMS_REPORT_DISABLED",
-    "GTEST_TMS_RUN_FILE", "GTEST_TMS_CA_FILE",      "GTEST_TMS_JOURNAL_DIR",
+    "GTEST_TMS_RUN_FILE", "GTEST_TMS_CA_FILE",      "GTEST_TMS_JOURNAL_DIR",  "GTEST_TMS_TERM_GRACE",
 };
 
 // A bad common value does not switch reporting off: the default is kept, and the message says which.
@@ -27,6 +28,9 @@ std::string default_kept(std::string_view key) {
   const common_settings defaults;
   if (key == "GTEST_TMS_DEADLINE") {
     return "using the default of " + std::to_string(defaults.flush_deadline.count() / 1000) + " s";
+  }
+  if (key == "GTEST_TMS_TERM_GRACE") {
+    return "using the default of " + std::to_string(defaults.term_grace.count() / 1000) + " s";
   }
   if (key == "GTEST_TMS_BATCH_AGE_MS")
     return "using the default of " + std::to_string(defaults.batch_age.count()) + " ms";
@@ -46,6 +50,9 @@ void read_common_section(const env_lookup& env, settings& out) {
   });
   auto& c = out.common;
   if (const auto t = keys.read_seconds("GTEST_TMS_DEADLINE", 86400)) c.flush_deadline = *t;
+  if (const auto t = keys.read_seconds("GTEST_TMS_TERM_GRACE", 86400)) c.term_grace = *t;
+  // A signal's flush never takes longer than the normal teardown may.
+  c.term_grace = std::min(c.term_grace, c.flush_deadline);
   if (const auto n = keys.read_int("GTEST_TMS_BATCH_AGE_MS", 0, 3'600'000, "milliseconds")) {
     c.batch_age = std::chrono::milliseconds(*n);
   }

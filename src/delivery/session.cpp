@@ -6,6 +6,7 @@
 
 #include "config/system_settings.hpp"
 #include "platform/process.hpp"
+#include "platform/signals.hpp"
 #include "storage/journal.hpp"
 #include "storage/qase_report.hpp"
 #include "tms/qase/qase_backend.hpp"
@@ -46,6 +47,10 @@ struct leaked_at_exit {
 leaked_at_exit leaked;  // NOLINT(cppcoreguidelines-avoid-non-const-global-variables)
 
 bool counts_as_failed(test_status s) { return s != test_status::passed && s != test_status::skipped; }
+
+std::string plural(std::size_t n, const char* one, const char* many) {
+  return std::to_string(n) + " " + (n == 1 ? one : many);
+}
 
 }  // namespace
 
@@ -94,11 +99,30 @@ session::~session() {
 bool session::in_owner_process() const { return current_pid() == owner_pid_; }
 
 void session::stop_at_exit() noexcept {
-  if (!in_owner_process() || !transport_) return;
+  if (!in_owner_process()) return;
+  if (journal_) {
+    journal_->death("exit");
+    // The only word the user gets: static destruction follows, the summary never comes.
+    const std::string& p = journal_->path();
+    std::fprintf(stderr,
+                 "gtest-tms: exit() was called during the tests: %zu results are kept in %s; send them (and the "
+                 "tests that did not run) with: gtest-tms upload %s\n",
+                 journal_->results_written(), p.c_str(), p.c_str());
+    std::fflush(stderr);
+  }
+  if (!transport_) return;
   try {
     transport_->stop();
   } catch (...) {
   }
+}
+
+void session::test_started(std::uint32_t index, int iteration) noexcept {
+  if (journal_) journal_->started(index, iteration);
+}
+
+void session::note_death(const char* how) noexcept {
+  if (journal_) journal_->death(how);
 }
 
 void session::open(run_plan plan) {
@@ -115,13 +139,31 @@ void session::open(run_plan plan) {
       if (!journal_) std::fprintf(stderr, "gtest-tms: no crash journal: %s\n", error.c_str());
     }
   }
+  if (journal_) {
+    // The selected tests, so that `upload` can name the one a crash interrupted and those never run.
+    journal_plan jp;
+    jp.shard_index = plan.shard_index;
+    jp.total_shards = plan.total_shards;
+    jp.tests.reserve(plan.tests.size());
+    for (const auto& t : plan.tests) jp.tests.push_back({t.suite, t.name, t.disabled});
+    journal_->plan(jp);
+    journal::arm_for_signals(journal_.get());
+    set_fatal_signal_hook(&journal::on_fatal_signal);
+  }
 
   std::vector<std::unique_ptr<backend>> backends;
   for (const tms t : systems_) {
     auto b = options_.hooks.make_backend ? options_.hooks.make_backend(t, settings_) : default_backend(t, settings_);
     if (b) backends.push_back(std::move(b));
   }
-  if (backends.empty()) return;  // report mode only: results are written at close()
+  if (backends.empty()) {  // report mode only: results are written at close()
+    if (journal_) {
+      running_session.store(this);  // for the exit() line
+      static const bool report_at_exit_registered = std::atexit(stop_running_session_at_exit) == 0;
+      (void)report_at_exit_registered;
+    }
+    return;
+  }
 
   const transport_options topt = transport_options_for(settings_);
   transport_ = options_.hooks.make_transport ? options_.hooks.make_transport(topt) : make_https_transport(topt);
@@ -155,6 +197,7 @@ void session::submit(std::shared_ptr<const test_result> result) {
 }
 
 session_outcome session::close(std::chrono::steady_clock::time_point deadline) {
+  if (journal_) journal_->ended();  // every test is over: nothing is lost with this process from here
   std::vector<backend_report> reports;
   if (pipeline_) reports = pipeline_->finish(deadline);
 
@@ -202,6 +245,17 @@ session_outcome session::close(std::chrono::steady_clock::time_point deadline) {
                    !r.undelivered.empty() || !e.fallback_error.empty();
   }
   if (journal_) {
+    set_fatal_signal_hook(nullptr);
+    journal::arm_for_signals(nullptr);
+    if (!journal_->healthy()) {
+      const std::size_t kept = journal_->results_written();
+      const std::size_t memory_only = results_ > kept ? results_ - kept : 0;
+      out.journal_warning = "the crash journal " + journal_->path() + " is incomplete (" + journal_->error() +
+                            "): " + plural(memory_only, "result was", "results were") + " only in memory" +
+                            (all_safe ? " and went to the server"
+                                      : "; `gtest-tms upload` will send what it holds but not complete the run");
+      out.problems = true;
+    }
     // The journal is only needed while something is neither in its TMS nor in a report.
     if (all_safe) {
       journal_->remove();

@@ -57,6 +57,8 @@ struct session_outcome {
   std::string kept_journal;
   std::size_t results = 0;                // results submitted
   std::vector<std::string> failed_names;  // the first few failed ones, for the CI step summary
+  /// A journal write failed (e.g. a full disk): how many results are only in memory ("" if none).
+  std::string journal_warning;
 };
 
 class session {
@@ -73,6 +75,10 @@ class session {
   void open(run_plan plan);
   /// Test thread: one finished result. On disk (journal) before it returns; no network.
   void submit(std::shared_ptr<const test_result> result);
+  /// Test thread: test `index` of the plan open() got starts (the journal names it after a crash).
+  void test_started(std::uint32_t index, int iteration) noexcept;
+  /// The process is ending before its tests did ("SIGTERM"): recorded in the journal.
+  void note_death(const char* how) noexcept;
   /// Flushes, completes/closes the runs that are complete, writes what was not confirmed to the
   /// fallback report and removes the journal when nothing in it is needed. Blocks until
   /// everything is done or `deadline` passed. Call once, never on the io thread.

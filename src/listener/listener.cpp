@@ -10,6 +10,7 @@
 #include "delivery/summary.hpp"
 #include "listener/test_context.hpp"
 #include "platform/process.hpp"
+#include "platform/signals.hpp"
 #include "util/text.hpp"
 
 namespace gtest_tms::detail {
@@ -18,7 +19,13 @@ listener::listener(settings s) : settings_(std::move(s)), owner_pid_(current_pid
 
 // A session never closed (a test called exit(), or this is a forked death-test child) takes care
 // of itself: see ~session.
-listener::~listener() = default;
+listener::~listener() {
+  // Static destruction: the watcher must not outlive the listener its callback points to.
+  if (owner())
+    watch_.reset();
+  else
+    (void)watch_.release();  // a forked child has no watcher thread to join
+}
 
 bool listener::owner() const { return current_pid() == owner_pid_; }
 
@@ -40,6 +47,7 @@ void listener::guarded(const char* where, F&& work) noexcept {
 
 void listener::OnTestProgramStart(const testing::UnitTest& unit_test) {
   if (!owner() || in_death_test_child()) return;
+  std::lock_guard<std::mutex> lock(events_mutex_);
   guarded("OnTestProgramStart", [&] {
     for (const auto& e : settings_.errors) std::fprintf(stderr, "gtest-tms: %s\n", e.c_str());
     for (const auto& w : settings_.warnings) std::fprintf(stderr, "gtest-tms: %s\n", w.c_str());
@@ -53,10 +61,11 @@ void listener::start(const testing::UnitTest& unit_test) {
     const testing::TestSuite* suite = unit_test.GetTestSuite(i);
     for (int j = 0; j < suite->total_test_count(); ++j) {
       const testing::TestInfo* info = suite->GetTestInfo(j);
-      if (info->should_run()) {
-        plan.tests.push_back({info->test_suite_name(), info->name(), false});
-      } else if (settings_.common.report_disabled && is_disabled(*info) && info->is_reportable()) {
-        plan.tests.push_back({info->test_suite_name(), info->name(), true});
+      const bool disabled = !info->should_run();
+      if (info->should_run() || (settings_.common.report_disabled && is_disabled(*info) && info->is_reportable())) {
+        plan_index_.emplace(info, static_cast<std::uint32_t>(plan.tests.size()));
+        plan_.push_back({info->test_suite_name(), info->name(), disabled});
+        plan.tests.push_back({info->test_suite_name(), info->name(), disabled});
       }
     }
   }
@@ -74,10 +83,70 @@ void listener::start(const testing::UnitTest& unit_test) {
   options.fallback = true;
   session_ = std::make_unique<session>(settings_, std::move(options));
   active_ = true;
+  ended_.assign(plan_.size(), 0);
   session_->open(std::move(plan));
+  watch_ = std::make_unique<termination_watch>([this](int sig) { on_terminate(sig); });
+}
+
+void listener::on_terminate(int sig) {
+  {
+    std::lock_guard<std::mutex> lock(events_mutex_);
+    if (active_) {
+      guarded("the signal flush", [&] {
+        const char* name = signal_name(sig);
+        const auto grace = settings_.common.term_grace;
+        std::fprintf(
+            stderr,
+            "gtest-tms: %s: the interrupted test is reported as failed; sending what is pending (at most %lld s)\n",
+            name, static_cast<long long>(std::chrono::duration_cast<std::chrono::seconds>(grace).count()));
+        session_->note_death(name);
+        std::string where = "before the first test";
+        if (current_ >= 0 && ended_[static_cast<std::size_t>(current_)] == 0) {
+          const plan_entry& e = plan_[static_cast<std::size_t>(current_)];
+          auto r = synthetic_result(e.suite, e.name, test_status::failed, iteration_);
+          failure_part p;
+          p.summary = p.message = std::string("interrupted (") + name + ")";
+          p.fatal = true;
+          r->parts.push_back(std::move(p));
+          submit(std::move(r));
+          ended_[static_cast<std::size_t>(current_)] = 1;
+          where = "in " + e.suite + "." + e.name;
+        }
+        // The tests that never ran, as `upload` reports them after a crash.
+        const std::string reason = std::string("not run: the process was interrupted (") + name + ") " + where;
+        for (std::size_t i = 0; i < plan_.size(); ++i) {
+          if (ended_[i] != 0) continue;
+          const plan_entry& e = plan_[i];
+          if (e.disabled) {
+            if (disabled_reported_ || also_run_disabled()) continue;
+            auto r = synthetic_result(e.suite, e.name, test_status::skipped, iteration_);
+            failure_part p;
+            p.skip = true;
+            p.summary = p.message = "disabled test (DISABLED_ prefix)";
+            r->parts.push_back(std::move(p));
+            submit(std::move(r));
+            continue;
+          }
+          auto r = synthetic_result(e.suite, e.name, test_status::blocked, iteration_);
+          failure_part p;
+          p.summary = p.message = reason;
+          r->parts.push_back(std::move(p));
+          submit(std::move(r));
+        }
+        finish(std::chrono::steady_clock::now() + grace);
+        std::fflush(nullptr);
+      });
+      active_ = false;
+    }
+    // Still under the lock: the test thread must not reach the end of main() before this.
+    reraise_signal(sig);
+  }
 }
 
 void listener::OnTestIterationStart(const testing::UnitTest& /*unit_test*/, int iteration) {
+  std::lock_guard<std::mutex> lock(events_mutex_);
+  ended_.assign(plan_.size(), 0);
+  current_ = -1;
   iteration_ = iteration;
   tests_ended_in_iteration_ = 0;
 }
@@ -130,13 +199,22 @@ void listener::attribute_setup_failures(test_result& r) {
   if (blocked) r.status = test_status::blocked;
 }
 
-void listener::OnTestStart(const testing::TestInfo& /*info*/) {
-  if (!active_ || !owner()) return;
+void listener::OnTestStart(const testing::TestInfo& info) {
+  if (!owner()) return;
+  std::lock_guard<std::mutex> lock(events_mutex_);
+  if (!active_) return;
   test_context::instance().begin();
+  const auto it = plan_index_.find(&info);
+  current_ = it != plan_index_.end() ? static_cast<std::int64_t>(it->second) : -1;
+  if (current_ >= 0) session_->test_started(it->second, iteration_);
 }
 
 void listener::OnTestEnd(const testing::TestInfo& info) {
-  if (!active_ || !owner()) return;
+  if (!owner()) return;
+  std::lock_guard<std::mutex> lock(events_mutex_);
+  if (!active_) return;
+  if (current_ >= 0) ended_[static_cast<std::size_t>(current_)] = 1;
+  current_ = -1;
   guarded("OnTestEnd", [&] {
     ++tests_ended_in_iteration_;
     auto result = std::make_shared<test_result>(make_test_result(info, iteration_));
@@ -168,7 +246,9 @@ void listener::report_unattributed(const testing::TestResult& ad_hoc, int& seen,
 }
 
 void listener::OnTestSuiteEnd(const testing::TestSuite& suite) {
-  if (!active_ || !owner()) return;
+  if (!owner()) return;
+  std::lock_guard<std::mutex> lock(events_mutex_);
+  if (!active_) return;
   guarded("OnTestSuiteEnd", [&] {
     report_unattributed(suite.ad_hoc_test_result(), suite_parts_seen_, suite_first_test_mark_, suite.name(),
                         "SetUpTestSuite", "TearDownTestSuite");
@@ -213,7 +293,9 @@ void listener::report_skipped_by_environment(const testing::UnitTest& unit_test)
 }
 
 void listener::OnTestIterationEnd(const testing::UnitTest& unit_test, int /*iteration*/) {
-  if (!active_ || !owner()) return;
+  if (!owner()) return;
+  std::lock_guard<std::mutex> lock(events_mutex_);
+  if (!active_) return;
   guarded("OnTestIterationEnd", [&] {
     report_skipped_by_environment(unit_test);
     report_unattributed(unit_test.ad_hoc_test_result(), global_parts_seen_, global_first_test_mark_,
@@ -224,12 +306,17 @@ void listener::OnTestIterationEnd(const testing::UnitTest& unit_test, int /*iter
 
 void listener::OnTestProgramEnd(const testing::UnitTest& /*unit_test*/) {
   if (!owner()) return;
-  if (active_) {
-    guarded("OnTestProgramEnd", [&] { finish(); });
-    active_ = false;
-  } else if (settings_.common.strict && !settings_.errors.empty()) {
-    strict_failure_ = true;
+  {
+    std::lock_guard<std::mutex> lock(events_mutex_);
+    if (active_) {
+      guarded("OnTestProgramEnd", [&] { finish(std::chrono::steady_clock::now() + settings_.common.flush_deadline); });
+      active_ = false;
+    } else if (settings_.common.strict && !settings_.errors.empty()) {
+      strict_failure_ = true;
+    }
   }
+  // Outside the lock: a signal that came during finish() is waiting for it (then it re-raises).
+  watch_.reset();
   if (strict_failure_) {
     // Opt-in only (GTEST_TMS_STRICT): the XML report is already written at iteration end.
     std::fprintf(stderr, "gtest-tms: GTEST_TMS_STRICT is set and reporting had problems: exit code 1\n");
@@ -238,9 +325,10 @@ void listener::OnTestProgramEnd(const testing::UnitTest& /*unit_test*/) {
   }
 }
 
-void listener::finish() {
-  const session_outcome out = session_->close(std::chrono::steady_clock::now() + settings_.common.flush_deadline);
+void listener::finish(std::chrono::steady_clock::time_point deadline) {
+  const session_outcome out = session_->close(deadline);
   for (const auto& line : summary_lines(out.entries)) std::fprintf(stderr, "gtest-tms: %s\n", line.c_str());
+  if (!out.journal_warning.empty()) std::fprintf(stderr, "gtest-tms: %s\n", out.journal_warning.c_str());
   write_step_summary(out.entries, out.results, out.failed_names);
   strict_failure_ = settings_.common.strict && out.problems;
   if (!out.kept_journal.empty())

@@ -7,9 +7,13 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <unordered_map>
+#include <vector>
 
 #include "config/config.hpp"
 #include "listener/test_record.hpp"
@@ -18,6 +22,7 @@
 namespace gtest_tms::detail {
 
 class session;
+class termination_watch;
 
 class listener final : public testing::EmptyTestEventListener {
  public:
@@ -39,7 +44,10 @@ class listener final : public testing::EmptyTestEventListener {
   template <class F>
   void guarded(const char* where, F&& work) noexcept;
   void start(const testing::UnitTest& unit_test);
-  void finish();
+  void finish(std::chrono::steady_clock::time_point deadline);
+  /// Watcher thread, SIGTERM/SIGINT: the interrupted test fails, the rest are not run, flush within
+  /// GTEST_TMS_TERM_GRACE, summary, then the signal again.
+  void on_terminate(int sig);
   void submit(std::shared_ptr<const test_result> result);
   void attribute_setup_failures(test_result& r);
   void take_test_context(const testing::TestInfo& info, test_result& r);
@@ -62,6 +70,18 @@ class listener final : public testing::EmptyTestEventListener {
   int tests_ended_in_iteration_ = 0;
   bool disabled_reported_ = false;
   bool strict_failure_ = false;
+  // Every gtest event and the SIGTERM flush take it, so the flush never races the test thread.
+  std::mutex events_mutex_;
+  struct plan_entry {
+    std::string suite;
+    std::string name;
+    bool disabled;
+  };
+  std::vector<plan_entry> plan_;  // what the session's plan holds, in the same order
+  std::unordered_map<const testing::TestInfo*, std::uint32_t> plan_index_;
+  std::vector<char> ended_;    // per plan entry: ended in this iteration
+  std::int64_t current_ = -1;  // plan index of the running test
+  std::unique_ptr<termination_watch> watch_;
 };
 
 }  // namespace gtest_tms::detail

@@ -12,13 +12,16 @@
 #include <cstring>
 #include <filesystem>
 #include <system_error>
+#include <tuple>
 
 #include <boost/json.hpp>
 
 #include "model/test_result_json.hpp"
 #include "model/limits.hpp"
+#include "platform/signals.hpp"
 #include "util/text.hpp"
 #include "util/time_format.hpp"
+#include "util/uuid.hpp"
 
 namespace gtest_tms::detail {
 
@@ -42,6 +45,9 @@ std::size_t page_size() {
 }
 
 std::string errno_text(int e) { return std::strerror(e); }
+
+// The journal fatal signals write into (see journal::arm_for_signals).
+std::atomic<journal*> signal_journal{nullptr};
 
 // --- compact serializer: a plain loop, no allocations beyond the reused buffer ---------------
 
@@ -142,7 +148,7 @@ std::string header_line(const journal_header& h) {
     if (i > 0) o += ',';
     put_str(o, h.systems[i]);
   }
-  o += "]}\n";
+  o += "],\"inc\":0}\n";  // "inc" last: its digit is overwritten in place (journal::fail)
   return o;
 }
 
@@ -380,7 +386,9 @@ std::unique_ptr<journal> journal::create(const std::string& dir, journal_header 
   }
   std::unique_ptr<journal> j(new journal(fd, path, 0));
   j->made_dirs_ = std::move(made);
-  j->write_line(header_line(header));
+  const std::string head = header_line(header);
+  j->write_line(head);
+  j->inc_flag_ = head.size() - 3;
   if (!j->healthy()) {
     error = "cannot write the journal " + path;
     j->remove();
@@ -432,6 +440,27 @@ bool journal::healthy() const {
   return healthy_;
 }
 
+std::string journal::error() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return healthy_ ? std::string() : (error_ != 0 ? errno_text(error_) : std::string("out of memory"));
+}
+
+std::size_t journal::results_written() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return results_written_;
+}
+
+void journal::fail(int err) noexcept {
+  if (!healthy_) return;
+  healthy_ = false;
+  error_ = err;
+  // One byte inside the header needs no new space, so this works on a full disk too.
+  if (inc_flag_ > 0 && fd_ >= 0 && owner_pid_ == static_cast<std::int64_t>(::getpid())) {
+    const ssize_t n = ::pwrite(fd_, "1", 1, static_cast<off_t>(inc_flag_));
+    (void)n;
+  }
+}
+
 bool journal::map_for(std::size_t n) noexcept {
   if (map_ != nullptr && pos_ + n <= map_off_ + map_len_) return true;
   if (map_ != nullptr) {
@@ -460,6 +489,7 @@ void journal::write_line(std::string_view line) noexcept {
   if (use_map_ && map_for(line.size())) {
     std::memcpy(map_ + (pos_ - map_off_), line.data(), line.size());
     pos_ += line.size();
+    end_.store(pos_, std::memory_order_release);
     return;
   }
   if (use_map_) {
@@ -471,7 +501,7 @@ void journal::write_line(std::string_view line) noexcept {
       map_ = nullptr;
     }
     if (::ftruncate(fd_, static_cast<off_t>(pos_)) != 0) {
-      healthy_ = false;
+      fail(errno);
       return;
     }
   }
@@ -480,12 +510,14 @@ void journal::write_line(std::string_view line) noexcept {
     const ssize_t n = ::pwrite(fd_, line.data() + done, line.size() - done, static_cast<off_t>(pos_ + done));
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
-      healthy_ = false;
+      // A short write is followed by this one (ENOSPC, EFBIG): the line is incomplete.
+      fail(n < 0 ? errno : ENOSPC);
       return;
     }
     done += static_cast<std::size_t>(n);
   }
   pos_ += done;
+  end_.store(pos_, std::memory_order_release);
 }
 
 void journal::append(const test_result& r) noexcept {
@@ -496,9 +528,106 @@ void journal::append(const test_result& r) noexcept {
     buf += '\n';
     std::lock_guard<std::mutex> lock(mutex_);
     write_line(buf);
+    if (healthy_) ++results_written_;
   } catch (...) {
     std::lock_guard<std::mutex> lock(mutex_);
-    healthy_ = false;  // bad_alloc: the journal no longer covers every result
+    fail(ENOMEM);  // bad_alloc: the journal no longer covers every result
+  }
+}
+
+void journal::plan(const journal_plan& p) noexcept {
+  try {
+    std::string o = "{\"t\":\"plan\",\"sh\":";
+    put_int(o, p.shard_index);
+    o += ",\"of\":";
+    put_int(o, p.total_shards);
+    // Grouped by suite: a suite name is written once, not once per test (100,000 tests ~ 2 MB).
+    o += ",\"suites\":[";
+    std::string dis;
+    for (std::size_t i = 0; i < p.tests.size(); ++i) {
+      const bool same = i > 0 && p.tests[i - 1].suite == p.tests[i].suite;
+      if (!same) {
+        if (i > 0) o += "]],";
+        o += '[';
+        put_str(o, p.tests[i].suite);
+        o += ",[";
+      } else {
+        o += ',';
+      }
+      put_str(o, p.tests[i].name);
+      if (p.tests[i].disabled) {
+        if (!dis.empty()) dis += ',';
+        put_int(dis, static_cast<std::int64_t>(i));
+      }
+    }
+    if (!p.tests.empty()) o += "]]";
+    o += "],\"dis\":[";
+    o += dis;
+    o += "]}\n";
+    std::lock_guard<std::mutex> lock(mutex_);
+    write_line(o);
+  } catch (...) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    fail(ENOMEM);
+  }
+}
+
+void journal::started(std::uint32_t index, int iteration) noexcept {
+  char buf[96];
+  char* p = buf;
+  const auto lit = [&p](const char* s) {
+    while (*s != '\0') *p++ = *s++;
+  };
+  lit("{\"t\":\"s\",\"i\":");
+  p = std::to_chars(p, buf + 32, index).ptr;
+  if (iteration != 0) {
+    lit(",\"it\":");
+    p = std::to_chars(p, buf + 56, iteration).ptr;
+  }
+  lit(",\"sm\":");
+  p = std::to_chars(p, buf + 90, now_epoch_ms()).ptr;
+  lit("}\n");
+  std::lock_guard<std::mutex> lock(mutex_);
+  write_line(std::string_view(buf, static_cast<std::size_t>(p - buf)));
+}
+
+void journal::death(std::string_view how) noexcept {
+  try {
+    std::string o = "{\"t\":\"x\",\"how\":";
+    put_str(o, how);
+    o += "}\n";
+    std::lock_guard<std::mutex> lock(mutex_);
+    write_line(o);
+  } catch (...) {
+  }
+}
+
+void journal::ended() noexcept {
+  std::lock_guard<std::mutex> lock(mutex_);
+  write_line("{\"t\":\"end\"}\n");
+}
+
+void journal::arm_for_signals(journal* j) noexcept { signal_journal.store(j); }
+
+void journal::on_fatal_signal(int sig) noexcept {
+  journal* j = signal_journal.load();
+  if (j == nullptr || j->fd_ < 0 || j->owner_pid_ != static_cast<std::int64_t>(::getpid())) return;
+  // Pre-formatted on the stack; the leading newline ends a line the crash may have torn.
+  char buf[64];
+  std::size_t n = 0;
+  const auto lit = [&](const char* s) {
+    while (*s != '\0' && n < sizeof buf) buf[n++] = *s++;
+  };
+  lit("\n{\"t\":\"x\",\"how\":\"");
+  lit(signal_name(sig));
+  lit("\"}\n");
+  const std::size_t at = j->end_.load(std::memory_order_acquire);
+  std::size_t done = 0;
+  for (int tries = 0; done < n && tries < 8; ++tries) {
+    const ssize_t w = ::pwrite(j->fd_, buf + done, n - done, static_cast<off_t>(at + done));
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) break;
+    done += static_cast<std::size_t>(w);
   }
 }
 
@@ -546,6 +675,7 @@ void journal::run_started(tms system, std::int64_t run_id, bool created) noexcep
 }
 
 void journal::close() noexcept {
+  if (signal_journal.load() == this) signal_journal.store(nullptr);
   std::lock_guard<std::mutex> lock(mutex_);
   if (fd_ < 0) return;
   if (map_ != nullptr) {
@@ -636,6 +766,34 @@ bool read_journal(const std::string& path, journal_contents& out, std::string& e
       out.header.start_ms = int_member(o, "start_ms");
       out.header.binary = string_member(o, "binary");
       if (const json::value* s = o.if_contains("systems")) strings_from(*s, out.header.systems);
+      out.incomplete = int_member(o, "inc") != 0;
+    } else if (t == "s") {
+      out.last_started = int_member(o, "i");
+      out.last_started_iteration = static_cast<int>(int_member(o, "it"));
+      out.last_started_ms = int_member(o, "sm");
+    } else if (t == "x") {
+      out.death = string_member(o, "how");
+    } else if (t == "end") {
+      out.ended = true;
+    } else if (t == "plan") {
+      if (out.has_plan) continue;
+      out.has_plan = true;
+      out.plan.shard_index = static_cast<int>(int_member(o, "sh"));
+      out.plan.total_shards = static_cast<int>(int_member(o, "of"));
+      if (const json::value* suites = o.if_contains("suites"); suites != nullptr && suites->is_array()) {
+        for (const auto& sv : suites->get_array()) {
+          const json::array* pair = sv.if_array();
+          if (pair == nullptr || pair->size() != 2 || !(*pair)[0].is_string() || !(*pair)[1].is_array()) continue;
+          const std::string suite((*pair)[0].get_string());
+          for (const auto& n : (*pair)[1].get_array())
+            if (n.is_string()) out.plan.tests.push_back({suite, std::string(n.get_string()), false});
+        }
+      }
+      if (const json::value* dis = o.if_contains("dis"); dis != nullptr && dis->is_array()) {
+        for (const auto& d : dis->get_array())
+          if (d.is_int64() && d.get_int64() >= 0 && static_cast<std::size_t>(d.get_int64()) < out.plan.tests.size())
+            out.plan.tests[static_cast<std::size_t>(d.get_int64())].disabled = true;
+      }
     } else if (t == "r") {
       auto r = std::make_shared<test_result>();
       std::string why;
@@ -668,6 +826,59 @@ bool read_journal(const std::string& path, journal_contents& out, std::string& e
     return false;
   }
   return true;
+}
+
+std::vector<std::shared_ptr<const test_result>> results_lost_with_process(const journal_contents& c) {
+  std::vector<std::shared_ptr<const test_result>> out;
+  // An incomplete journal may lack results that were delivered: reporting them lost would double them.
+  if (!c.has_plan || c.ended || c.incomplete) return out;
+  std::set<std::tuple<std::string, std::string, int>> have;
+  for (const auto& r : c.results) have.emplace(r->suite, r->name, r->iteration);
+  const int it = c.last_started_iteration;
+  const bool known = c.last_started >= 0 && static_cast<std::size_t>(c.last_started) < c.plan.tests.size();
+  const journal_plan::entry* running = known ? &c.plan.tests[static_cast<std::size_t>(c.last_started)] : nullptr;
+  if (running != nullptr && have.count({running->suite, running->name, it}) > 0) running = nullptr;
+
+  // No death line: nothing could write one (kill -9, OOM killer, power loss).
+  const std::string during = c.death.empty() ? std::string("the process was killed during this test")
+                             : c.death == "exit"
+                                 ? std::string("the process exited during this test (exit() was called)")
+                                 : "the process died during this test (" + c.death + ")";
+  const std::string verb = c.death.empty()     ? std::string("the process was killed")
+                           : c.death == "exit" ? std::string("the process exited")
+                                               : "the process died (" + c.death + ")";
+  const auto make = [&](const journal_plan::entry& e, test_status st, const std::string& text) {
+    auto r = std::make_shared<test_result>();
+    r->id = make_uuid();
+    r->suite = e.suite;
+    r->name = e.name;
+    r->status = st;
+    r->iteration = it;
+    r->start_ms = c.last_started_ms;
+    failure_part p;
+    p.summary = p.message = text;
+    p.fatal = st == test_status::failed;
+    p.skip = st == test_status::skipped;
+    r->parts.push_back(std::move(p));
+    return r;
+  };
+  std::string last_name;
+  if (running != nullptr) {
+    out.push_back(make(*running, test_status::failed, during));
+    last_name = running->suite + "." + running->name;
+  }
+  const std::string not_run = running != nullptr ? "not run: " + verb.substr(0, verb.find(" (")) + " in " + last_name
+                                                 : "not run: " + verb + " before this test";
+  for (std::size_t i = 0; i < c.plan.tests.size(); ++i) {
+    const journal_plan::entry& e = c.plan.tests[i];
+    if (&e == running || have.count({e.suite, e.name, it}) > 0) continue;
+    if (e.disabled) {
+      if (it == 0) out.push_back(make(e, test_status::skipped, "disabled test (DISABLED_ prefix)"));
+      continue;
+    }
+    out.push_back(make(e, test_status::blocked, not_run));
+  }
+  return out;
 }
 
 std::vector<std::string> find_journals(const std::string& path) {

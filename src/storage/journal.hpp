@@ -9,8 +9,16 @@
 //   {"t":"r", ...one test_result, compact keys...}
 //   {"t":"run","sys":"qase","id":5,"created":true}      the run the results belong to
 //   {"t":"a","sys":"qase","ids":["<result id>",...]}   acknowledged (or safely in a fallback report)
+//   {"t":"plan","sh":-1,"of":0,"suites":[["Suite",["A","B"]],...],"dis":[3]}   the selected tests, once
+//   {"t":"s","i":7,"sm":..}                             test 7 of the plan started ("it": iteration)
+//   {"t":"x","how":"SIGSEGV"}                           how the process died ("exit", a signal name)
+//   {"t":"end"}                                         the process reached the end of its tests
+// The header carries "inc":0, overwritten in place with 1 at the first failed write (no new space
+// is needed for that), so a reader knows lines are missing. Journals of older versions have no
+// plan, start, death or end lines and read as before.
 // Never a token or any other setting value besides the system names.
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -37,6 +45,18 @@ struct journal_header {
   std::int64_t start_ms = 0;
   std::string binary;
   std::vector<std::string> systems;  // tags (model/tms.hpp) of the systems results were meant for
+};
+
+/// The tests a process is going to run, in order: "s" lines refer to them by index.
+struct journal_plan {
+  struct entry {
+    std::string suite;
+    std::string name;
+    bool disabled = false;  // a DISABLED_ test reported as skipped at the end of the iteration
+  };
+  std::vector<entry> tests;
+  int shard_index = -1;
+  int total_shards = 0;
 };
 
 /// One open journal file. append()/ack()/run_started() may be called from different threads
@@ -73,6 +93,20 @@ class journal {
   void ack(tms system, const std::vector<std::shared_ptr<const test_result>>& results) noexcept;
   /// io thread: the run results for `system` go to.
   void run_started(tms system, std::int64_t run_id, bool created) noexcept;
+  /// Once, before the first test: what the process is going to run.
+  void plan(const journal_plan& p) noexcept;
+  /// Test thread: test `index` of the plan starts (a few dozen bytes, no allocation).
+  void started(std::uint32_t index, int iteration) noexcept;
+  /// How the process is ending before its tests did ("exit", "SIGTERM"); not from a signal handler.
+  void death(std::string_view how) noexcept;
+  /// The tests are over: an upload must not report any test as lost.
+  void ended() noexcept;
+  /// Fatal signals: from now on on_fatal_signal() writes a death record into this journal
+  /// (nullptr: into none). Only in the process that created it.
+  static void arm_for_signals(journal* j) noexcept;
+  /// Async-signal-safe: one death record with the signal's name, written with pwrite(2) at the
+  /// end of the last complete line. Does nothing in another process (a forked child).
+  static void on_fatal_signal(int sig) noexcept;
 
   /// Trims the file to its content and closes it (the file stays). Idempotent.
   void close() noexcept;
@@ -83,11 +117,16 @@ class journal {
   const std::string& path() const { return path_; }
   /// False once a write failed (the journal is then incomplete; the caller should say so).
   bool healthy() const;
+  /// Why the first write failed ("" while healthy).
+  std::string error() const;
+  /// Results append() got into the file.
+  std::size_t results_written() const;
 
  private:
   journal(int fd, std::string path, std::size_t pos);
   void write_line(std::string_view line) noexcept;  // under mutex_
   bool map_for(std::size_t n) noexcept;               // under mutex_
+  void fail(int err) noexcept;                        // under mutex_: marks the file incomplete
 
   mutable std::mutex mutex_;
   int fd_ = -1;
@@ -100,6 +139,10 @@ class journal {
   std::size_t map_len_ = 0;
   bool use_map_ = true;       // false after a failed mmap/fallocate: pwrite() from then on
   bool healthy_ = true;
+  int error_ = 0;             // errno of the first failed write
+  std::size_t inc_flag_ = 0;  // offset of the header's "inc" digit (0: none)
+  std::size_t results_written_ = 0;
+  std::atomic<std::size_t> end_{0};  // pos_ after the last complete line, for the signal handler
 };
 
 /// The compact one-line form of a result used in the journal (no trailing newline). Exposed for
@@ -120,6 +163,14 @@ struct journal_contents {
   std::map<std::string, std::set<std::string>> acked;       // system tag -> result ids
   std::map<std::string, journal_run> runs;                  // system tag -> run
   std::vector<std::string> warnings;                        // one line per skipped line
+  bool has_plan = false;
+  journal_plan plan;
+  std::int64_t last_started = -1;  // plan index of the last "s" line
+  int last_started_iteration = 0;
+  std::int64_t last_started_ms = 0;
+  std::string death;        // from the "x" line: "SIGSEGV", "exit", ...; "" when none was written
+  bool ended = false;       // an "end" line: the process finished its tests
+  bool incomplete = false;  // a write failed: lines are missing
 
   /// Results `system` has not acknowledged, in journal order.
   std::vector<std::shared_ptr<const test_result>> unacknowledged(std::string_view system) const;
@@ -131,6 +182,11 @@ struct journal_contents {
 /// (a crash mid-append) silently. False (and `error`) only when the file cannot be read at all or
 /// has no valid header.
 bool read_journal(const std::string& path, journal_contents& out, std::string& error);
+
+/// The results a process that died before its "end" line never wrote: the test that was running
+/// (failed, "the process died during this test (SIGSEGV)") and the selected tests that never ran
+/// (blocked, "not run: the process died in Suite.Test"). Empty without a plan, with an end line or when incomplete.
+std::vector<std::shared_ptr<const test_result>> results_lost_with_process(const journal_contents& c);
 
 /// Journal files: `path` itself when it is a file, else the journal-*.jsonl files in it, sorted.
 std::vector<std::string> find_journals(const std::string& path);

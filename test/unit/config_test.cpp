@@ -793,6 +793,18 @@ TEST_F(ConfigTest, QasRunUrlFillsProjectAndRun) {
 
 // ---- common --------------------------------------------------------------------------------
 
+TEST_F(ConfigTest, TermGraceIsSecondsAndNeverLongerThanTheDeadline) {
+  EXPECT_EQ(load({}).common.term_grace, std::chrono::milliseconds(5000));
+  EXPECT_EQ(load({{"GTEST_TMS_TERM_GRACE", "2"}}).common.term_grace, std::chrono::milliseconds(2000));
+  EXPECT_EQ(load({{"GTEST_TMS_TERM_GRACE", "20"}, {"GTEST_TMS_DEADLINE", "3"}}).common.term_grace,
+            std::chrono::milliseconds(3000));
+  const settings bad = load({{"GTEST_TMS_TERM_GRACE", "soon"}});
+  ASSERT_EQ(bad.errors.size(), 1u) << all_messages(bad);
+  EXPECT_NE(bad.errors[0].find("GTEST_TMS_TERM_GRACE"), std::string::npos) << bad.errors[0];
+  EXPECT_NE(bad.errors[0].find("using the default of 5 s"), std::string::npos) << bad.errors[0];
+  EXPECT_EQ(bad.common.term_grace, std::chrono::milliseconds(5000));
+}
+
 TEST_F(ConfigTest, CommonSettings) {
   const settings s = load({{"GTEST_TMS_DEADLINE", "5"},
                            {"GTEST_TMS_BATCH_AGE_MS", "250"},
