@@ -33,14 +33,21 @@ struct run_plan {
   std::string binary_name;
 };
 
+/// Whether a 2xx answer is the documented success answer of its request (a 2xx alone proves
+/// nothing: a proxy or WAF may answer 200 with an HTML page). Gets the request it answers.
+/// Empty: any 2xx confirms.
+using confirm_check = std::function<bool(const http_request&, const http_response&)>;
+
 /// The pipeline's side as a backend sees it: one way to send a request, with this backend's rate
-/// limit and the common retry policy applied (transport errors, 408, 429 + Retry-After, 5xx).
-/// `done` gets the final response: a success, a non-retryable status, or the last failure.
+/// limit and the common retry policy applied (transport errors, 408, 429 + Retry-After, 5xx, and
+/// a 2xx that `confirms` refuses when the request is idempotent).
+/// `done` gets the final response: a success, a non-retryable status, or the last failure; an
+/// unconfirmed 2xx arrives with `unconfirmed` set, so its ok() is false.
 class requester {
  public:
   virtual ~requester() = default;
   /// `idempotent`: retrying after the request was fully written cannot duplicate anything.
-  virtual void send(http_request req, bool idempotent, response_handler done) = 0;
+  virtual void send(http_request req, bool idempotent, confirm_check confirms, response_handler done) = 0;
 };
 
 /// One unit the backend sends: a JSON element of a batch, covering one or more results (QA Sphere
@@ -97,6 +104,10 @@ class backend {
   /// first (QA Sphere: a case id learnt after the item was made) and leave out one that turned out
   /// to have nowhere to go (counted in not_sent_count()).
   virtual http_request make_batch(const std::vector<outbound_item*>& items) = 0;
+  /// Whether a 2xx answer to a make_batch() request is the documented success answer for all the
+  /// items it carried (`items`: how many make_batch() got). Unconfirmed batches are retried when
+  /// idempotent_results(), else kept undelivered as "fate unknown".
+  virtual bool confirms_batch(const http_request& request, const http_response& response, std::size_t items) const = 0;
   /// One line explaining a failed response (server message, field paths), secrets never included.
   virtual std::string describe_error(const http_response& response) const = 0;
   /// Completes / closes the run when this process should. `complete`: every result was delivered.
@@ -106,6 +117,8 @@ class backend {
   virtual std::string run_link() const = 0;
   /// The run's id once started or joined (0 before).
   virtual std::int64_t run_id() const { return 0; }
+  /// The system's name of a status, for the summary's counts (QA Sphere: an exception is "blocked").
+  virtual std::string status_name(test_status s) const { return to_string(s); }
   /// Results the backend deliberately does not send (e.g. tests without a QA Sphere marker).
   virtual std::size_t not_sent_count() const { return 0; }
 };

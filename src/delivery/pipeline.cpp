@@ -41,8 +41,9 @@ struct pipeline::channel final : requester {
     report.name = std::string(display_name(report.system));
   }
 
-  void send(http_request req, bool idempotent, response_handler done) override;
-  void attempt(std::shared_ptr<http_request> req, bool idempotent, int n, response_handler done);
+  void send(http_request req, bool idempotent, confirm_check confirms, response_handler done) override;
+  void attempt(std::shared_ptr<http_request> req, bool idempotent, std::shared_ptr<confirm_check> confirms, int n,
+               response_handler done);
   void acquire(std::function<void()> go);
   void release_waiters();
 
@@ -163,7 +164,11 @@ struct pipeline::state : std::enable_shared_from_this<pipeline::state> {
     ptrs.reserve(it->second.size());
     for (auto& i : it->second) ptrs.push_back(&i);
     http_request req = c.be->make_batch(ptrs);
-    c.send(std::move(req), c.be->idempotent_results(),
+    const std::size_t items = ptrs.size();
+    confirm_check confirms = [&c, items](const http_request& sent, const http_response& r) {
+      return c.be->confirms_batch(sent, r, items);
+    };
+    c.send(std::move(req), c.be->idempotent_results(), std::move(confirms),
            [self = shared_from_this(), &c, id](http_response r) { self->on_batch_done(c, id, std::move(r)); });
   }
 
@@ -177,7 +182,10 @@ struct pipeline::state : std::enable_shared_from_this<pipeline::state> {
       for (const auto& item : batch) {
         for (const auto& s : item.sources) {
           ++c.report.delivered;
-          if (counts_as_failed(s->status)) ++c.report.delivered_failed;
+          if (counts_as_failed(s->status)) {
+            ++c.report.delivered_failed;
+            ++c.report.delivered_by_status[c.be->status_name(s->status)];
+          }
           acked.push_back(s);
         }
       }
@@ -203,7 +211,16 @@ struct pipeline::state : std::enable_shared_from_this<pipeline::state> {
         }
       }
     } else {
-      fail(c, r.error == net_error::cancelled ? std::string("stopped at the deadline") : c.be->describe_error(r));
+      std::string why =
+          r.error == net_error::cancelled ? std::string("stopped at the deadline") : c.be->describe_error(r);
+      if (r.unconfirmed && !c.be->idempotent_results()) {
+        // Not resent: the server may have stored the batch, and resending could duplicate it.
+        std::size_t n = 0;
+        for (const auto& item : batch) n += item.sources.size();
+        why = std::to_string(n) + (n == 1 ? " result" : " results") +
+              " of unknown fate (the server may have stored them, so they were not resent): " + why;
+      }
+      fail(c, why);
       for (auto& item : batch)
         for (auto& s : item.sources) c.undelivered.push_back(s);
     }
@@ -258,24 +275,33 @@ struct pipeline::state : std::enable_shared_from_this<pipeline::state> {
   }
 };
 
-void pipeline::channel::send(http_request req, bool idempotent, response_handler done) {
+void pipeline::channel::send(http_request req, bool idempotent, confirm_check confirms, response_handler done) {
   auto shared_req = std::make_shared<http_request>(std::move(req));
-  acquire([this, shared_req, idempotent, done = std::move(done)]() mutable {
-    attempt(std::move(shared_req), idempotent, 0, std::move(done));
+  auto check = std::make_shared<confirm_check>(std::move(confirms));
+  acquire([this, shared_req, idempotent, check, done = std::move(done)]() mutable {
+    attempt(std::move(shared_req), idempotent, std::move(check), 0, std::move(done));
   });
 }
 
-void pipeline::channel::attempt(std::shared_ptr<http_request> req, bool idempotent, int n, response_handler done) {
-  st.tr.async_send(*req, [this, req, idempotent, n, done = std::move(done)](http_response r) mutable {
+void pipeline::channel::attempt(std::shared_ptr<http_request> req, bool idempotent,
+                                std::shared_ptr<confirm_check> confirms, int n, response_handler done) {
+  st.tr.async_send(*req, [this, req, idempotent, confirms, n, done = std::move(done)](http_response r) mutable {
+    if (r.success_status() && *confirms) {
+      try {
+        r.unconfirmed = !(*confirms)(*req, r);
+      } catch (...) {
+        r.unconfirmed = true;  // a check that cannot read the answer did not see a confirmation
+      }
+    }
     if (!r.ok() && is_retryable(r, idempotent) && n < st.opt.retry.max_retries) {
       const milliseconds delay = retry_delay(n, r.header("Retry-After"), st.opt.retry, st.jitter());
       const auto when = st.tr.now() + delay;
       // Give up rather than sleep past the teardown deadline; the caller falls back to disk.
       if (!(st.flushing && when >= st.deadline)) {
         if (r.status == 429 || r.status == 503) limiter.pause_until(when);
-        st.tr.post_after(delay, [this, req, idempotent, n, done = std::move(done)]() mutable {
-          acquire([this, req, idempotent, n, done = std::move(done)]() mutable {
-            attempt(std::move(req), idempotent, n + 1, std::move(done));
+        st.tr.post_after(delay, [this, req, idempotent, confirms, n, done = std::move(done)]() mutable {
+          acquire([this, req, idempotent, confirms, n, done = std::move(done)]() mutable {
+            attempt(std::move(req), idempotent, std::move(confirms), n + 1, std::move(done));
           });
         });
         return;

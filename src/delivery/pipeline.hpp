@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -49,6 +50,8 @@ struct backend_report {
   std::int64_t run_id = 0;
   std::size_t delivered = 0;            // results the server acknowledged
   std::size_t delivered_failed = 0;     // of those, failed/invalid/blocked
+  /// The same, per status in the system's words ("failed", "invalid", "blocked"), each on its own.
+  std::map<std::string, std::size_t> delivered_by_status;
   std::size_t not_sent = 0;             // deliberately not for this backend (e.g. no QA Sphere marker)
   std::vector<std::string> rejections;  // "Suite.Test: <server's reason>", refused for their content
   std::vector<std::string> warnings;    // delivered, but incomplete ("Suite.Test: attachment not uploaded: ...")

@@ -10,6 +10,8 @@
 namespace gtest_tms::detail {
 
 bool is_retryable(const http_response& response, bool idempotent) {
+  // The server may have stored what it did not confirm: only an idempotent request is resent.
+  if (response.unconfirmed) return idempotent;
   if (response.error != net_error::none) {
     switch (response.error) {
       case net_error::bad_url:

@@ -17,7 +17,8 @@ struct retry_policy {
 };
 
 /// Whether a final response may be retried: transport errors when it is safe, 408, 429, 5xx but
-/// 501 and 507. `idempotent`: resending cannot duplicate anything, even after the server read it.
+/// 501 and 507, and an unconfirmed 2xx when idempotent. `idempotent`: resending cannot duplicate anything, even after
+/// the server read it.
 bool is_retryable(const http_response& response, bool idempotent);
 
 /// Delay before retry number `attempt` (0-based): Retry-After when given, capped, else

@@ -132,6 +132,7 @@ void session::open(run_plan plan) {
     if (const std::string dir = journal_dir_for(settings_); !dir.empty()) {
       journal_header h;
       h.start_ms = start_ms_;
+      h.binary = current_binary_name();
       if (settings_.qase_enabled()) h.systems.emplace_back(tag(tms::qase));  // report mode too
       if (configured(settings_, tms::qasphere)) h.systems.emplace_back(tag(tms::qasphere));
       std::string error;
@@ -232,6 +233,7 @@ session_outcome session::close(std::chrono::steady_clock::time_point deadline) {
     e.report.name = "Qase report";
     e.report.undelivered = std::move(report_only_);
     e.fallback_dir = settings_.qase.report_path;
+    e.report_mode = true;
     const report_run_info run_info{start_ms_, end_ms, tms::qase, 0, false};
     e.fallback_error = write_qase_report(e.fallback_dir, e.report.undelivered, run_info, settings_.qase);
     if (!e.fallback_error.empty()) all_safe = false;

@@ -1,8 +1,10 @@
 #include "delivery/summary.hpp"
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdio>
 #include <cstdlib>
+#include <iterator>
 
 namespace gtest_tms::detail {
 
@@ -14,18 +16,44 @@ std::string plural(std::size_t n, const char* one, const char* many) {
 
 constexpr std::size_t max_rejection_lines = 10;
 
+// "15 failed, 2 invalid, 1 blocked": each status on its own, in a fixed order, then any other.
+std::string status_counts(const backend_report& r) {
+  std::string out;
+  auto add = [&out](const std::string& name, std::size_t n) {
+    if (n > 0) out += (out.empty() ? "" : ", ") + std::to_string(n) + " " + name;
+  };
+  const char* order[] = {"failed", "invalid", "blocked"};
+  for (const char* name : order) {
+    const auto it = r.delivered_by_status.find(name);
+    if (it != r.delivered_by_status.end()) add(it->first, it->second);
+  }
+  for (const auto& [name, n] : r.delivered_by_status)
+    if (std::find(std::begin(order), std::end(order), name) == std::end(order)) add(name, n);
+  if (out.empty()) out = std::to_string(r.delivered_failed) + " failed";  // a report without the split
+  return out;
+}
+
 }  // namespace
 
 std::vector<std::string> summary_lines(const std::vector<summary_entry>& entries) {
   std::vector<std::string> lines;
   for (const auto& e : entries) {
     const backend_report& r = e.report;
+    if (e.report_mode) {
+      // Nothing was to be sent, so nothing is "not confirmed".
+      const std::string n = plural(r.undelivered.size(), "result", "results");
+      lines.push_back(r.name + ": " +
+                      (e.fallback_error.empty()
+                           ? n + " written to " + e.fallback_dir
+                           : n + " could not be written to " + e.fallback_dir + ": " + e.fallback_error));
+      continue;
+    }
     std::string line = r.name + ": ";
     if (!r.start_error.empty()) {
       line += "not started: " + r.start_error;
     } else {
       line += plural(r.delivered, "result", "results") + " sent";
-      if (r.delivered_failed > 0) line += " (" + std::to_string(r.delivered_failed) + " failed)";
+      if (r.delivered_failed > 0) line += " (" + status_counts(r) + ")";
       if (r.not_sent > 0) line += ", " + plural(r.not_sent, "test", "tests") + " not for this system";
       if (!r.finish_message.empty()) line += ", " + r.finish_message;
     }

@@ -26,6 +26,33 @@ std::vector<std::int64_t> parse_ids(std::string_view value) {
   return ids;
 }
 
+// Whether another instance of this typed suite ("Suite/N", "Prefix/Suite/N") has the same type
+// name. Tests of one suite run together, so the answer is cached per suite (test thread only).
+bool type_repeats(const testing::TestInfo& info) {
+  if (info.type_param() == nullptr) return false;
+  const std::string suite = info.test_suite_name();
+  thread_local std::string cached_suite;
+  thread_local bool cached = false;
+  if (suite == cached_suite) return cached;
+  const auto slash = suite.rfind('/');
+  bool repeats = false;
+  if (slash != std::string::npos) {
+    const std::string_view base(suite.data(), slash + 1);
+    const testing::UnitTest& u = *testing::UnitTest::GetInstance();
+    for (int i = 0; i < u.total_test_suite_count() && !repeats; ++i) {
+      const testing::TestSuite* ts = u.GetTestSuite(i);
+      const std::string_view name = ts->name();
+      if (name == suite || name.substr(0, base.size()) != base || ts->type_param() == nullptr) continue;
+      const std::string_view index = name.substr(base.size());
+      if (index.empty() || index.find_first_not_of("0123456789") != std::string_view::npos) continue;
+      repeats = std::string_view(ts->type_param()) == info.type_param();
+    }
+  }
+  cached_suite = suite;
+  cached = repeats;
+  return repeats;
+}
+
 bool is_disabled_name(std::string_view name) {
   return name.rfind("DISABLED_", 0) == 0 || name.find("/DISABLED_") != std::string_view::npos;
 }
@@ -79,6 +106,7 @@ std::shared_ptr<test_result> not_run_result(const testing::TestInfo& info, int i
   auto r = synthetic_result(info.test_suite_name(), info.name(), test_status::skipped, iteration);
   if (info.value_param() != nullptr) r->value_param = info.value_param();
   if (info.type_param() != nullptr) r->type_param = info.type_param();
+  r->type_repeats = type_repeats(info);
   failure_part p;
   p.skip = true;
   p.summary = p.message = reason;
@@ -94,6 +122,7 @@ test_result make_test_result(const testing::TestInfo& info, int iteration) {
   out.name = info.name();
   if (info.value_param() != nullptr) out.value_param = info.value_param();
   if (info.type_param() != nullptr) out.type_param = info.type_param();
+  out.type_repeats = type_repeats(info);
   if (info.file() != nullptr) out.file = info.file();
   out.line = info.line();
   out.iteration = iteration;

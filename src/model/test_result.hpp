@@ -57,6 +57,9 @@ struct test_result {
   std::string name;        // gtest name(), e.g. "Works/2"
   std::string value_param; // printed value parameter, empty if none
   std::string type_param;  // type name, empty if none
+  // Another instance of this typed suite has the same type name (Types<int, double, int>): only
+  // the typed index in `suite` tells them apart, so it must reach the TMS.
+  bool type_repeats = false;
   std::string file;        // where the test is defined
   int line = 0;
   test_status status = test_status::passed;

@@ -49,8 +49,13 @@ struct http_response {
   int status = 0;             // HTTP status, 0 on a transport error
   std::vector<http_header> headers;  // response headers (names as sent)
   std::string body;           // capped at transport_options::max_body_bytes
+  /// A 2xx whose body is not the documented success answer (set by the pipeline's requester, never
+  /// by the transport): a proxy's HTML page or `"status": false` confirms nothing.
+  bool unconfirmed = false;
 
-  bool ok() const { return error == net_error::none && status >= 200 && status < 300; }
+  bool ok() const { return error == net_error::none && status >= 200 && status < 300 && !unconfirmed; }
+  /// A 2xx status, confirmed or not.
+  bool success_status() const { return error == net_error::none && status >= 200 && status < 300; }
   /// First header with that name (case-insensitive), or empty.
   std::string header(const std::string& name) const;
 };

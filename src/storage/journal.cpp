@@ -183,6 +183,7 @@ bool result_from_object(const json::object& o, test_result& r, std::string& erro
   r.duration_ms = int_member(o, "d");
   r.iteration = static_cast<int>(int_member(o, "it"));
   r.run_level = bool_member(o, "rl");
+  r.type_repeats = bool_member(o, "trep");
   if (const json::value* at = o.if_contains("at"); at != nullptr && at->is_array()) {
     for (const auto& av : at->get_array()) {
       if (!av.is_object()) continue;
@@ -252,6 +253,7 @@ void serialize_journal_result(const test_result& r, std::string& o) {
     put_int(o, r.iteration);
   }
   if (r.run_level) o += ",\"rl\":true";
+  if (r.type_repeats) o += ",\"trep\":true";
   if (!r.attachments.empty()) {
     put_key(o, "at");
     o += '[';

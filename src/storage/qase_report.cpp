@@ -342,6 +342,7 @@ std::string qase_report_result_json(const test_result& r, const report_run_info&
   f["gtest.start_ms"] = to_str(r.start_ms);
   f["gtest.duration_ms"] = to_str(r.duration_ms);
   if (r.run_level) f["gtest.run_level"] = "true";
+  if (r.type_repeats) f["gtest.type_repeats"] = "true";
   if (!r.qase_ids.empty()) {
     std::string ids;
     for (const auto id : r.qase_ids) ids += (ids.empty() ? "" : ",") + to_str(id);
@@ -494,6 +495,7 @@ bool parse_qase_report_result(const std::string& text, test_result& r, std::int6
     r.start_ms = int_field("start_ms", 0);
     r.duration_ms = int_field("duration_ms", 0);
     r.run_level = field("run_level") == "true";
+    r.type_repeats = field("type_repeats") == "true";
     for (const auto& id : split_list(field("qase_ids"), ',')) {
       const auto n = parse_int(id, std::numeric_limits<std::int64_t>::min(), std::numeric_limits<std::int64_t>::max());
       if (n) r.qase_ids.push_back(*n);

@@ -1,5 +1,6 @@
 #include "util/text.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdint>
 #include <system_error>
@@ -166,11 +167,13 @@ std::string html_escape(std::string_view in) {
 std::string clean_text(std::string_view in, std::size_t max_bytes) {
   std::string out = sanitize_utf8(strip_ansi(in));
   // Control bytes other than tab and line breaks (a hostile server's BEL, backspace, NUL...) must
-  // never reach a terminal or a TMS page: each becomes '?'.
-  for (char& c : out) {
-    const auto u = static_cast<unsigned char>(c);
-    if ((u < 0x20 && c != '\t' && c != '\n' && c != '\r') || u == 0x7f) c = '?';
-  }
+  // never reach a terminal or a TMS page: they are removed, as the README says.
+  out.erase(std::remove_if(out.begin(), out.end(),
+                           [](char c) {
+                             const auto u = static_cast<unsigned char>(c);
+                             return (u < 0x20 && c != '\t' && c != '\n' && c != '\r') || u == 0x7f;
+                           }),
+            out.end());
   return truncate_utf8(out, max_bytes);
 }
 

@@ -693,6 +693,18 @@ TEST(EmulatorFaults, ParsesTheDocumentedSyntax) {
   EXPECT_TRUE(parse_fault_plan(" ; ").rules.empty());
 }
 
+TEST(EmulatorFaults, ABodyReplacesTheInjectedReply) {
+  auto plan = parse_fault_plan("POST /v2/.*/results#2..=200:body=not json;*=200:retry-after=2:body=<html>a:b</html>");
+  ASSERT_EQ(plan.rules.size(), 2u);
+  EXPECT_EQ(plan.rules[0].status, 200);
+  EXPECT_EQ(plan.rules[0].first, 2u);
+  EXPECT_EQ(plan.rules[0].body, "not json");
+  EXPECT_EQ(plan.rules[1].retry_after, 2);
+  EXPECT_EQ(plan.rules[1].body, "<html>a:b</html>");
+  EXPECT_EQ(plan.rules[1].content_type, "text/html");
+  EXPECT_THROW(parse_fault_plan("*=200:body="), std::invalid_argument);
+}
+
 TEST(EmulatorFaults, RejectsMalformedRulesWithOneLine) {
   for (const char* bad : {"POST /x", "*=999", "*=latency:abc", "*#0=503", "*#3..2=503", "*=frobnicate", "POST [=503",
                           "*=503,reset_after_read", "*=429:retry=1", "post /x=503", "=503"}) {

@@ -71,9 +71,11 @@ class fake_requester final : public requester {
 
   std::vector<sent_request> requests;
 
-  void send(http_request req, bool idempotent, response_handler done) override {
+  /// Like the pipeline: a 2xx the backend's check refuses arrives unconfirmed.
+  void send(http_request req, bool idempotent, confirm_check confirms, response_handler done) override {
     requests.push_back({req, idempotent});
     http_response answer = pick(req);
+    if (answer.success_status() && confirms && !confirms(req, answer)) answer.unconfirmed = true;
     if (deferred) {
       pending_.emplace_back(std::move(answer), std::move(done));
       return;

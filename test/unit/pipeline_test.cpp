@@ -25,6 +25,7 @@ using testing_support::loop_transport;
 struct test_backend_state {
   std::atomic<int> finish_calls{0};
   std::atomic<bool> finish_complete{false};
+  std::atomic<bool> idempotent{true};
 };
 
 // A backend whose batch body is the list of test names, one per line.
@@ -36,7 +37,7 @@ class test_backend final : public backend {
   tms system() const override { return tms::qase; }
   rate_limit limit() const override { return limit_; }
   std::size_t batch_size() const override { return batch_; }
-  bool idempotent_results() const override { return true; }
+  bool idempotent_results() const override { return st_->idempotent; }
   void start(requester&, const run_plan&, std::function<void(std::string)> done) override { done(start_error_); }
   void add(const std::shared_ptr<const test_result>& r, std::vector<outbound_item>& out) override {
     out.push_back({boost::json::object{{"name", r->name}}, r->full_name(), {r}});
@@ -47,6 +48,10 @@ class test_backend final : public backend {
     req.url = "https://tms.test/batch";
     for (const auto* i : items) req.body += std::string(i->value.at("name").as_string()) + "\n";
     return req;
+  }
+  // The documented answer of this fake protocol is a JSON object.
+  bool confirms_batch(const http_request&, const http_response& r, std::size_t) const override {
+    return r.body.rfind('{', 0) == 0;
   }
   std::string describe_error(const http_response& r) const override {
     return r.error != net_error::none ? r.error_message : "HTTP " + std::to_string(r.status) + " " + r.body;
@@ -179,6 +184,43 @@ TEST(Pipeline, PersistentServerErrorsLeaveTheRunOpenAndHandEverythingBack) {
   EXPECT_EQ(rep.undelivered.size(), 5u);
   EXPECT_FALSE(h.st->finish_complete);
   EXPECT_NE(rep.failure.find("500"), std::string::npos);
+}
+
+TEST(Pipeline, RetriesA2xxThatIsNotTheDocumentedAnswerAndCountsOnlyTheConfirmedOne) {
+  std::atomic<int> calls{0};
+  harness h(
+      [&](const http_request&) { return calls++ == 0 ? json_response(200, "not json") : json_response(202, "{}"); });
+  for (int i = 0; i < 3; ++i) h.p->submit(result("t" + std::to_string(i)));
+  const auto rep = h.finish();
+  EXPECT_EQ(rep.delivered, 3u);
+  EXPECT_TRUE(rep.undelivered.empty());
+  EXPECT_TRUE(h.st->finish_complete);
+  EXPECT_EQ(calls, 2);
+}
+
+TEST(Pipeline, A2xxNeverConfirmedKeepsEveryResultUndeliveredAndTheRunOpen) {
+  harness h([](const http_request&) { return json_response(200, "<html>blocked by policy</html>"); });
+  for (int i = 0; i < 5; ++i) h.p->submit(result("t" + std::to_string(i)));
+  const auto rep = h.finish();
+  EXPECT_EQ(rep.delivered, 0u);
+  EXPECT_EQ(rep.undelivered.size(), 5u);
+  EXPECT_FALSE(h.st->finish_complete);
+  EXPECT_NE(rep.failure.find("blocked by policy"), std::string::npos) << rep.failure;
+}
+
+TEST(Pipeline, AnUnconfirmed2xxOfANonIdempotentBatchIsNotResentAndHasUnknownFate) {
+  std::atomic<int> calls{0};
+  harness h([&](const http_request&) {
+    ++calls;
+    return json_response(200, "<html>gateway</html>");
+  });
+  h.st->idempotent = false;
+  for (int i = 0; i < 3; ++i) h.p->submit(result("t" + std::to_string(i)));
+  const auto rep = h.finish();
+  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(rep.delivered, 0u);
+  EXPECT_EQ(rep.undelivered.size(), 3u);
+  EXPECT_NE(rep.failure.find("3 results of unknown fate"), std::string::npos) << rep.failure;
 }
 
 TEST(Pipeline, BisectsARefusedBatchToIsolateThePoisonedResult) {

@@ -371,6 +371,54 @@ TEST(QaseBackendStart, GivenRunIdIsCheckedNotCreated) {
   EXPECT_EQ(b->make_batch({&out[0]}).url, "https://api.qase.test/v2/DEMO/run/77/results");
 }
 
+// A 2xx is not a confirmation by itself: every Qase answer must be {"status": true, ...}.
+TEST(QaseBackendConfirmation, EveryRequestWantsTheDocumentedSuccessAnswer) {
+  {
+    fake_requester r;
+    r.push(200, "<html><body>Request blocked</body></html>");
+    auto b = make(base_settings());
+    const std::string error = start(*b, r);
+    EXPECT_EQ(error.rfind("Qase project check failed: HTTP 200 without the documented success answer", 0), 0u) << error;
+    EXPECT_NE(error.find("Request blocked"), std::string::npos) << error;
+  }
+  {
+    fake_requester r;
+    r.push(200, R"({"status":true})");
+    r.push(200, R"({"status":false,"result":{"id":5}})");
+    auto b = make(base_settings());
+    EXPECT_NE(start(*b, r).find("could not create a run"), std::string::npos);
+    EXPECT_FALSE(r.requests[1].idempotent);  // not resent: a second run could appear
+    EXPECT_EQ(b->run_id(), 0);
+  }
+  {
+    fake_requester r;
+    r.push(200, R"({"status":true})");
+    r.push(200, R"({"status":true,"result":{"id":5}})");
+    r.push(200, "not json");
+    auto b = make(base_settings());
+    ASSERT_EQ(start(*b, r), "");
+    const std::string m = finish(*b, r, true);
+    EXPECT_EQ(m.rfind("run 5 could not be completed: HTTP 200 without the documented", 0), 0u) << m;
+  }
+  auto b = make(base_settings());
+  const http_request none;
+  EXPECT_TRUE(b->confirms_batch(none, make_response(202, R"({"status":true})"), 3));
+  EXPECT_FALSE(b->confirms_batch(none, make_response(202, R"({"status":false})"), 3));
+  EXPECT_FALSE(b->confirms_batch(none, make_response(200, "not json"), 3));
+  EXPECT_FALSE(b->confirms_batch(none, make_response(200, ""), 3));
+}
+
+TEST(QaseMapping, ARepeatedTypeNameKeepsItsTypedIndexOtherwiseNot) {
+  test_result r;
+  r.suite = "Repeated/2";
+  r.name = "Works";
+  r.type_param = "int";
+  EXPECT_EQ(qase_params(r), (std::vector<std::pair<std::string, std::string>>{{"type", "int"}}));
+  r.type_repeats = true;
+  EXPECT_EQ(qase_params(r), (std::vector<std::pair<std::string, std::string>>{{"type", "int"}, {"instance", "2"}}));
+  EXPECT_EQ(qase_suite_path(r, ""), std::vector<std::string>{"Repeated"});
+}
+
 TEST(QaseBackendStart, GivenRunIdThatDoesNotExist) {
   auto s = base_settings();
   s.run_id = 77;

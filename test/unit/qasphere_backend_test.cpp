@@ -778,3 +778,54 @@ TEST(QasphereFinish, NothingToDoWithoutARun) {
 
 }  // namespace
 }  // namespace gtest_tms::detail
+
+namespace gtest_tms::detail {
+namespace {
+
+// A 2xx is not a confirmation by itself (qasphere-api.md §5: each request's documented answer).
+TEST(QasphereConfirmation, EveryRequestWantsItsDocumentedAnswer) {
+  {
+    router r = standard_routes();
+    r.on("POST /project/BD/run", 200, "<html>proxy</html>");
+    started_backend t(make_settings(), plan_of({"TestBd001Login"}), r);
+    ASSERT_TRUE(t.start_message.has_value());
+    EXPECT_NE(t.start_message->find("HTTP 200 without the documented success answer"), std::string::npos)
+        << *t.start_message;
+    EXPECT_EQ(t.be->run_id(), 0);
+  }
+  {
+    router r = standard_routes();
+    r.on("POST /project/BD/tcase/seq", 200, "not json");
+    started_backend t(make_settings(), plan_of({"TestBd001Login"}), r);
+    ASSERT_TRUE(t.start_message.has_value());
+    EXPECT_NE(t.start_message->find("without the documented success answer"), std::string::npos) << *t.start_message;
+  }
+  {
+    auto s = make_settings();
+    s.close_run = true;
+    router r = standard_routes();
+    r.on("POST /project/BD/run/42/close", 200, "<html>ok</html>");
+    started_backend t(s, plan_of({"TestBd001Login"}), r);
+    ASSERT_EQ(t.start_message, std::optional<std::string>(""));
+    const std::string m = finish(*t.be, t.fake, true);
+    EXPECT_NE(m.find("left open: closing it failed: HTTP 200 without"), std::string::npos) << m;
+  }
+}
+
+TEST(QasphereConfirmation, ABatchIsConfirmedByOneIdPerItem) {
+  started_backend t(make_settings(), plan_of({"TestBd001Login", "test_bd002_logout"}));
+  ASSERT_EQ(t.start_message, std::optional<std::string>(""));
+  std::vector<outbound_item> items = add(*t.be, result("TestBd001Login", test_status::passed));
+  for (auto& i : add(*t.be, result("test_bd002_logout", test_status::failed))) items.push_back(std::move(i));
+  t.be->flush_held(items);
+  ASSERT_EQ(items.size(), 2u);
+  const http_request req = t.be->make_batch({&items[0], &items[1]});
+  EXPECT_TRUE(t.be->confirms_batch(req, make_response(200, R"({"ids":[1,2]})"), 2));
+  EXPECT_FALSE(t.be->confirms_batch(req, make_response(200, R"({"ids":[1]})"), 2));
+  EXPECT_FALSE(t.be->confirms_batch(req, make_response(200, "{}"), 2));
+  EXPECT_FALSE(t.be->confirms_batch(req, make_response(200, "<html></html>"), 2));
+  EXPECT_FALSE(t.be->idempotent_results());  // so an unconfirmed batch is never resent
+}
+
+}  // namespace
+}  // namespace gtest_tms::detail

@@ -37,8 +37,10 @@ namespace gtest_tms::detail::emulator {
 // OCCURRENCE  counted per rule among the requests its matcher matches, from 1:
 //             `#N` only the N-th, `#N..M` the N-th to M-th, `#N..` the N-th and all later ones.
 //             Without `#` every matching request.
-// ACTION      `STATUS[:retry-after=S]` an HTTP status answered instead of processing the request
-//             (JSON error body in the style of the API; 502/504 answer an HTML gateway page),
+// ACTION      `STATUS[:retry-after=S][:body=TEXT]` an HTTP status answered instead of processing the
+//             request (JSON error body in the style of the API; 502/504 answer an HTML gateway page;
+//             `body=` replaces it with TEXT, the rest of the action, served as text/html when it
+//             starts with '<': `200:body=not json` is a 2xx that confirms nothing),
 //             `latency:MS` extra delay before the reply,
 //             `reset_before_read` close as soon as the request head arrives (not processed),
 //             `reset_after_read|hang|trickle|garbage|truncated` the request IS processed, then its

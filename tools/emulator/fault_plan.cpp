@@ -85,13 +85,25 @@ void parse_action(std::string_view rule, std::string_view a, fault_rule& r) {
     if (!parse_uint(a.substr(0, colon), status) || status < 100 || status > 599) fail(rule, "HTTP status must be 100..599");
     if (r.status != 0 || r.fault != server_fault::none) fail(rule, "only one status or fault per rule");
     r.status = static_cast<int>(status);
-    if (colon != std::string_view::npos) {
-      auto opt = a.substr(colon + 1);
-      constexpr std::string_view key = "retry-after=";
+    auto opt = colon == std::string_view::npos ? std::string_view{} : a.substr(colon + 1);
+    while (!opt.empty()) {
+      constexpr std::string_view retry_key = "retry-after=";
+      constexpr std::string_view body_key = "body=";
+      if (opt.substr(0, body_key.size()) == body_key) {
+        // The rest of the action is the body (it may hold ':'; ',' and ';' end it).
+        r.body = std::string(opt.substr(body_key.size()));
+        if (r.body.empty()) fail(rule, ":body= needs a text");
+        r.content_type = r.body.front() == '<' ? "text/html" : "application/json";
+        break;
+      }
+      const auto next = opt.find(':');
+      const auto item = opt.substr(0, next);
       std::uint64_t secs = 0;
-      if (opt.substr(0, key.size()) != key || !parse_uint(opt.substr(key.size()), secs) || secs > 86400)
-        fail(rule, "after the status only :retry-after=SECONDS is understood");
+      if (item.substr(0, retry_key.size()) != retry_key || !parse_uint(item.substr(retry_key.size()), secs) ||
+          secs > 86400)
+        fail(rule, "after the status only :retry-after=SECONDS and :body=TEXT are understood");
       r.retry_after = static_cast<int>(secs);
+      opt = next == std::string_view::npos ? std::string_view{} : opt.substr(next + 1);
     }
     return;
   }
@@ -111,9 +123,10 @@ void parse_action(std::string_view rule, std::string_view a, fault_rule& r) {
     r.fault = f;
     return;
   }
-  fail(rule, "unknown action '" + std::string(a) +
-                 "' (expected STATUS[:retry-after=S], latency:MS, close, reset_before_read, reset_after_read, "
-                 "hang, trickle, garbage or truncated)");
+  fail(rule,
+       "unknown action '" + std::string(a) +
+           "' (expected STATUS[:retry-after=S][:body=TEXT], latency:MS, close, reset_before_read, reset_after_read, "
+           "hang, trickle, garbage or truncated)");
 }
 
 }  // namespace

@@ -104,6 +104,20 @@ std::vector<field_error> field_errors(const json::object& o) {
   return out;
 }
 
+// Qase's success envelope (qase-api.md, BaseResponse): a JSON object with "status": true. A 2xx
+// without it (a proxy's HTML page, "status": false) confirms nothing.
+const json::object* success_envelope(const json::value& v) {
+  if (!v.is_object()) return nullptr;
+  const auto* st = find(v.get_object(), "status");
+  return st != nullptr && st->is_bool() && st->get_bool() ? &v.get_object() : nullptr;
+}
+
+bool status_true(const http_response& r) {
+  boost::system::error_code ec;
+  const json::value v = json::parse(r.body, ec);
+  return !ec && success_envelope(v) != nullptr;
+}
+
 // The run id of an IdResponse {"status":true,"result":{"id":N}}; 0 when absent.
 std::int64_t run_id_of(const std::string& body) {
   boost::system::error_code ec;
@@ -191,6 +205,7 @@ class qase_backend final : public backend {
       thread_ += (thread_.empty() ? "" : " ") + std::string("shard ") + std::to_string(plan.shard_index);
     }
     r.send(get(api_ + "/v1/project/" + code_), true,
+           [](const http_request&, const http_response& resp) { return status_true(resp); },
            [this, &r, done = std::move(done)](http_response resp) mutable {
              if (!resp.ok()) {
                done(project_error(resp));
@@ -271,6 +286,11 @@ class qase_backend final : public backend {
     return req;
   }
 
+  // v2 bulk: 202 {"status": true} (v2/schemas/responses/ResultCreateBulkResponse.yaml).
+  bool confirms_batch(const http_request&, const http_response& response, std::size_t) const override {
+    return status_true(response);
+  }
+
   std::string describe_error(const http_response& resp) const override {
     if (resp.error != net_error::none) {
       return one_line(resp.error_message.empty() ? std::string("transport error: ") + to_string(resp.error)
@@ -278,6 +298,11 @@ class qase_backend final : public backend {
                       error_line_cap);
     }
     const std::string prefix = "HTTP " + std::to_string(resp.status);
+    if (resp.unconfirmed) {
+      return one_line(prefix + " without the documented success answer {\"status\": true}: " +
+                          (resp.body.empty() ? std::string("(empty body)") : one_line(resp.body, raw_body_cap)),
+                      error_line_cap);
+    }
     boost::system::error_code ec;
     const json::value v = json::parse(resp.body, ec);
     if (!ec && v.is_object()) {
@@ -318,7 +343,8 @@ class qase_backend final : public backend {
     }
     http_request req = post(api_ + "/v1/run/" + code_ + "/" + std::to_string(run_id_) + "/complete");
     req.content_type.clear();  // the endpoint takes no body
-    r.send(std::move(req), true, [this, run, done = std::move(done)](http_response resp) {
+    r.send(std::move(req), true, [](const http_request&, const http_response& resp) { return status_true(resp); },
+           [this, run, done = std::move(done)](http_response resp) {
       if (resp.ok()) {
         done({true, run + " completed"});
       } else {
@@ -376,14 +402,19 @@ class qase_backend final : public backend {
     http_request req = post(api_ + "/v1/attachment/" + code_);
     req.content_type = std::move(mp.content_type);
     req.body = std::move(mp.body);
-    // A repeated upload only stores the file twice: retrying is harmless.
-    u->req->send(std::move(req), true, [this, u, owners = std::move(owners)](http_response resp) {
+    // A repeated upload only stores the file twice: retrying is harmless. Confirmed: one hash per file.
+    const std::size_t files = owners.size();
+    auto confirms = [files](const http_request&, const http_response& resp) {
+      boost::system::error_code ec;
+      const json::value v = json::parse(resp.body, ec);
+      return !ec && success_envelope(v) != nullptr && upload_hashes(resp.body).size() == files;
+    };
+    u->req->send(std::move(req), true, std::move(confirms), [this, u, owners = std::move(owners)](http_response resp) {
       std::vector<std::string> hashes = resp.ok() ? upload_hashes(resp.body) : std::vector<std::string>{};
       if (hashes.size() == owners.size()) {
         for (std::size_t i = 0; i < owners.size(); ++i) u->hashes[owners[i]].push_back(std::move(hashes[i]));
       } else {
-        const std::string why = resp.ok() ? std::string("unexpected answer: ") + one_line(resp.body, raw_body_cap)
-                                          : describe_error(resp);
+        const std::string why = describe_error(resp);
         std::vector<std::size_t> items = owners;
         items.erase(std::unique(items.begin(), items.end()), items.end());
         for (const auto i : items)
@@ -445,7 +476,9 @@ class qase_backend final : public backend {
     http_request req = post(api_ + "/v1/run/" + code_);
     req.body = json::serialize(body);
     // Run creation is not idempotent: a retry after a lost response would create a second run.
-    r.send(std::move(req), false, [this, done = std::move(done)](http_response resp) {
+    r.send(std::move(req), false,
+           [](const http_request&, const http_response& resp) { return status_true(resp); },
+           [this, done = std::move(done)](http_response resp) {
       if (!resp.ok()) {
         done("Qase could not create a run in project '" + one_line(s_.project, 64) + "': " + describe_error(resp));
         return;
@@ -464,6 +497,7 @@ class qase_backend final : public backend {
   void join_run(requester& r, std::function<void(std::string)> done) {
     const std::int64_t id = *s_.run_id;
     r.send(get(api_ + "/v1/run/" + code_ + "/" + std::to_string(id)), true,
+           [](const http_request&, const http_response& resp) { return status_true(resp); },
            [this, id, done = std::move(done)](http_response resp) {
              if (resp.error == net_error::none && resp.status == 404) {
                done("Qase run " + std::to_string(id) + " not found in project '" + one_line(s_.project, 64) +

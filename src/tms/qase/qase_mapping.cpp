@@ -165,6 +165,13 @@ std::vector<std::pair<std::string, std::string>> qase_params(const test_result& 
   std::vector<std::pair<std::string, std::string>> out;
   if (!r.value_param.empty()) out.emplace_back("param", clean(r.value_param, qase_title_cap));
   if (!r.type_param.empty()) out.emplace_back("type", clean(r.type_param, qase_title_cap));
+  // Types<int, double, int>: the typed index keeps the two `int` instances apart (Qase merges
+  // results whose title, suite, params and signature are equal). Only then: goldens stay as they are.
+  if (r.type_repeats) {
+    const auto slash = r.suite.rfind('/');
+    if (slash != std::string::npos && all_digits(r.suite.substr(slash + 1)))
+      out.emplace_back("instance", r.suite.substr(slash + 1));
+  }
   return out;
 }
 

@@ -30,7 +30,8 @@ struct qase_mapping_options {
 /// dropped because the type itself goes into params, so all types of one test share one case.
 std::vector<std::string> qase_suite_path(const test_result& r, const std::string& root_suite);
 
-/// Parameters sent as `params`: {"param": value_param} and/or {"type": type_param}.
+/// Parameters sent as `params`: {"param": value_param} and/or {"type": type_param}, plus
+/// {"instance": typed index} when the type name repeats in its typed suite.
 std::vector<std::pair<std::string, std::string>> qase_params(const test_result& r);
 
 /// The JS reporters' signature: ids joined by '-', then the suite path and the test name

@@ -87,6 +87,28 @@ std::optional<std::int64_t> conflicting_run_id(std::string_view message) {
   return parse_int(rest, 1, std::numeric_limits<std::int64_t>::max());
 }
 
+// The documented success answers (qasphere-api.md §5): a 2xx without its shape (a proxy's HTML
+// page, "not json") confirms nothing.
+bool is_object_answer(const http_response& r) {
+  const auto v = parse_json(r.body);
+  return v && v->is_object();
+}
+
+// An object whose `key` is an array, or null (the server's empty array).
+bool has_array_or_null(const http_response& r, std::string_view key) {
+  const auto v = parse_json(r.body);
+  if (!v || !v->is_object()) return false;
+  const json::value* a = v->as_object().if_contains(key);
+  return a != nullptr && (a->is_array() || a->is_null());
+}
+
+bool confirms_run_created(const http_request&, const http_response& r) {
+  const auto v = parse_json(r.body);
+  if (!v || !v->is_object()) return false;
+  const auto id = int_field(v->as_object(), "id");
+  return id && *id > 0;
+}
+
 std::string example_name(std::string_view code) {
   // A letters-only code can be written hyphen-free: TestBd001Login.
   bool letters = !code.empty();
@@ -138,6 +160,7 @@ class qasphere_backend final : public backend {
   void add(const std::shared_ptr<const test_result>& result, std::vector<outbound_item>& out) override;
   void flush_held(std::vector<outbound_item>& out) override;
   http_request make_batch(const std::vector<outbound_item*>& items) override;
+  bool confirms_batch(const http_request& request, const http_response& response, std::size_t items) const override;
   std::string describe_error(const http_response& response) const override;
   void finish(requester& r, bool complete, std::function<void(run_finish)> done) override;
 
@@ -147,6 +170,7 @@ class qasphere_backend final : public backend {
   }
   std::int64_t run_id() const override { return run_id_; }
   std::size_t not_sent_count() const override { return not_sent_ + dropped_; }
+  std::string status_name(test_status s) const override { return qasphere_status(s); }
 
  private:
   enum class phase { idle, starting, ready, off, failed };
@@ -161,7 +185,7 @@ class qasphere_backend final : public backend {
   void fail_start(std::string why);
 
   http_request request(std::string method, const std::string& path, std::string body) const;
-  void send(http_request req, bool idempotent, response_handler handler);
+  void send(http_request req, bool idempotent, confirm_check confirms, response_handler handler);
   std::string encoded_project() const {
     return boost::urls::encode(project_path_, boost::urls::unreserved_chars);
   }
@@ -216,8 +240,8 @@ http_request qasphere_backend::request(std::string method, const std::string& pa
   return req;
 }
 
-void qasphere_backend::send(http_request req, bool idempotent, response_handler handler) {
-  requester_->send(std::move(req), idempotent, std::move(handler));
+void qasphere_backend::send(http_request req, bool idempotent, confirm_check confirms, response_handler handler) {
+  requester_->send(std::move(req), idempotent, std::move(confirms), std::move(handler));
 }
 
 std::string qasphere_backend::redact(std::string text) const {
@@ -237,6 +261,7 @@ std::string qasphere_backend::describe_error(const http_response& response) cons
       return redact(one_line(m, 400));
     }
     std::string out = "HTTP " + std::to_string(response.status);
+    if (response.unconfirmed) out += " without the documented success answer";
     std::string msg = server_message(response);
     if (msg.empty()) msg = response.body;
     msg = one_line(msg, 300);
@@ -342,7 +367,8 @@ void qasphere_backend::start(requester& r, const run_plan& plan, std::function<v
 }
 
 void qasphere_backend::check_project() {
-  send(request("GET", "/project/" + encoded_project(), {}), true, [this](http_response r) {
+  send(request("GET", "/project/" + encoded_project(), {}), true,
+       [](const http_request&, const http_response& r) { return is_object_answer(r); }, [this](http_response r) {
     if (!r.ok()) return fail_start(project_check_error(r));
     if (settings_.run_id) {
       run_id_ = *settings_.run_id;
@@ -360,6 +386,7 @@ void qasphere_backend::resolve_markers(std::int64_t offset, int page) {
   body["offset"] = offset;
   body["limit"] = seq_page_limit;
   send(request("POST", "/project/" + encoded_project() + "/tcase/seq", json::serialize(body)), true,
+       [](const http_request&, const http_response& r) { return has_array_or_null(r, "data"); },
        [this, offset, page](http_response r) {
          if (!r.ok()) return fail_start(request_error(r, "could not look up the test cases of project " + code_));
          const auto v = parse_json(r.body);
@@ -419,7 +446,8 @@ void qasphere_backend::create_run() {
   body["type"] = "static_struct";
   body["queryPlans"] = json::array{std::move(plan)};
 
-  send(request("POST", "/project/" + encoded_project() + "/run", json::serialize(body)), false, [this](http_response r) {
+  send(request("POST", "/project/" + encoded_project() + "/run", json::serialize(body)), false, confirms_run_created,
+       [this](http_response r) {
     if (r.ok()) {
       const auto v = parse_json(r.body);
       std::optional<std::int64_t> id;
@@ -448,7 +476,9 @@ void qasphere_backend::create_run() {
 
 void qasphere_backend::read_run_cases(bool created_by_conflict) {
   const std::string path = "/project/" + encoded_project() + "/run/" + std::to_string(run_id_) + "/tcase";
-  send(request("GET", path, {}), true, [this, created_by_conflict](http_response r) {
+  send(request("GET", path, {}), true,
+       [](const http_request&, const http_response& r) { return has_array_or_null(r, "tcases"); },
+       [this, created_by_conflict](http_response r) {
     if (!r.ok()) {
       if (r.error == net_error::none && r.status == 404)
         return fail_start("QA Sphere run " + std::to_string(run_id_) + " not found in project " + code_ +
@@ -611,6 +641,18 @@ http_request qasphere_backend::make_batch(const std::vector<outbound_item*>& ite
                  std::move(body));
 }
 
+// {"ids": [n, ...]}, one id per item the request carried (make_batch may leave some out).
+bool qasphere_backend::confirms_batch(const http_request& request, const http_response& response,
+                                      std::size_t items) const {
+  (void)items;
+  const auto v = parse_json(response.body);
+  const json::array* ids = v ? array_field(*v, "ids") : nullptr;
+  if (ids == nullptr) return false;
+  const auto sent = parse_json(request.body);
+  const json::array* sent_items = sent ? array_field(*sent, "items") : nullptr;
+  return sent_items != nullptr && ids->size() == sent_items->size();
+}
+
 // --- finish ---------------------------------------------------------------------------------------
 
 void qasphere_backend::finish(requester& r, bool complete, std::function<void(run_finish)> done) {
@@ -637,7 +679,10 @@ void qasphere_backend::finish(requester& r, bool complete, std::function<void(ru
     return;
   }
   const std::string path = "/project/" + encoded_project() + "/run/" + std::to_string(run_id_) + "/close";
-  send(request("POST", path, {}), true, [this, run, notes, done = std::move(done)](http_response resp) {
+  // {"message": "Run closed"}: any JSON object (a proxy's page is not one).
+  send(request("POST", path, {}), true,
+       [](const http_request&, const http_response& resp) { return is_object_answer(resp); },
+       [this, run, notes, done = std::move(done)](http_response resp) {
     if (resp.ok()) return done({true, redact(run + " closed" + notes)});
     done({false, redact(run + " left open: closing it failed: " + describe_error(resp) + notes)});
   });
