@@ -14,6 +14,7 @@
 #include <cstring>
 #include <filesystem>
 #include <string>
+#include <system_error>
 #include <string_view>
 #include <vector>
 
@@ -22,7 +23,7 @@
 #include "config/system_settings.hpp"
 #include "util/text.hpp"
 
-extern char** environ;
+extern char** environ;  // NOLINT(readability-redundant-declaration): not every libc declares it
 
 namespace gtest_tms::detail {
 
@@ -163,7 +164,7 @@ namespace cli {
 namespace {
 
 constexpr std::chrono::seconds list_timeout{60};
-constexpr std::size_t list_output_cap = 64 * 1024 * 1024;
+constexpr std::size_t list_output_cap = std::size_t{64} * 1024 * 1024;
 
 void run_usage(std::FILE* out) {
   std::fputs(
@@ -190,7 +191,7 @@ void run_usage(std::FILE* out) {
 bool list_tests(const std::string& binary, std::string& output, std::string& error) {
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) {
-    error = std::string("cannot create a pipe: ") + std::strerror(errno);
+    error = std::string("cannot create a pipe: ") + std::generic_category().message(errno);
     return false;
   }
   posix_spawn_file_actions_t actions;
@@ -204,7 +205,7 @@ bool list_tests(const std::string& binary, std::string& output, std::string& err
   ::close(fds[1]);
   if (rc != 0) {
     ::close(fds[0]);
-    error = "cannot run " + binary + ": " + std::strerror(rc);
+    error = "cannot run " + binary + ": " + std::generic_category().message(rc);
     return false;
   }
   const auto deadline = std::chrono::steady_clock::now() + list_timeout;
@@ -251,12 +252,12 @@ bool list_tests(const std::string& binary, std::string& output, std::string& err
 bool append_env_file(const std::string& file, const std::string& text, std::string& error) {
   std::FILE* f = std::fopen(file.c_str(), "a");
   if (f == nullptr) {
-    error = "cannot open " + file + ": " + std::strerror(errno);
+    error = "cannot open " + file + ": " + std::generic_category().message(errno);
     return false;
   }
   const bool ok = std::fputs(text.c_str(), f) >= 0;
   if (std::fclose(f) != 0 || !ok) {
-    error = "cannot write " + file + ": " + std::strerror(errno);
+    error = "cannot write " + file + ": " + std::generic_category().message(errno);
     return false;
   }
   return true;

@@ -21,7 +21,7 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr std::string_view qaspherecli_name = ".qaspherecli";
-constexpr std::uintmax_t max_dotenv_file_bytes = 64 * 1024;
+constexpr std::uintmax_t max_dotenv_file_bytes = std::uintmax_t{64} * 1024;
 
 std::optional<std::string> read_small_file(const fs::path& p) {
   std::error_code ec;

@@ -57,7 +57,7 @@ bool parse_https_base(std::string_view s, std::string& normalised, std::string& 
     error = "is not a valid URL";
     return false;
   }
-  const boost::urls::url_view u = *r;
+  const boost::urls::url_view& u = *r;
   if (u.has_userinfo()) {
     error = "must not contain a user name or password";
     return false;

@@ -7,7 +7,7 @@
 namespace gtest_tms::detail {
 
 /// Largest attachment kept at the test and uploaded: Qase's per-file limit (32 MB).
-inline constexpr std::uint64_t max_attachment_bytes = 32u * 1024 * 1024;
+inline constexpr std::uint64_t max_attachment_bytes = std::uint64_t{32} * 1024 * 1024;
 
 /// Step nesting recorded at the test and sent to Qase; deeper steps are cut. Qase answers 400 to
 /// 32 levels, so this stays well below.

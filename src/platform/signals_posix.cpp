@@ -48,7 +48,7 @@ void on_fatal(int sig, siginfo_t* info, void* /*context*/) {
   errno = saved;
   // A fault the kernel raised repeats when the instruction is retried; a sent one (raise, abort,
   // kill) must be sent again. It is blocked until this handler returns.
-  if (info == nullptr || info->si_code <= 0) ::raise(sig);
+  if (info == nullptr || info->si_code <= 0) (void)::raise(sig);
 }
 
 void on_term(int sig) {
@@ -139,9 +139,9 @@ void reraise_signal(int sig) noexcept {
   if (i >= 0 && term_installed[i]) {
     ::sigaction(sig, &term_previous[i], nullptr);
   } else {
-    ::signal(sig, SIG_DFL);
+    (void)::signal(sig, SIG_DFL);
   }
-  ::raise(sig);
+  (void)::raise(sig);
 }
 
 struct termination_watch::thread_state {

@@ -30,7 +30,7 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr std::size_t map_chunk = 4 * 1024 * 1024;  // file space reserved (and mapped) at a time
+constexpr std::size_t map_chunk = std::size_t{4} * 1024 * 1024;  // file space reserved (and mapped) at a time
 
 #ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE 23  // Linux 5.14; older kernels answer EINVAL, which is harmless
@@ -44,7 +44,7 @@ std::size_t page_size() {
   return p;
 }
 
-std::string errno_text(int e) { return std::strerror(e); }
+std::string errno_text(int e) { return std::generic_category().message(e); }
 
 // The journal fatal signals write into (see journal::arm_for_signals).
 std::atomic<journal*> signal_journal{nullptr};

@@ -34,8 +34,8 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr std::size_t name_cap = 64 * 1024;       // gtest names: never cut in practice
-constexpr std::size_t text_cap = 256 * 1024;      // failure texts, per part
+constexpr std::size_t name_cap = std::size_t{64} * 1024;       // gtest names: never cut in practice
+constexpr std::size_t text_cap = std::size_t{256} * 1024;      // failure texts, per part
 constexpr const char* gtest_prefix = "gtest.";
 
 std::string clean(std::string_view s, std::size_t cap) { return clean_text(s, cap); }
@@ -67,7 +67,7 @@ std::string read_file(const std::string& path, bool& ok) {
 std::string write_atomically(const std::string& path, const std::string& text) {
   const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return "cannot write " + tmp + ": " + std::strerror(errno);
+  if (fd < 0) return "cannot write " + tmp + ": " + std::generic_category().message(errno);
   std::size_t done = 0;
   while (done < text.size()) {
     const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
@@ -76,14 +76,14 @@ std::string write_atomically(const std::string& path, const std::string& text) {
       const int e = errno;
       ::close(fd);
       ::unlink(tmp.c_str());
-      return "cannot write " + tmp + ": " + std::strerror(e);
+      return "cannot write " + tmp + ": " + std::generic_category().message(e);
     }
     done += static_cast<std::size_t>(n);
   }
   if (::close(fd) != 0 || ::rename(tmp.c_str(), path.c_str()) != 0) {
     const int e = errno;
     ::unlink(tmp.c_str());
-    return "cannot write " + path + ": " + std::strerror(e);
+    return "cannot write " + path + ": " + std::generic_category().message(e);
   }
   return {};
 }
@@ -125,7 +125,7 @@ std::string merge_run_json(const std::string& dir, const std::vector<std::shared
                            const report_run_info& run, const qase_settings& settings) {
   const std::string lock_path = dir + "/.run.json.lock";
   const int lock_fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (lock_fd < 0) return "cannot create " + lock_path + ": " + std::strerror(errno);
+  if (lock_fd < 0) return "cannot create " + lock_path + ": " + std::generic_category().message(errno);
   // Held for a few milliseconds by each writer; a writer that dies releases it with its fd.
   while (::flock(lock_fd, LOCK_EX) != 0 && errno == EINTR) {
   }

@@ -22,13 +22,13 @@ std::int64_t floor_div(std::int64_t a, std::int64_t b) noexcept {
 
 std::string two_digits(std::int64_t v) {
   char buf[8];
-  std::snprintf(buf, sizeof buf, "%02d", static_cast<int>(v % 100 < 0 ? -(v % 100) : v % 100));
+  (void)std::snprintf(buf, sizeof buf, "%02d", static_cast<int>(v % 100 < 0 ? -(v % 100) : v % 100));
   return buf;
 }
 
 std::string year_text(std::int64_t y) {
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%04lld", static_cast<long long>(y));
+  (void)std::snprintf(buf, sizeof buf, "%04lld", static_cast<long long>(y));
   return buf;
 }
 
@@ -73,7 +73,7 @@ civil_time to_civil(std::int64_t epoch_ms) noexcept {
 std::string qase_datetime_utc(std::int64_t epoch_ms) {
   const civil_time t = to_civil(epoch_ms);
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%04lld-%02d-%02d %02d:%02d:%02d", static_cast<long long>(t.year), t.month,
+  (void)std::snprintf(buf, sizeof buf, "%04lld-%02d-%02d %02d:%02d:%02d", static_cast<long long>(t.year), t.month,
                 t.day, t.hour, t.minute, t.second);
   return buf;
 }
@@ -81,7 +81,7 @@ std::string qase_datetime_utc(std::int64_t epoch_ms) {
 std::string iso8601_utc(std::int64_t epoch_ms) {
   const civil_time t = to_civil(epoch_ms);
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%04lld-%02d-%02dT%02d:%02d:%02d.%03dZ", static_cast<long long>(t.year),
+  (void)std::snprintf(buf, sizeof buf, "%04lld-%02d-%02dT%02d:%02d:%02d.%03dZ", static_cast<long long>(t.year),
                 t.month, t.day, t.hour, t.minute, t.second, t.millisecond);
   return buf;
 }
@@ -96,7 +96,7 @@ int local_utc_offset_minutes(std::int64_t epoch_ms) noexcept {
   std::tm local{};
   if (localtime_r(&secs, &local) == nullptr) return 0;
   const long off = local.tm_gmtoff / 60;  // glibc/BSD extension
-  return (off > -24 * 60 && off < 24 * 60) ? static_cast<int>(off) : 0;
+  return (off > -24L * 60 && off < 24L * 60) ? static_cast<int>(off) : 0;
 }
 
 std::string format_run_title(std::string_view tmpl, std::int64_t epoch_ms, const env_lookup& env,

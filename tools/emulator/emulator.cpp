@@ -232,8 +232,8 @@ qasphere_project default_qasphere_project(const std::string& code, int count) {
   for (int i = 1; i <= count; ++i) {
     char id[16];
     char title[32];
-    std::snprintf(id, sizeof id, "tc%04d", i);
-    std::snprintf(title, sizeof title, "Test case %03d", i);
+    (void)std::snprintf(id, sizeof id, "tc%04d", i);
+    (void)std::snprintf(title, sizeof title, "Test case %03d", i);
     qasphere_tcase tc;
     tc.id = id;
     tc.seq = i;

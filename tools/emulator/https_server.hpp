@@ -49,7 +49,7 @@ struct server_options {
   unsigned short port = 0;  // 0: any free port on 127.0.0.1
   int min_tls_version = 0;  // OpenSSL constants (TLS1_VERSION, ...); 0: library default
   int max_tls_version = 0;
-  std::size_t max_body_bytes = 64 * 1024 * 1024;
+  std::size_t max_body_bytes = std::size_t{64} * 1024 * 1024;
 };
 
 class https_server {

@@ -35,8 +35,8 @@ using error_list = std::vector<std::pair<std::string, std::string>>;
 constexpr std::size_t max_results_per_request = 200;
 constexpr std::size_t max_error_context_total = 4194304;
 constexpr std::size_t max_attachment_files = 20;
-constexpr std::size_t max_attachment_file_bytes = 32u * 1024 * 1024;
-constexpr std::size_t max_attachment_request_bytes = 128u * 1024 * 1024;
+constexpr std::size_t max_attachment_file_bytes = std::size_t{32} * 1024 * 1024;
+constexpr std::size_t max_attachment_request_bytes = std::size_t{128} * 1024 * 1024;
 
 server_reply envelope(int status, const std::string& message) {
   return json_reply(status, {{"status", false}, {"errorMessage", message}});

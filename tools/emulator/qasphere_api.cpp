@@ -462,7 +462,7 @@ server_reply handle_qasphere(emulator_state& st, request_context& ctx) {
       if (!c || !c->is_string() || c->as_string().empty()) return message(400, "comment is required (non-empty HTML)");
       run.logs.emplace_back(c->as_string());
       char log_id[24];
-      std::snprintf(log_id, sizeof log_id, "log%06lld", static_cast<long long>(st.next_qasphere_log++));
+      (void)std::snprintf(log_id, sizeof log_id, "log%06lld", static_cast<long long>(st.next_qasphere_log++));
       ctx.record.effects["log"] = {{"run", run.id}};
       return json_reply(200, {{"id", log_id}});
     }

@@ -23,7 +23,7 @@ std::unique_ptr<backend> make_qase_backend(const qase_settings& s, const common_
 
 /// Qase attachment upload limits (v1/paths/attachment.code.yaml).
 inline constexpr std::size_t qase_max_files_per_upload = 20;
-inline constexpr std::size_t qase_max_upload_bytes = 128u * 1024 * 1024;
+inline constexpr std::size_t qase_max_upload_bytes = std::size_t{128} * 1024 * 1024;
 
 /// The telemetry headers (no secrets): "reporter=gtest-tms-reporter;reporter_version=…;framework=googletest"
 /// and "os=linux;arch=x86_64;cpp=gcc-12.2.0".

@@ -127,7 +127,7 @@ boost::json::array steps_json(const std::vector<step_record>& steps, std::size_t
     json::object data;
     std::string action = clean(st.action, qase_message_cap);
     if (trim(action).empty()) action = "Unnamed step";
-    data["action"] = std::move(action);
+    data["action"] = action;
     if (!st.expected.empty()) data["expected_result"] = clean(st.expected, qase_message_cap);
     json::object exec;
     exec["status"] = step_status(st.status);

@@ -16,8 +16,8 @@ namespace gtest_tms::detail {
 
 /// Size caps applied to every string sent to Qase (bytes, after UTF-8 repair).
 inline constexpr std::size_t qase_title_cap = 1024;
-inline constexpr std::size_t qase_message_cap = 64 * 1024;
-inline constexpr std::size_t qase_stacktrace_cap = 256 * 1024;
+inline constexpr std::size_t qase_message_cap = std::size_t{64} * 1024;
+inline constexpr std::size_t qase_stacktrace_cap = std::size_t{256} * 1024;
 
 struct qase_mapping_options {
   std::string root_suite;  // QASE_ROOT_SUITE, first element of the suite path when set

@@ -15,7 +15,7 @@
 namespace gtest_tms::detail {
 
 /// Largest result comment sent (bytes); longer texts are cut per instance with a marker.
-inline constexpr std::size_t qasphere_max_comment_bytes = 64 * 1024;
+inline constexpr std::size_t qasphere_max_comment_bytes = std::size_t{64} * 1024;
 
 /// QA Sphere's status; uncaught exceptions and tests that could not run are "blocked", like the
 /// CLI maps JUnit <error>.
