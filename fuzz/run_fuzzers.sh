@@ -12,7 +12,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 seconds=${1:-20}
 build=${2:-$root/build-fuzz}
 runs=${GTEST_TMS_FUZZ_RUNS:-}
-targets=${GTEST_TMS_FUZZ_TARGETS:-config_env qase_config_json qaspherecli markers retry_after no_proxy response}
+targets=${GTEST_TMS_FUZZ_TARGETS:-config_env qase_config_json qaspherecli markers retry_after no_proxy response record_roundtrip}
 jobs=${JOBS:-$(nproc)}
 
 # clang and its runtime libraries (libFuzzer, sanitizers) besides the usual dependencies.

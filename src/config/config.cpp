@@ -10,6 +10,8 @@
 // - QASE_MODE=testops without token or project is an error and Qase reporting is off, even with
 //   QASE_FALLBACK=report: the fallback is for a TestOps that fails at run time, not for a
 //   configuration that never worked (the simplest correct reading of the official reporters).
+// - QASE_FALLBACK and QASE_REPORT_CONNECTION_PATH also apply to a QA Sphere-only run (the local
+//   report and journal are shared by both systems); a bad value there turns only the fallback off.
 // - QASE_MODE=testops_multi (JS/Python: several projects) is treated as testops with a warning.
 // - qase.config.json that cannot be read or parsed, or has a JSON type that cannot be a setting
 //   (an object where a string belongs): one error line starting "qase.config.json: ", the bad part is
@@ -36,6 +38,7 @@ settings load_settings(const env_lookup& plain_env, const std::string& cwd) {
     const env_lookup env = with_run_file(plain_env, out.warnings);
     read_qase_section(env, cwd, out);
     read_qasphere_section(env, cwd, out);
+    if (!out.qase_enabled() && out.qasphere.enabled) read_qase_storage_keys(env, cwd, out);
     read_common_section(env, out);
   } catch (const std::exception& e) {
     out.qase = qase_settings{};

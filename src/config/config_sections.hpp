@@ -16,6 +16,10 @@ void read_qase_section(const env_lookup& env, const std::string& cwd, settings& 
 /// switches QA Sphere reporting off.
 void read_qasphere_section(const env_lookup& env, const std::string& cwd, settings& out);
 
+/// With Qase off and QA Sphere on: QASE_FALLBACK and QASE_REPORT_CONNECTION_PATH still apply (QA
+/// Sphere's fallback report and the journal folder). A bad value turns only the fallback off.
+void read_qase_storage_keys(const env_lookup& env, const std::string& cwd, settings& out);
+
 /// GTEST_TMS_* and the proxy variables -> out.common. A bad value keeps the default.
 void read_common_section(const env_lookup& env, settings& out);
 

@@ -176,4 +176,22 @@ void read_qase_section(const env_lookup& env, const std::string& cwd, settings& 
   qase_section(raw, out).read();
 }
 
+// With Qase off and QA Sphere on, the fallback report and its folder still apply: they hold QA
+// Sphere's share (<path>/qasphere) and the journal's default folder. A bad value turns only the
+// fallback off, so its message must not say that Qase reporting is off.
+void read_qase_storage_keys(const env_lookup& env, const std::string& cwd, settings& out) {
+  std::vector<std::string> file_errors;  // already reported by read_qase_section
+  raw_map raw = read_qase_config(cwd, qase_keys, file_errors);
+  for (const file_key& key : qase_keys) read_env_into(env, key.env, raw);
+  qase_settings& q = out.qase;
+  const key_reader keys(raw, [&out, &q](std::string_view, std::string problem) {
+    out.errors.push_back(problem + "; the fallback report is off");
+    q.fallback = qase_mode::off;
+  });
+  if (const auto f =
+          keys.read_choice<qase_mode>("QASE_FALLBACK", {{"off", qase_mode::off}, {"report", qase_mode::report}}))
+    q.fallback = *f;
+  if (auto v = keys.read_text("QASE_REPORT_CONNECTION_PATH")) q.report_path = std::move(*v);
+}
+
 }  // namespace gtest_tms::detail

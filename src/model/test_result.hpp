@@ -23,6 +23,13 @@ const char* to_string(test_status s) noexcept;
 /// any letter case, and "disabled" reads as skipped.
 bool status_from(std::string_view text, test_status& out, bool lenient = false) noexcept;
 
+/// a + b, clamped to the int64 range: times read back from files may hold any value.
+inline std::int64_t saturating_add(std::int64_t a, std::int64_t b) noexcept {
+  std::int64_t out = 0;
+  if (!__builtin_add_overflow(a, b, &out)) return out;
+  return b > 0 ? INT64_MAX : INT64_MIN;
+}
+
 struct failure_part {
   std::string file;  // empty when gtest did not know the location
   int line = -1;
@@ -77,7 +84,7 @@ struct test_result {
   std::vector<std::string> notes;       // reporter notes for the result message ("2 attachments dropped ...")
 
   std::string full_name() const { return suite + "." + name; }
-  std::int64_t end_ms() const { return start_ms + duration_ms; }
+  std::int64_t end_ms() const { return saturating_add(start_ms, duration_ms); }
 };
 
 }  // namespace gtest_tms::detail

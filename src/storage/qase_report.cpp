@@ -178,7 +178,7 @@ std::string merge_run_json(const std::string& dir, const std::vector<std::shared
     for (const auto& s : qase_suite_path(r, settings.root_suite)) suites.insert(s);
     if (!listed.insert(r.id).second) continue;
     const std::int64_t d = std::max<std::int64_t>(0, r.duration_ms);
-    cumulative += d;
+    cumulative = saturating_add(cumulative, d);
     list.push_back(json::object{{"id", r.id},
                                 {"title", clean(r.name, qase_title_cap)},
                                 {"status", to_string(r.status)},
@@ -197,8 +197,10 @@ std::string merge_run_json(const std::string& dir, const std::vector<std::shared
   ex["end_time"] = end;
   ex["duration"] = std::max<std::int64_t>(0, seconds_to_ms(end) - seconds_to_ms(start));
   double cum_prev = 0;
-  ex["cumulative_duration"] =
-      static_cast<std::int64_t>(number_member(ex, "cumulative_duration", cum_prev) ? cum_prev : 0) + cumulative;
+  // Another writer's run.json may hold any number: clamp it before the conversion.
+  if (!number_member(ex, "cumulative_duration", cum_prev) || !(cum_prev > 0)) cum_prev = 0;
+  if (cum_prev > 9.0e18) cum_prev = 9.0e18;
+  ex["cumulative_duration"] = saturating_add(static_cast<std::int64_t>(cum_prev), cumulative);
 
   json::array suite_list;
   for (const auto& s : suites) suite_list.emplace_back(s);
@@ -244,8 +246,10 @@ json::array report_steps(const std::vector<step_record>& steps, const json::valu
     json::object ex;
     ex[k.status] = to_string(st.status);
     ex[k.start] = st.start_ms > 0 ? json::value(epoch_seconds(st.start_ms)) : json::value(nullptr);
-    ex["end_time"] = st.start_ms > 0 ? json::value(epoch_seconds(st.start_ms + std::max<std::int64_t>(0, st.duration_ms)))
-                                     : json::value(nullptr);
+    ex["end_time"] =
+        st.start_ms > 0
+            ? json::value(epoch_seconds(saturating_add(st.start_ms, std::max<std::int64_t>(0, st.duration_ms))))
+            : json::value(nullptr);
     ex[k.duration] = std::max<std::int64_t>(0, st.duration_ms);
     ex["attachments"] = json::array();
     json::object o;

@@ -189,6 +189,30 @@ TEST_F(ConfigTest, Fallback) {
   EXPECT_NE(bad.errors[0].find("QASE_FALLBACK=testops"), std::string::npos);
 }
 
+// QA Sphere alone: the fallback report and its folder are local settings both systems share.
+TEST_F(ConfigTest, FallbackSettingsApplyToAQaSphereOnlyRun) {
+  const env_map qas = {{"QAS_TOKEN", "tenant.key.secret-1234"}, {"QAS_URL", "https://qas.eu1.qasphere.com"}};
+  const settings s = load(with(qas, {{"QASE_FALLBACK", "report"}, {"QASE_REPORT_CONNECTION_PATH", "/tmp/rep"}}));
+  EXPECT_FALSE(s.qase_enabled());
+  EXPECT_TRUE(s.qasphere.enabled);
+  EXPECT_EQ(s.qase.fallback, qase_mode::report);
+  EXPECT_EQ(s.qase.report_path, "/tmp/rep");
+  EXPECT_TRUE(s.errors.empty()) << all_messages(s);
+
+  const settings bad = load(with(qas, {{"QASE_FALLBACK", "maybe"}}));
+  EXPECT_TRUE(bad.qasphere.enabled);
+  EXPECT_EQ(bad.qase.fallback, qase_mode::off);
+  ASSERT_EQ(bad.errors.size(), 1u) << all_messages(bad);
+  EXPECT_NE(bad.errors[0].find("QASE_FALLBACK=maybe"), std::string::npos) << bad.errors[0];
+  EXPECT_NE(bad.errors[0].find("the fallback report is off"), std::string::npos) << bad.errors[0];
+  EXPECT_EQ(bad.errors[0].find("Qase reporting is off"), std::string::npos) << bad.errors[0];
+
+  // Nobody reporting: still nothing read, nothing said.
+  const settings none = load({{"QASE_FALLBACK", "maybe"}, {"QASE_REPORT_CONNECTION_PATH", "/tmp/rep"}});
+  EXPECT_TRUE(none.errors.empty()) << all_messages(none);
+  EXPECT_EQ(none.qase.report_path, "./build/qase-report");
+}
+
 // ---- Qase: individual values -------------------------------------------------------------
 
 TEST(ParseBool, AcceptedSpellings) {

@@ -227,6 +227,24 @@ TEST(EmulatorQase, BulkResultsAreAcceptedWith202AndStored) {
   EXPECT_EQ(qase(e, "POST", "/v2/DEMO/run/77/results", results_body({result("x", "passed")})).status, 404);
 }
 
+// 16 nested steps (the most the reporter sends) are a JSON document about 35 levels deep.
+TEST(EmulatorQase, SixteenNestedStepsAreAccepted) {
+  tms_emulator e(base_options());
+  auto id = create_qase_run(e);
+  json::array steps;
+  for (int i = 0; i < 16; ++i) {
+    json::object st{{"data", {{"action", "level " + std::to_string(16 - i)}}}, {"execution", {{"status", "passed"}}}};
+    if (!steps.empty()) st["steps"] = steps;
+    steps = json::array{st};
+  }
+  json::object r = result("Deep", "passed", "6f1c7c2e-0c1e-4f7e-9a53-0d0b4c9b5d12");
+  r["steps"] = steps;
+  const auto reply = qase(e, "POST", "/v2/DEMO/run/" + std::to_string(id) + "/results", results_body({r}));
+  ASSERT_EQ(reply.status, 202) << reply.body;
+  ASSERT_EQ(e.qase_results(id).size(), 1u);
+  EXPECT_EQ(e.qase_results(id)[0].at("steps"), steps);
+}
+
 TEST(EmulatorQase, InvalidStatusRejectsTheWholeBatchWith422) {
   auto o = base_options();
   o.qase_extra_statuses = {"flaky"};

@@ -108,7 +108,11 @@ server_reply handle_locked(emulator_state& st, const server_request& req, record
   rec.path = ctx.path;
   if (!req.body.empty()) {
     boost::system::error_code ec;
-    auto v = boost::json::parse(req.body, ec);
+    // Boost.JSON's default depth of 32 would refuse a result with 16 nested steps (each level is a
+    // step object and its "steps" array); the real services take them.
+    boost::json::parse_options opt;
+    opt.max_depth = 256;
+    auto v = boost::json::parse(req.body, ec, {}, opt);
     if (!ec) {
       ctx.body = std::move(v);
       ctx.body_is_json = true;

@@ -56,7 +56,9 @@ std::vector<recorded_request> load_request_log(const std::string& path) {
   for (std::size_t n = 1; std::getline(in, line); ++n) {
     if (line.empty()) continue;
     boost::system::error_code ec;
-    auto v = boost::json::parse(line, ec);
+    boost::json::parse_options opt;
+    opt.max_depth = 260;  // the request bodies the emulator accepts, one level down
+    auto v = boost::json::parse(line, ec, {}, opt);
     if (ec || !v.is_object()) {
       // A killed emulator can leave a partial last line; anything else is a broken file.
       if (in.peek() == std::char_traits<char>::eof()) break;

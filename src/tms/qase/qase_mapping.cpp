@@ -133,7 +133,7 @@ boost::json::array steps_json(const std::vector<step_record>& steps, std::size_t
     exec["status"] = step_status(st.status);
     if (st.start_ms > 0) {
       exec["start_time"] = epoch_seconds(st.start_ms);
-      exec["end_time"] = epoch_seconds(st.start_ms + std::max<std::int64_t>(0, st.duration_ms));
+      exec["end_time"] = epoch_seconds(saturating_add(st.start_ms, std::max<std::int64_t>(0, st.duration_ms)));
     }
     exec["duration"] = std::max<std::int64_t>(0, st.duration_ms);
     json::object step;

@@ -1,0 +1,189 @@
+// "Nothing lost, nothing duplicated, nothing hidden": deep steps that go through a fallback report,
+// QA Sphere-only runs and their fallback settings, run creation whose answer is lost, and QA Sphere
+// results whose fate is unknown. Each scenario ends with every finished result stored once.
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include <filesystem>
+#include <map>
+#include <set>
+#include <string>
+
+#include "emulator_fixture.hpp"
+
+namespace gtest_tms::detail::testing_support {
+namespace {
+
+using namespace std::chrono_literals;
+namespace json = boost::json;
+using env_map = std::map<std::string, std::optional<std::string>>;
+
+process_result run_fixture(const std::string& name, env_map env, std::vector<std::string> args = {}) {
+  process_options po;
+  po.env = std::move(env);
+  po.args = std::move(args);
+  po.timeout = 180s;
+  return run_process(fixture_path(name), po);
+}
+
+process_result run_cli(env_map env, std::vector<std::string> args) {
+  process_options po;
+  po.env = std::move(env);
+  po.args = std::move(args);
+  po.timeout = 180s;
+  return run_process(GTEST_TMS_CLI, po);
+}
+
+emulator::emulator_options with_faults(const std::string& plan) {
+  auto o = emulator_fixture::default_options();
+  o.faults = emulator::parse_fault_plan(plan);
+  return o;
+}
+
+std::string str(const json::value& v) { return v.is_string() ? std::string(v.as_string()) : std::string(); }
+
+std::size_t step_depth(const json::value* steps) {
+  std::size_t depth = 0;
+  while (steps != nullptr && steps->is_array() && !steps->as_array().empty()) {
+    ++depth;
+    steps = steps->as_array().front().as_object().if_contains("steps");
+  }
+  return depth;
+}
+
+// Uses up the rest of an injected fault's occurrences (counted per rule) by replaying a request the
+// binary made, so that the next step meets a healthy server and the log stays valid for the spec.
+void burn(emulator_fixture& emu, const std::string& suffix, std::size_t until) {
+  const auto log = emu.tms().requests();
+  const emulator::recorded_request* model = nullptr;
+  std::size_t seen = 0;
+  for (const auto& q : log) {
+    if (q.method != "POST" || q.path.size() < suffix.size() ||
+        q.path.compare(q.path.size() - suffix.size(), suffix.size(), suffix) != 0)
+      continue;
+    ++seen;
+    if (model == nullptr) model = &q;
+  }
+  ASSERT_NE(model, nullptr) << "no " << suffix << " request to replay";
+  for (; seen < until; ++seen) {
+    server_request q;
+    q.method = model->method;
+    q.target = model->path;
+    q.body = json::serialize(model->body);
+    ASSERT_EQ(emu.tms().handle(q).status, 500) << seen;
+  }
+}
+
+std::size_t count_posts(const std::vector<emulator::recorded_request>& log, const std::string& suffix) {
+  std::size_t n = 0;
+  for (const auto& q : log)
+    n += q.method == "POST" && q.path.size() >= suffix.size() &&
+                 q.path.compare(q.path.size() - suffix.size(), suffix.size(), suffix) == 0
+             ? 1
+             : 0;
+  return n;
+}
+
+// Item 3: a result with 16 nested steps lands in the fallback report, and `upload` stores it with
+// every level and completes the run the binary created.
+TEST(ReliabilityEndToEnd, SixteenNestedStepsGoThroughTheFallbackReportAndUpload) {
+  constexpr std::size_t failing = 40;
+  emulator_fixture emu(with_faults("POST /v2/.*/results#1.." + std::to_string(failing) + "=500"));
+  auto env = emu.qase_env();
+  env["QASE_FALLBACK"] = "report";
+  env["GTEST_TMS_DEADLINE"] = "10";
+  const std::string report_dir = *env.at("QASE_REPORT_CONNECTION_PATH");
+  const process_result r = run_fixture("fixture_deep_steps", env);
+  ASSERT_FALSE(r.timed_out) << r.err;
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  const auto runs = emu.tms().qase_runs();
+  ASSERT_EQ(runs.size(), 1u) << r.err;
+  EXPECT_FALSE(runs[0].completed) << r.err;
+  EXPECT_EQ(emu.tms().qase_results(runs[0].id).size(), 0u);
+  const std::size_t posts = count_posts(emu.tms().requests(), "/results");
+  ASSERT_LT(posts, failing) << "the binary kept retrying: raise `failing`";
+  burn(emu, "/results", failing);
+
+  const process_result u = run_cli(emu.qase_env(), {"upload", report_dir});
+  ASSERT_FALSE(u.timed_out) << u.out << u.err;
+  EXPECT_EQ(u.exit_code, 0) << u.out << u.err;
+  EXPECT_EQ(u.out.find("lost"), std::string::npos) << u.out;
+  EXPECT_EQ(u.out.find("skipped"), std::string::npos) << u.out;
+  EXPECT_NE(u.out.find("completed"), std::string::npos) << u.out;
+
+  const auto after = emu.tms().qase_runs();
+  ASSERT_EQ(after.size(), 1u) << u.out;
+  EXPECT_TRUE(after[0].completed) << u.out;
+  EXPECT_EQ(after[0].complete_count, 1);
+  std::map<std::string, json::object> stored;
+  for (const auto& res : emu.tms().qase_results(after[0].id)) {
+    EXPECT_EQ(stored.count(str(res.at("title"))), 0u) << "stored twice: " << str(res.at("title"));
+    stored[str(res.at("title"))] = res;
+  }
+  ASSERT_EQ(stored.size(), 2u) << u.out;
+  ASSERT_EQ(stored.count("TestBd001SixteenNestedSteps"), 1u);
+  EXPECT_EQ(step_depth(stored["TestBd001SixteenNestedSteps"].if_contains("steps")), 16u);
+  EXPECT_TRUE(requests_match_spec(emu));
+  EXPECT_TRUE(no_secret_in(r, emu.dir()));
+  EXPECT_TRUE(no_secret_in(u, emu.dir()));
+}
+
+// Item 4: with only QAS_* set, QASE_FALLBACK=report and QASE_REPORT_CONNECTION_PATH decide where
+// QA Sphere's unconfirmed results and the journal go, and the line names that place.
+TEST(ReliabilityEndToEnd, QasphereOnlyRunsHonourTheFallbackSettings) {
+  constexpr std::size_t failing = 40;
+  const std::string batch = "/api/public/v0/project/BD/run/[0-9]+/result/batch";
+  emulator_fixture emu(with_faults("POST " + batch + "#1.." + std::to_string(failing) + "=500"));
+  const std::string cwd = emu.dir() + "/cwd";
+  const std::string report_dir = emu.dir() + "/rep";
+  std::filesystem::create_directories(cwd);
+  auto env = emu.qasphere_env();
+  env["QAS_RUN_NAME"] = "gtest-tms e2e";
+  env["GTEST_TMS_JOURNAL_DIR"] = std::nullopt;  // the default: next to the report
+  env["QASE_FALLBACK"] = "report";
+  env["QASE_REPORT_CONNECTION_PATH"] = report_dir;
+  env["GTEST_TMS_DEADLINE"] = "10";
+  process_options po;
+  po.env = env;
+  po.args = {"--gtest_filter=Login.*:Cart.*"};  // BD-001..BD-004
+  po.cwd = cwd;
+  po.timeout = 180s;
+  const process_result r = run_process(fixture_path("fixture_qasphere"), po);
+  ASSERT_FALSE(r.timed_out) << r.err;
+  EXPECT_EQ(r.exit_code, 1) << r.err;  // BD-003 fails on purpose
+  EXPECT_EQ(r.err.find("set QASE_FALLBACK"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("QA Sphere: 4 results not confirmed by the server; written to " + report_dir +
+                       "/qasphere (send them with: gtest-tms upload " + report_dir + "/qasphere)"),
+            std::string::npos)
+      << r.err;
+  EXPECT_FALSE(std::filesystem::exists(cwd + "/build")) << "the default report folder was used";
+  const auto runs = emu.tms().qasphere_runs();
+  ASSERT_EQ(runs.size(), 1u) << r.err;
+  EXPECT_FALSE(runs[0].closed);
+  EXPECT_EQ(emu.tms().qasphere_results(runs[0].id).size(), 0u);
+  const std::size_t posts = count_posts(emu.tms().requests(), "/result/batch");
+  ASSERT_LT(posts, failing) << "the binary kept retrying: raise `failing`";
+  burn(emu, "/result/batch", failing);
+
+  auto upload_env = emu.qasphere_env();
+  upload_env["GTEST_TMS_JOURNAL_DIR"] = std::nullopt;
+  const process_result u = run_cli(upload_env, {"upload", report_dir});
+  ASSERT_FALSE(u.timed_out) << u.out << u.err;
+  EXPECT_EQ(u.exit_code, 0) << u.out << u.err;
+  std::set<std::string> tcases;
+  const auto stored = emu.tms().qasphere_results(runs[0].id);
+  for (const auto& res : stored) tcases.insert(res.tcase_id);
+  EXPECT_EQ(stored.size(), 4u) << u.out << u.err;
+  EXPECT_EQ(tcases.size(), 4u);
+  const auto after = emu.tms().qasphere_runs();
+  ASSERT_EQ(after.size(), 1u);
+  EXPECT_TRUE(after[0].closed) << u.out;
+  EXPECT_EQ(after[0].close_count, 1);
+  EXPECT_TRUE(no_secret_in(r, emu.dir()));
+  EXPECT_TRUE(no_secret_in(u, emu.dir()));
+}
+
+}  // namespace
+}  // namespace gtest_tms::detail::testing_support
