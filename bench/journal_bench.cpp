@@ -32,11 +32,10 @@ test_result passing() {
 test_result failing() {
   test_result r = passing();
   r.status = test_status::failed;
-  r.parts.push_back({"/home/ci/project/test/sample_test.cpp", 19,
-                     "Expected equality of these values:\n  a\n    Which is: 1\n  2",
-                     "Expected equality of these values:\n  a\n    Which is: 1\n  2\nStack trace:\n" +
-                         std::string(600, 'x'),
-                     false, false});
+  r.parts.push_back(
+      {"/home/ci/project/test/sample_test.cpp", 19, "Expected equality of these values:\n  a\n    Which is: 1\n  2",
+       "Expected equality of these values:\n  a\n    Which is: 1\n  2\nStack trace:\n" + std::string(600, 'x'), false,
+       false});
   return r;
 }
 

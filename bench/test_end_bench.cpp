@@ -6,9 +6,9 @@
 #include <cstdlib>
 
 #include "config/config.hpp"
+#include "delivery/pipeline.hpp"
 #include "listener/listener.hpp"
 #include "loop_transport.hpp"
-#include "delivery/pipeline.hpp"
 #include "tms/qase/qase_backend.hpp"
 
 namespace {

@@ -21,8 +21,8 @@ namespace gtest_tms::fuzz {
   std::abort();
 }
 
-#define FUZZ_CHECK(cond, detail)                     \
-  do {                                               \
+#define FUZZ_CHECK(cond, detail)                           \
+  do {                                                     \
     if (!(cond)) ::gtest_tms::fuzz::fail(#cond, (detail)); \
   } while (0)
 

@@ -26,8 +26,7 @@ std::string upper(std::string_view s) {
 void check(std::string_view name, std::string_view code) {
   const auto m = detail::extract_marker(name, code);
   const std::string_view subject = detail::marker_subject(name);
-  FUZZ_CHECK(subject.data() >= name.data() && subject.data() + subject.size() <= name.data() + name.size(),
-             name);
+  FUZZ_CHECK(subject.data() >= name.data() && subject.data() + subject.size() <= name.data() + name.size(), name);
   if (!m) return;
   FUZZ_CHECK(m->seq >= 0, m->text());
   FUZZ_CHECK(!m->project.empty(), m->text());

@@ -1,8 +1,8 @@
 // NO_PROXY matching and proxy URL parsing. Input: 2 bytes of port (big-endian), then the NO_PROXY
 // value, a '\n', then the host. The NO_PROXY value is also parsed as a proxy URL.
-// Invariants: `*` matches every host not empty after trimming (and dropping a trailing dot); appending "," or upper-casing (ASCII) both sides
-// never changes a decision; select_proxy agrees with no_proxy_matches; errors are one line; a parsed
-// proxy URL has a host and a port, and its authority() parses back to the same host and port.
+// Invariants: `*` matches every host not empty after trimming (and dropping a trailing dot); appending "," or
+// upper-casing (ASCII) both sides never changes a decision; select_proxy agrees with no_proxy_matches; errors are one
+// line; a parsed proxy URL has a host and a port, and its authority() parses back to the same host and port.
 
 #include <cstddef>
 #include <cstdint>

@@ -10,8 +10,8 @@
 #include <string_view>
 
 #include "config/config.hpp"
-#include "util/text.hpp"
 #include "fuzz_support.hpp"
+#include "util/text.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace gtest_tms;
@@ -34,8 +34,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // Only a key-like token (16+ of [A-Za-z0-9._-], as real keys) not shared with another value or
   // the file's path (both are quoted in messages) cannot be part of a message by chance.
   const std::string file = (cwd / ".qaspherecli").string();
-  bool check_token = token.size() >= 16 && token.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-                                                                    "0123456789._-") == std::string::npos &&
+  bool check_token = token.size() >= 16 &&
+                     token.find_first_not_of(
+                         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                         "0123456789._-") == std::string::npos &&
                      !fuzz::contains(file, token);
   for (const auto& [key, value] : pairs) {
     if (key != "QAS_TOKEN" && fuzz::contains(value, token.substr(0, 8))) check_token = false;

@@ -32,12 +32,12 @@ using namespace gtest_tms::detail;
 constexpr std::string_view qas_token = "tst0000001.1CKCEtest_JYyckc3zYtest.dhhjYY3BYEoQH41e62itest";
 
 enum flag : std::uint8_t {
-  deferred = 1,       // answers delivered one by one; results arrive while start() runs
-  join_run = 2,       // QASE_TESTOPS_RUN_ID / QAS_RUN_ID set
-  complete = 4,       // finish(complete = true)
-  detect_code = 8,    // QA Sphere: no QAS_PROJECT_CODE (taken from the first marker)
-  close_flag = 16,    // QAS_CLOSE_RUN / QASE_TESTOPS_RUN_COMPLETE set ...
-  close_value = 32,   // ... to this
+  deferred = 1,      // answers delivered one by one; results arrive while start() runs
+  join_run = 2,      // QASE_TESTOPS_RUN_ID / QAS_RUN_ID set
+  complete = 4,      // finish(complete = true)
+  detect_code = 8,   // QA Sphere: no QAS_PROJECT_CODE (taken from the first marker)
+  close_flag = 16,   // QAS_CLOSE_RUN / QASE_TESTOPS_RUN_COMPLETE set ...
+  close_value = 32,  // ... to this
   sharded = 64,
 };
 

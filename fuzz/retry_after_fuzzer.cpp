@@ -10,8 +10,8 @@
 #include <string>
 #include <string_view>
 
-#include "fuzz_support.hpp"
 #include "delivery/retry_after.hpp"
+#include "fuzz_support.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace gtest_tms::detail;
@@ -25,8 +25,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const auto delay = parse_retry_after(value, now);
   const auto date = parse_http_date(value, now);
   if (delay) {
-    FUZZ_CHECK(delay->count() >= 0 && delay->count() <= retry_after_max_seconds * 1000,
-               std::to_string(delay->count()));
+    FUZZ_CHECK(delay->count() >= 0 && delay->count() <= retry_after_max_seconds * 1000, std::to_string(delay->count()));
   }
   if (date && delay && *date <= now) FUZZ_CHECK(delay->count() == 0, std::to_string(delay->count()));
   // A bare number is never a date.

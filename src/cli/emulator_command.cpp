@@ -160,7 +160,8 @@ std::optional<int> parse_serve(int argc, char** argv, int i, serve_args& a) {
         return usage_error("--qase-rate-limit needs requests per minute (0: off)");
       a.qase_per_minute = n;
     } else if (arg == "--for") {
-      if (!need(v) || !parse_number(v, 1, std::int64_t{7} * 24 * 3600, n)) return usage_error("--for needs a number of seconds >= 1");
+      if (!need(v) || !parse_number(v, 1, std::int64_t{7} * 24 * 3600, n))
+        return usage_error("--for needs a number of seconds >= 1");
       a.for_seconds = n;
     } else if (arg == "--faults") {
       if (!need(v)) return usage_error("--faults needs a fault plan");

@@ -20,7 +20,7 @@ constexpr const char* proxy_keys[] = {"https_proxy", "HTTPS_PROXY", "all_proxy",
 constexpr const char* no_proxy_keys[] = {"no_proxy", "NO_PROXY"};
 constexpr const char* common_keys[] = {
     "GTEST_TMS_DEADLINE", "GTEST_TMS_BATCH_AGE_MS", "GTEST_TMS_STRICT",      "GTEST_TMS_REPORT_DISABLED",
-    "GTEST_TMS_RUN_FILE", "GTEST_TMS_CA_FILE",      "GTEST_TMS_JOURNAL_DIR",  "GTEST_TMS_TERM_GRACE",
+    "GTEST_TMS_RUN_FILE", "GTEST_TMS_CA_FILE",      "GTEST_TMS_JOURNAL_DIR", "GTEST_TMS_TERM_GRACE",
 };
 
 // A bad common value does not switch reporting off: the default is kept, and the message says which.

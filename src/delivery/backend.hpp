@@ -55,7 +55,7 @@ class requester {
 /// serializes the whole batch once, so preparing an item edits members instead of text.
 struct outbound_item {
   boost::json::object value;  // one element of the batch array
-  std::string label;  // human name for messages, e.g. "Suite.Test/1"
+  std::string label;          // human name for messages, e.g. "Suite.Test/1"
   std::vector<std::shared_ptr<const test_result>> sources;
   bool prepared = false;  // backend::prepare ran for it (a resent or split batch is not prepared again)
 };

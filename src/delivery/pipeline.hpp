@@ -48,8 +48,8 @@ struct backend_report {
   std::string finish_message;  // "run 5 completed", "run 5 left open: ..."
   std::string link;
   std::int64_t run_id = 0;
-  std::size_t delivered = 0;            // results the server acknowledged
-  std::size_t delivered_failed = 0;     // of those, failed/invalid/blocked
+  std::size_t delivered = 0;         // results the server acknowledged
+  std::size_t delivered_failed = 0;  // of those, failed/invalid/blocked
   /// The same, per status in the system's words ("failed", "invalid", "blocked"), each on its own.
   std::map<std::string, std::size_t> delivered_by_status;
   std::size_t not_sent = 0;             // deliberately not for this backend (e.g. no QA Sphere marker)

@@ -53,29 +53,29 @@ struct step_record {
   std::string action;
   std::string expected;
   test_status status = test_status::passed;  // passed, failed or skipped
-  std::int64_t start_ms = 0;     // Unix epoch milliseconds
+  std::int64_t start_ms = 0;                 // Unix epoch milliseconds
   std::int64_t duration_ms = 0;
   std::vector<step_record> children;
 };
 
 struct test_result {
-  std::string id;          // UUID, the Qase idempotency key; the same on every retry
-  std::string suite;       // gtest test_suite_name(), e.g. "Inst/Suite/0"
-  std::string name;        // gtest name(), e.g. "Works/2"
-  std::string value_param; // printed value parameter, empty if none
-  std::string type_param;  // type name, empty if none
+  std::string id;           // UUID, the Qase idempotency key; the same on every retry
+  std::string suite;        // gtest test_suite_name(), e.g. "Inst/Suite/0"
+  std::string name;         // gtest name(), e.g. "Works/2"
+  std::string value_param;  // printed value parameter, empty if none
+  std::string type_param;   // type name, empty if none
   // Another instance of this typed suite has the same type name (Types<int, double, int>): only
   // the typed index in `suite` tells them apart, so it must reach the TMS.
   bool type_repeats = false;
-  std::string file;        // where the test is defined
+  std::string file;  // where the test is defined
   int line = 0;
   test_status status = test_status::passed;
-  std::int64_t start_ms = 0;     // Unix epoch milliseconds
-  std::int64_t duration_ms = 0;  // gtest elapsed_time()
-  std::vector<failure_part> parts;  // failures and skips, in order
-  std::vector<std::int64_t> qase_ids;                       // from RecordProperty("qase_id", "7,8")
+  std::int64_t start_ms = 0;                                    // Unix epoch milliseconds
+  std::int64_t duration_ms = 0;                                 // gtest elapsed_time()
+  std::vector<failure_part> parts;                              // failures and skips, in order
+  std::vector<std::int64_t> qase_ids;                           // from RecordProperty("qase_id", "7,8")
   std::vector<std::pair<std::string, std::string>> properties;  // every other RecordProperty
-  int iteration = 0;  // --gtest_repeat iteration, 0-based
+  int iteration = 0;                                            // --gtest_repeat iteration, 0-based
   // Not a test of its own: a failure of SetUpTestSuite/TearDownTestSuite or of a global
   // Environment that no test result carries (QA Sphere turns these into run log entries).
   bool run_level = false;

@@ -104,13 +104,19 @@ bool parse_url(const std::string& url, endpoint_url& out, std::string& error) {
   }
   const auto& u = *parsed;
   switch (u.host_type()) {
-    case boost::urls::host_type::name: out.host = to_lower(u.host()); break;
-    case boost::urls::host_type::ipv4: out.host = u.host_ipv4_address().to_string(); out.ip_literal = true; break;
+    case boost::urls::host_type::name:
+      out.host = to_lower(u.host());
+      break;
+    case boost::urls::host_type::ipv4:
+      out.host = u.host_ipv4_address().to_string();
+      out.ip_literal = true;
+      break;
     case boost::urls::host_type::ipv6:
       out.host = u.host_ipv6_address().to_string();
       out.ip_literal = out.ipv6 = true;
       break;
-    default: break;
+    default:
+      break;
   }
   out.port = u.has_port() ? std::string(u.port()) : "443";
   const std::string scheme = to_lower(u.scheme());
@@ -157,8 +163,7 @@ struct host_verifier {
   bool operator()(bool preverified, ssl::verify_context& ctx) const {
     const bool ok = check(preverified, ctx);
     if (preverified && !ok) {
-      X509_STORE_CTX_set_error(ctx.native_handle(),
-                               ip ? X509_V_ERR_IP_ADDRESS_MISMATCH : X509_V_ERR_HOSTNAME_MISMATCH);
+      X509_STORE_CTX_set_error(ctx.native_handle(), ip ? X509_V_ERR_IP_ADDRESS_MISMATCH : X509_V_ERR_HOSTNAME_MISMATCH);
     }
     return ok;
   }
@@ -221,9 +226,9 @@ struct exchange {
   http_request req;
   response_handler handler;
   endpoint_url where;
-  bool done = false;                       // handler called (io thread, or stop() after the join)
-  std::shared_ptr<connection> conn;        // current connection: stop() closes it
-  std::shared_ptr<resolve_wait> resolving; // current lookup: stop() cancels its timer
+  bool done = false;                        // handler called (io thread, or stop() after the join)
+  std::shared_ptr<connection> conn;         // current connection: stop() closes it
+  std::shared_ptr<resolve_wait> resolving;  // current lookup: stop() cancels its timer
 };
 using exchange_ptr = std::shared_ptr<exchange>;
 
@@ -231,7 +236,7 @@ struct host_pool {
   std::deque<exchange_ptr> waiting;
   std::vector<std::shared_ptr<connection>> idle;
   std::size_t active = 0;
-  std::vector<tcp::endpoint> endpoints;  // cached lookup; cleared when connecting fails
+  std::vector<tcp::endpoint> endpoints;        // cached lookup; cleared when connecting fails
   std::vector<tcp::endpoint> proxy_endpoints;  // same for this target's proxy (if any)
 };
 using pool_ptr = std::shared_ptr<host_pool>;
@@ -268,10 +273,10 @@ class client {
   void stop();
 
  private:
-  void start(const exchange_ptr& ex);                  // io thread
-  void pump(const pool_ptr& pool);                     // io thread
+  void start(const exchange_ptr& ex);  // io thread
+  void pump(const pool_ptr& pool);     // io thread
   void finish(const exchange_ptr& ex, http_response res) noexcept;
-  void shutdown_now();                                 // io thread
+  void shutdown_now();  // io thread
   void close_gracefully(std::shared_ptr<connection> conn);
   std::shared_ptr<connection> take_idle(host_pool& pool);
 
@@ -299,7 +304,7 @@ class client {
   bool joined_ = false;
   std::atomic<bool> stopping_{false};
 
-  std::mutex live_mutex_;  // guards live_ and the stopping_ check in async_send
+  std::mutex live_mutex_;        // guards live_ and the stopping_ check in async_send
   std::set<exchange_ptr> live_;  // submitted, handler not yet called
 
   // io thread
@@ -418,9 +423,9 @@ void client::shutdown_now() {
       ex->resolving->resolver.cancel();
     }
     finish(ex, failure(net_error::cancelled,
-                       ex->where.host.empty() ? "the request was cancelled: the HTTPS transport is stopping"
-                                              : "request to " + ex->where.authority() +
-                                                    " cancelled: the HTTPS transport is stopping"));
+                       ex->where.host.empty()
+                           ? "the request was cancelled: the HTTPS transport is stopping"
+                           : "request to " + ex->where.authority() + " cancelled: the HTTPS transport is stopping"));
   }
   for (auto& [key, pool] : pools_) {
     pool->waiting.clear();
@@ -520,7 +525,8 @@ net::awaitable<void> client::run(pool_ptr pool, exchange_ptr ex) {
   try {
     co_await run_attempts(*pool, ex);
   } catch (const std::exception& e) {
-    finish(ex, failure(net_error::protocol, "request to " + ex->where.authority() + " failed: internal error: " + e.what()));
+    finish(ex, failure(net_error::protocol,
+                       "request to " + ex->where.authority() + " failed: internal error: " + e.what()));
   } catch (...) {
     finish(ex, failure(net_error::protocol, "request to " + ex->where.authority() + " failed: internal error"));
   }
@@ -602,8 +608,8 @@ net::awaitable<bool> client::resolve(std::vector<tcp::endpoint>& cache, const st
     co_return false;
   }
   if (wait->ec || wait->endpoints.empty()) {
-    res = failure(net_error::resolve, "cannot resolve host " + host + ": " +
-                                          (wait->ec ? wait->ec.message() : std::string("no addresses")));
+    res = failure(net_error::resolve,
+                  "cannot resolve host " + host + ": " + (wait->ec ? wait->ec.message() : std::string("no addresses")));
     co_return false;
   }
   cache = std::move(wait->endpoints);
@@ -648,7 +654,8 @@ net::awaitable<std::shared_ptr<connection>> client::open(host_pool& pool, exchan
   if (cec) {
     cache.clear();  // look the name up again next time
     if (cec == beast::error::timeout || clock_type::now() >= deadline) {
-      res = failure(net_error::timeout, "connecting to " + peer + " timed out after " + ms_text(options_.connect_timeout));
+      res = failure(net_error::timeout,
+                    "connecting to " + peer + " timed out after " + ms_text(options_.connect_timeout));
     } else {
       res = failure(net_error::connect, "cannot connect to " + peer + ": " + cec.message());
     }
@@ -678,7 +685,8 @@ net::awaitable<std::shared_ptr<connection>> client::open(host_pool& pool, exchan
       res = failure(net_error::timeout,
                     "TLS handshake with " + where + " timed out after " + ms_text(options_.connect_timeout));
     } else {
-      res = failure(net_error::tls, "TLS handshake with " + where + " failed: " + tls_cause(conn->stream.native_handle(), hec));
+      res = failure(net_error::tls,
+                    "TLS handshake with " + where + " failed: " + tls_cause(conn->stream.native_handle(), hec));
     }
     co_return nullptr;
   }
@@ -709,7 +717,8 @@ net::awaitable<bool> client::tunnel(connection& conn, const proxy_url_parts& pro
   auto [wec, written] = co_await http::async_write(tcp_layer, req, use_tuple);
   if (ex.done) co_return false;
   if (wec) {
-    res = failure(wec == beast::error::timeout ? net_error::timeout : net_error::proxy, what + "sending: " + wec.message());
+    res = failure(wec == beast::error::timeout ? net_error::timeout : net_error::proxy,
+                  what + "sending: " + wec.message());
     co_return false;
   }
   // A reply to CONNECT has no body we want (RFC 9110 9.3.6); skip(true) also keeps a 2xx from being
@@ -731,10 +740,11 @@ net::awaitable<bool> client::tunnel(connection& conn, const proxy_url_parts& pro
   const unsigned status = parser.get().result_int();
   const std::string status_text = std::to_string(status) + " " + std::string(parser.get().reason());
   if (status == 407) {
-    res = failure(net_error::proxy, what + (proxy.has_credentials
-                                                ? "the proxy credentials were refused (407)"
-                                                : "the proxy at " + proxy.authority() +
-                                                      " requires credentials (407): put user:password@ in the proxy URL"));
+    res = failure(
+        net_error::proxy,
+        what + (proxy.has_credentials ? "the proxy credentials were refused (407)"
+                                      : "the proxy at " + proxy.authority() +
+                                            " requires credentials (407): put user:password@ in the proxy URL"));
     co_return false;
   }
   if (status < 200 || status > 299) {
@@ -815,7 +825,8 @@ http_response client::io_failure(const exchange& ex, const beast::error_code& ec
                    what + "the response body exceeds " + std::to_string(options_.max_body_bytes) + " bytes");
   }
   if (ec == http::error::header_limit || ec == http::error::buffer_overflow) {
-    return failure(net_error::too_large, what + "the response header exceeds " + std::to_string(header_limit) + " bytes");
+    return failure(net_error::too_large,
+                   what + "the response header exceeds " + std::to_string(header_limit) + " bytes");
   }
   if (ec == http::error::end_of_stream || ec == net::error::eof || ec == ssl::error::stream_truncated) {
     return failure(net_error::reset, what + "the server closed the connection " +
@@ -828,7 +839,8 @@ http_response client::io_failure(const exchange& ex, const beast::error_code& ec
   if (ec.category() == beast::error_code(http::error::bad_version).category()) {
     return failure(net_error::protocol, what + "the response is not valid HTTP (" + ec.message() + ")");
   }
-  return failure(net_error::reset, what + (writing ? "sending the request: " : "reading the response: ") + ec.message());
+  return failure(net_error::reset,
+                 what + (writing ? "sending the request: " : "reading the response: ") + ec.message());
 }
 
 // ---- the public object: owns the client, knows about fork() ------------------------------------

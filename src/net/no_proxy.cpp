@@ -117,8 +117,8 @@ bool entry_matches(std::string_view entry, const target& t) {
     if (!rest.empty()) {
       if (rest.front() != ':' || !(port = parse_port(rest.substr(1)))) return false;
     }
-  } else if (const auto colon = entry.find(':'); colon != std::string_view::npos &&
-                                                 entry.find(':', colon + 1) == std::string_view::npos) {
+  } else if (const auto colon = entry.find(':');
+             colon != std::string_view::npos && entry.find(':', colon + 1) == std::string_view::npos) {
     host = entry.substr(0, colon);
     if (!(port = parse_port(entry.substr(colon + 1)))) return false;
   }
@@ -153,8 +153,8 @@ bool no_proxy_matches(std::string_view no_proxy, std::string_view host, unsigned
   return false;
 }
 
-std::string select_proxy(const std::string& proxy_url, const std::string& no_proxy,
-                         std::string_view target_host, unsigned short target_port) {
+std::string select_proxy(const std::string& proxy_url, const std::string& no_proxy, std::string_view target_host,
+                         unsigned short target_port) {
   const std::string_view url = trim(proxy_url);
   if (url.empty() || no_proxy_matches(no_proxy, target_host, target_port)) return {};
   return std::string(url);

@@ -40,19 +40,19 @@ bool no_proxy_matches(std::string_view no_proxy, std::string_view host, unsigned
 /// The proxy URL to use for target_host:target_port, or "" for a direct connection: "" when
 /// `proxy_url` is blank or `no_proxy` matches the target; otherwise `proxy_url` trimmed (not
 /// validated: pass it to parse_proxy_url).
-std::string select_proxy(const std::string& proxy_url, const std::string& no_proxy,
-                         std::string_view target_host, unsigned short target_port);
+std::string select_proxy(const std::string& proxy_url, const std::string& no_proxy, std::string_view target_host,
+                         unsigned short target_port);
 
 /// Default port of a proxy URL without one: 1080, as curl (CURL_DEFAULT_PROXY_PORT), for every
 /// proxy scheme.
 inline constexpr unsigned short default_proxy_port = 1080;
 
 struct proxy_url_parts {
-  std::string host;          // name lower-cased, or IP literal; IPv6 without brackets
+  std::string host;  // name lower-cased, or IP literal; IPv6 without brackets
   unsigned short port = default_proxy_port;
   bool has_credentials = false;  // userinfo present: send Proxy-Authorization: Basic
-  std::string user;          // percent-decoded (secret: never log)
-  std::string password;      // percent-decoded (secret: never log)
+  std::string user;              // percent-decoded (secret: never log)
+  std::string password;          // percent-decoded (secret: never log)
 
   /// "host:port" / "[v6]:port" for messages and the TCP connection (no credentials).
   std::string authority() const;

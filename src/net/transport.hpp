@@ -18,37 +18,37 @@ struct http_header {
 };
 
 struct http_request {
-  std::string method = "GET";  // GET, POST, PATCH
-  std::string url;             // absolute https:// URL, path and query included
+  std::string method = "GET";        // GET, POST, PATCH
+  std::string url;                   // absolute https:// URL, path and query included
   std::vector<http_header> headers;  // secrets included; never logged unredacted
-  std::string content_type;    // empty: no Content-Type header
+  std::string content_type;          // empty: no Content-Type header
   std::string body;
 };
 
 enum class net_error {
   none,
-  bad_url,        // not an https URL (http:// is refused), unparsable
-  resolve,        // DNS
-  connect,        // TCP connect refused / unreachable
-  tls,            // handshake or certificate verification failed
-  proxy,          // the proxy refused the CONNECT or needs credentials
-  timeout,        // any step exceeded its timeout
-  reset,          // connection closed or reset while writing or reading
-  protocol,       // the response was not valid HTTP
-  too_large,      // the response exceeded the body/header cap
-  cancelled,      // the transport was stopped
+  bad_url,    // not an https URL (http:// is refused), unparsable
+  resolve,    // DNS
+  connect,    // TCP connect refused / unreachable
+  tls,        // handshake or certificate verification failed
+  proxy,      // the proxy refused the CONNECT or needs credentials
+  timeout,    // any step exceeded its timeout
+  reset,      // connection closed or reset while writing or reading
+  protocol,   // the response was not valid HTTP
+  too_large,  // the response exceeded the body/header cap
+  cancelled,  // the transport was stopped
 };
 
 const char* to_string(net_error e) noexcept;
 
 struct http_response {
   net_error error = net_error::none;
-  std::string error_message;  // one line naming the host and the cause; empty when error == none
-  bool request_sent = false;  // the whole request was written before the failure
-  bool response_started = false;  // some response bytes were read before the failure
-  int status = 0;             // HTTP status, 0 on a transport error
+  std::string error_message;         // one line naming the host and the cause; empty when error == none
+  bool request_sent = false;         // the whole request was written before the failure
+  bool response_started = false;     // some response bytes were read before the failure
+  int status = 0;                    // HTTP status, 0 on a transport error
   std::vector<http_header> headers;  // response headers (names as sent)
-  std::string body;           // capped at transport_options::max_body_bytes
+  std::string body;                  // capped at transport_options::max_body_bytes
   /// A 2xx whose body is not the documented success answer (set by the pipeline's requester, never
   /// by the transport): a proxy's HTML page or `"status": false` confirms nothing.
   bool unconfirmed = false;
@@ -63,8 +63,8 @@ struct http_response {
 using response_handler = std::function<void(http_response)>;
 
 struct transport_options {
-  std::chrono::milliseconds connect_timeout{10000};   // resolve + connect + proxy + TLS handshake
-  std::chrono::milliseconds request_timeout{30000};   // write + read of one exchange
+  std::chrono::milliseconds connect_timeout{10000};  // resolve + connect + proxy + TLS handshake
+  std::chrono::milliseconds request_timeout{30000};  // write + read of one exchange
   std::size_t max_connections_per_host = 4;
   std::size_t max_body_bytes = std::size_t{8} * 1024 * 1024;
   std::string ca_file;  // extra CA bundle (besides the system store, SSL_CERT_FILE, SSL_CERT_DIR)

@@ -16,8 +16,8 @@
 
 #include <boost/json.hpp>
 
-#include "model/test_result_json.hpp"
 #include "model/limits.hpp"
+#include "model/test_result_json.hpp"
 #include "platform/signals.hpp"
 #include "util/text.hpp"
 #include "util/time_format.hpp"
@@ -63,11 +63,21 @@ void put_str(std::string& o, std::string_view s) {
     o.append(run, p);
     run = p + 1;
     switch (c) {
-      case '"': o += "\\\""; break;
-      case '\\': o += "\\\\"; break;
-      case '\n': o += "\\n"; break;
-      case '\t': o += "\\t"; break;
-      case '\r': o += "\\r"; break;
+      case '"':
+        o += "\\\"";
+        break;
+      case '\\':
+        o += "\\\\";
+        break;
+      case '\n':
+        o += "\\n";
+        break;
+      case '\t':
+        o += "\\t";
+        break;
+      case '\r':
+        o += "\\r";
+        break;
       default:
         o += "\\u00";
         o += hex[c >> 4];
@@ -125,8 +135,8 @@ std::string sanitized_host() {
   std::string h;
   for (const char* p = buf; *p != '\0' && h.size() < 64; ++p) {
     const char c = *p;
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-                    c == '_' || c == '-';
+    const bool ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
     h += ok ? c : '_';
   }
   return h.empty() ? std::string("host") : h;
@@ -212,7 +222,6 @@ bool result_from_object(const json::object& o, test_result& r, std::string& erro
 }  // namespace
 
 // --- naming --------------------------------------------------------------------------------
-
 
 std::string journal_dir_for(const settings& s) {
   const std::string& d = s.common.journal_dir;
@@ -354,8 +363,8 @@ std::unique_ptr<journal> journal::create(const std::string& dir, journal_header 
   if (header.host.empty()) header.host = sanitized_host();
   if (header.pid == 0) header.pid = static_cast<std::int64_t>(::getpid());
   if (header.start_ms == 0) header.start_ms = now_epoch_ms();
-  const std::string base = dir + "/journal-" + header.host + "-" + std::to_string(header.pid) + "-" +
-                           std::to_string(header.start_ms);
+  const std::string base =
+      dir + "/journal-" + header.host + "-" + std::to_string(header.pid) + "-" + std::to_string(header.start_ms);
   int fd = -1;
   std::string path;
   int enoent = 0;

@@ -125,19 +125,19 @@ class journal {
  private:
   journal(int fd, std::string path, std::size_t pos);
   void write_line(std::string_view line) noexcept;  // under mutex_
-  bool map_for(std::size_t n) noexcept;               // under mutex_
-  void fail(int err) noexcept;                        // under mutex_: marks the file incomplete
+  bool map_for(std::size_t n) noexcept;             // under mutex_
+  void fail(int err) noexcept;                      // under mutex_: marks the file incomplete
 
   mutable std::mutex mutex_;
   int fd_ = -1;
   std::string path_;
-  std::int64_t owner_pid_ = 0;  // a forked child must never trim the parent's file
+  std::int64_t owner_pid_ = 0;          // a forked child must never trim the parent's file
   std::vector<std::string> made_dirs_;  // by create(), deepest first
-  std::size_t pos_ = 0;       // end of content (file offset)
-  char* map_ = nullptr;       // mapping of [map_off_, map_off_ + map_len_)
+  std::size_t pos_ = 0;                 // end of content (file offset)
+  char* map_ = nullptr;                 // mapping of [map_off_, map_off_ + map_len_)
   std::size_t map_off_ = 0;
   std::size_t map_len_ = 0;
-  bool use_map_ = true;       // false after a failed mmap/fallocate: pwrite() from then on
+  bool use_map_ = true;  // false after a failed mmap/fallocate: pwrite() from then on
   bool healthy_ = true;
   int error_ = 0;             // errno of the first failed write
   std::size_t inc_flag_ = 0;  // offset of the header's "inc" digit (0: none)

@@ -34,8 +34,8 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr std::size_t name_cap = std::size_t{64} * 1024;       // gtest names: never cut in practice
-constexpr std::size_t text_cap = std::size_t{256} * 1024;      // failure texts, per part
+constexpr std::size_t name_cap = std::size_t{64} * 1024;   // gtest names: never cut in practice
+constexpr std::size_t text_cap = std::size_t{256} * 1024;  // failure texts, per part
 constexpr const char* gtest_prefix = "gtest.";
 
 std::string clean(std::string_view s, std::size_t cap) { return clean_text(s, cap); }
@@ -118,7 +118,6 @@ json::object host_data(const std::string& system) {
   h["gtest_tms.system"] = system;
   return h;
 }
-
 
 // run.json: merged with what other processes wrote before (they may run at the same time).
 std::string merge_run_json(const std::string& dir, const std::vector<std::shared_ptr<const test_result>>& results,
@@ -269,8 +268,8 @@ json::array report_steps(const std::vector<step_record>& steps, const json::valu
 std::string safe_file_name(const std::string& name) {
   std::string out;
   for (const char c : name) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-                    c == '_' || c == '.';
+    const bool ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
     out += ok ? c : '_';
   }
   if (out.empty() || out == "." || out == "..") out = "attachment";
@@ -555,7 +554,8 @@ bool parse_qase_report_result(const std::string& text, test_result& r, std::int6
   }
   if (const json::value* ids = at(o, "testops_ids"); ids != nullptr && ids->is_array()) {
     for (const auto& id : ids->get_array()) {
-      if (id.is_int64() && id.get_int64() > 0) r.qase_ids.push_back(id.get_int64());
+      if (id.is_int64() && id.get_int64() > 0)
+        r.qase_ids.push_back(id.get_int64());
       else if (id.is_uint64() && id.get_uint64() <= static_cast<std::uint64_t>(INT64_MAX))
         r.qase_ids.push_back(static_cast<std::int64_t>(id.get_uint64()));
     }
@@ -563,8 +563,10 @@ bool parse_qase_report_result(const std::string& text, test_result& r, std::int6
   if (const json::value* p = at(o, "params"); p != nullptr && p->is_object()) {
     for (const auto& kv : p->get_object()) {
       if (!kv.value().is_string()) continue;
-      if (kv.key() == "type") r.type_param = std::string(kv.value().get_string());
-      else if (r.value_param.empty()) r.value_param = std::string(kv.value().get_string());
+      if (kv.key() == "type")
+        r.type_param = std::string(kv.value().get_string());
+      else if (r.value_param.empty())
+        r.value_param = std::string(kv.value().get_string());
     }
   }
   const std::string message = string_member(o, "message");
@@ -595,8 +597,8 @@ bool read_qase_report(const std::string& dir, report_contents& out, std::string&
       error = dir + " has no results/ directory (not a Qase report)";
       return false;
     }
-    out.system = std::string(
-        tag(fs::path(dir).lexically_normal().filename() == tag(tms::qasphere) ? tms::qasphere : tms::qase));
+    out.system =
+        std::string(tag(fs::path(dir).lexically_normal().filename() == tag(tms::qasphere) ? tms::qasphere : tms::qase));
     bool ok = false;
     const std::string run_text = read_file(dir + "/run.json", ok);
     if (ok) {

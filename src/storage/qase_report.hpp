@@ -1,7 +1,7 @@
 #pragma once
-// The Qase local report format (the Qase spec's report/ part, test/spec/qase/report): run.json + results/<uuid>.json. It is both
-// QASE_MODE=report's output and the fallback for results a server did not confirm; `gtest-tms
-// upload <dir>` sends it later with the same result ids, so nothing is duplicated.
+// The Qase local report format (the Qase spec's report/ part, test/spec/qase/report): run.json + results/<uuid>.json.
+// It is both QASE_MODE=report's output and the fallback for results a server did not confirm; `gtest-tms upload <dir>`
+// sends it later with the same result ids, so nothing is duplicated.
 //
 // Each result file conforms to result.yaml; what the schema has no place for (the gtest suite and
 // name as gtest spells them, parameters, failure parts, properties, iteration, the run the result

@@ -14,9 +14,7 @@ constexpr bool is_space(char c) noexcept {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
 }
 
-constexpr char lower(char c) noexcept {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
+constexpr char lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
 // Length of the well-formed UTF-8 sequence starting at in[i], or 0 when it is ill-formed; on 0,
 // `bad` receives the length of the maximal subpart to replace by one U+FFFD (Unicode Table 3-7).
@@ -141,8 +139,7 @@ std::string truncate_utf8(std::string_view in, std::size_t max_bytes, std::strin
   keep = with_marker ? max_bytes - marker.size() : max_bytes;
   // Back up to a code point boundary; at most 3 steps (a longer run of continuation bytes is
   // ill-formed input anyway, and sanitize_utf8 will deal with it).
-  for (int steps = 0; steps < 3 && keep > 0 && keep < in.size() && is_continuation(in[keep]); ++steps)
-    --keep;
+  for (int steps = 0; steps < 3 && keep > 0 && keep < in.size() && is_continuation(in[keep]); ++steps) --keep;
   std::string out(in.substr(0, keep));
   if (with_marker) out.append(marker);
   return out;
@@ -153,12 +150,23 @@ std::string html_escape(std::string_view in) {
   out.reserve(in.size() + in.size() / 8);
   for (const char c : in) {
     switch (c) {
-      case '&': out.append("&amp;"); break;
-      case '<': out.append("&lt;"); break;
-      case '>': out.append("&gt;"); break;
-      case '"': out.append("&quot;"); break;
-      case '\'': out.append("&#39;"); break;
-      default: out.push_back(c);
+      case '&':
+        out.append("&amp;");
+        break;
+      case '<':
+        out.append("&lt;");
+        break;
+      case '>':
+        out.append("&gt;");
+        break;
+      case '"':
+        out.append("&quot;");
+        break;
+      case '\'':
+        out.append("&#39;");
+        break;
+      default:
+        out.push_back(c);
     }
   }
   return out;

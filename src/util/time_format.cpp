@@ -11,7 +11,7 @@ namespace {
 constexpr std::int64_t ms_per_day = 86'400'000;
 constexpr std::int64_t days_per_era = 146'097;  // days in 400 Gregorian years
 constexpr std::array<const char*, 12> month_abbr = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                                     "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+                                                    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 
 std::int64_t floor_div(std::int64_t a, std::int64_t b) noexcept {
   // b > 0; no overflow because b > 1.
@@ -74,15 +74,15 @@ std::string qase_datetime_utc(std::int64_t epoch_ms) {
   const civil_time t = to_civil(epoch_ms);
   char buf[64];
   (void)std::snprintf(buf, sizeof buf, "%04lld-%02d-%02d %02d:%02d:%02d", static_cast<long long>(t.year), t.month,
-                t.day, t.hour, t.minute, t.second);
+                      t.day, t.hour, t.minute, t.second);
   return buf;
 }
 
 std::string iso8601_utc(std::int64_t epoch_ms) {
   const civil_time t = to_civil(epoch_ms);
   char buf[64];
-  (void)std::snprintf(buf, sizeof buf, "%04lld-%02d-%02dT%02d:%02d:%02d.%03dZ", static_cast<long long>(t.year),
-                t.month, t.day, t.hour, t.minute, t.second, t.millisecond);
+  (void)std::snprintf(buf, sizeof buf, "%04lld-%02d-%02dT%02d:%02d:%02d.%03dZ", static_cast<long long>(t.year), t.month,
+                      t.day, t.hour, t.minute, t.second, t.millisecond);
   return buf;
 }
 

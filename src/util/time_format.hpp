@@ -35,8 +35,8 @@ inline constexpr std::string_view default_run_title_template =
 /// in `template_or_empty` (the default template when empty) for the time `epoch_ms` shifted by
 /// `utc_offset_minutes` (0 = UTC; pass local_utc_offset_minutes() for local time as the CLI does).
 /// Unknown placeholders and unset variables stay literal, as in the CLI. `env` may be empty.
-std::string format_run_title(std::string_view template_or_empty, std::int64_t epoch_ms,
-                             const env_lookup& env = {}, int utc_offset_minutes = 0);
+std::string format_run_title(std::string_view template_or_empty, std::int64_t epoch_ms, const env_lookup& env = {},
+                             int utc_offset_minutes = 0);
 
 /// Broken-down UTC civil time, exposed for the HTTP-date parser and the tests.
 struct civil_time {

@@ -3,10 +3,10 @@
 #include <pthread.h>
 
 #include <atomic>
-#include <memory>
 #include <chrono>
 #include <cstdint>
 #include <exception>
+#include <memory>
 #include <random>
 #include <thread>
 

@@ -109,7 +109,6 @@ TEST(AttachmentsEndToEnd, FilesArriveAndAreLinkedStepsCarryStatuses) {
   EXPECT_TRUE(no_secret_in(r, emu.dir()));
 }
 
-
 // A refused upload costs the attachments, never the results: every result arrives, the summary says
 // what is incomplete, and the run is still completed.
 TEST(AttachmentsEndToEnd, ARefusedUploadStillDeliversEveryResult) {

@@ -124,9 +124,9 @@ env_map fallback_env(const emulator_fixture& emu) {
 }
 
 TEST(DeliveryEndToEnd, TransientFaultsStoreEveryResultExactlyOnce) {
-  emulator_fixture emu(with_faults(
-      "POST /v2/.*/results#1=429:retry-after=1;POST /v2/.*/results#2=503;"
-      "POST /v2/.*/results#3=reset_after_read;POST /v1/run/[A-Z]+#1=502"));
+  emulator_fixture emu(
+      with_faults("POST /v2/.*/results#1=429:retry-after=1;POST /v2/.*/results#2=503;"
+                  "POST /v2/.*/results#3=reset_after_read;POST /v1/run/[A-Z]+#1=502"));
   const auto env = fallback_env(emu);
   const process_result r = run_fixture("fixture_5000", env);
   ASSERT_FALSE(r.timed_out) << r.err;
@@ -154,7 +154,6 @@ TEST(DeliveryEndToEnd, TransientFaultsStoreEveryResultExactlyOnce) {
   EXPECT_TRUE(no_secret_in(r, emu.dir()));
   table_line("429+Retry-After, 503, reset after read, 502 on run creation", c.stored, on_disk, c.duplicated, r.elapsed);
 }
-
 
 TEST(DeliveryEndToEnd, ServerErrorsOnEveryUploadEndInTheFallbackAndUploadSendsThemOnce) {
   // 500 to the first 400 result POSTs: far more than the binary makes (4 batches in flight, 3
@@ -260,8 +259,8 @@ void crash_delivers_finished_results(const std::string& how) {
   EXPECT_EQ(c.stored, 4u);
   EXPECT_EQ(c.duplicated, 0u);
   // "on disk": results that only the journal held after the crash.
-  table_line("crash (" + how + ") in test 3 of 4, then upload <journal>", c.stored, c.stored - direct,
-             c.duplicated, r.elapsed);
+  table_line("crash (" + how + ") in test 3 of 4, then upload <journal>", c.stored, c.stored - direct, c.duplicated,
+             r.elapsed);
 
   const std::size_t posts_before = count_results_posts(emu.tms().requests());
   const process_result again = run_upload(emu.qase_env(), journal_dir);
@@ -279,9 +278,7 @@ TEST(DeliveryEndToEnd, AbortInTheThirdTestDeliversTheTwoFinishedResultsOnce) {
   crash_delivers_finished_results("abort");
 }
 
-TEST(DeliveryEndToEnd, ExitInTheThirdTestDeliversTheTwoFinishedResultsOnce) {
-  crash_delivers_finished_results("exit");
-}
+TEST(DeliveryEndToEnd, ExitInTheThirdTestDeliversTheTwoFinishedResultsOnce) { crash_delivers_finished_results("exit"); }
 
 void refused_batch_is_split_and_delivered(int status) {
   SCOPED_TRACE(status);

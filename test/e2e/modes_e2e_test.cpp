@@ -60,7 +60,8 @@ TEST(ModesEndToEnd, DeathTestsReportOnlyFromTheParentInBothStyles) {
   for (const std::string style : {"fast", "threadsafe"}) {
     if (style == "fast" && !fast_death_tests_are_safe) continue;
     emulator_fixture emu;
-    const auto r = run_fixture("fixture_modes", emu.qase_env(), {"--gtest_filter=Death.*", "--gtest_death_test_style=" + style});
+    const auto r =
+        run_fixture("fixture_modes", emu.qase_env(), {"--gtest_filter=Death.*", "--gtest_death_test_style=" + style});
     EXPECT_EQ(r.exit_code, 0) << style << r.err;
     const auto runs = emu.tms().qase_runs();
     ASSERT_EQ(runs.size(), 1u) << style << r.err;
@@ -97,7 +98,7 @@ TEST(ModesEndToEnd, ShuffleAndFilterReportWhatRan) {
   run_fixture("fixture_modes", shuffled_emu.qase_env(), args);
   const auto o = outcomes(shuffled_emu);
   EXPECT_EQ(o, outcomes(plain_emu));
-  EXPECT_EQ(o.count("Beta.Five"), 0u);  // filtered out
+  EXPECT_EQ(o.count("Beta.Five"), 0u);              // filtered out
   EXPECT_EQ(o.count("Beta.DISABLED_AlsoOff"), 0u);  // disabled but not matching the filter
   EXPECT_EQ(o.at("Alpha.DISABLED_Off").at("skipped"), 1);
   EXPECT_EQ(normalized_log(shuffled_emu.tms().requests()), normalized_log(plain_emu.tms().requests()));

@@ -83,7 +83,8 @@ TEST(QaseEndToEnd, AcceptanceBinaryGivesOneCompletedRunWithEveryExecutedInstance
   EXPECT_EQ(json::serialize(results.at("LinkedToQase").at("testops_ids")), "[7]");
   EXPECT_EQ(json::serialize(results.at("LinkedToTwoCases").at("testops_ids")), "[8,9]");
   EXPECT_FALSE(results.at("Passes").contains("testops_ids") && !results.at("Passes").at("testops_ids").is_null());
-  const std::string fail_text = str(results.at("ExpectFails").at("message")) + str(results.at("ExpectFails").at("execution").at("stacktrace"));
+  const std::string fail_text =
+      str(results.at("ExpectFails").at("message")) + str(results.at("ExpectFails").at("execution").at("stacktrace"));
   EXPECT_NE(fail_text.find("arithmetic is broken"), std::string::npos) << fail_text;
   EXPECT_NE(fail_text.find("fixture_acceptance.cpp:"), std::string::npos) << fail_text;
   EXPECT_NE(str(results.at("Throws").at("message")).find("boom from the test body"), std::string::npos);

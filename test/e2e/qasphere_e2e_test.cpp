@@ -129,8 +129,8 @@ TEST(QasphereEndToEnd, ParameterizedInstancesFoldIntoOneResultAndAnExceptionIsBl
   const auto& rounds = results.at("tc0005");
   EXPECT_EQ(rounds.status, "failed");  // the worst of passed, passed, failed
   EXPECT_NE(rounds.comment.find("3 instances"), std::string::npos) << rounds.comment;
-  for (const char* instance : {"Values/Rounds.TestBd005Rounds/0", "Values/Rounds.TestBd005Rounds/1",
-                               "Values/Rounds.TestBd005Rounds/2"})
+  for (const char* instance :
+       {"Values/Rounds.TestBd005Rounds/0", "Values/Rounds.TestBd005Rounds/1", "Values/Rounds.TestBd005Rounds/2"})
     EXPECT_NE(rounds.comment.find(instance), std::string::npos) << instance << "\n" << rounds.comment;
   EXPECT_NE(rounds.comment.find("round 3 too large"), std::string::npos) << rounds.comment;
 
@@ -198,8 +198,11 @@ void expect_one_line_error(const auth_case& c) {
 }
 
 TEST(QasphereEndToEnd, UnknownKeyIsInvalidCredentials) {
-  expect_one_line_error({"unknown key", std::nullopt, {{"QAS_TOKEN", "tenant1.key9.qas-e2e-secret-77d1"}},
-                         "QA Sphere rejected QAS_TOKEN: Invalid credentials", true});
+  expect_one_line_error({"unknown key",
+                         std::nullopt,
+                         {{"QAS_TOKEN", "tenant1.key9.qas-e2e-secret-77d1"}},
+                         "QA Sphere rejected QAS_TOKEN: Invalid credentials",
+                         true});
 }
 
 TEST(QasphereEndToEnd, SuspendedTenant) {
@@ -207,8 +210,11 @@ TEST(QasphereEndToEnd, SuspendedTenant) {
 }
 
 TEST(QasphereEndToEnd, KeyOfAnotherDomain) {
-  expect_one_line_error({"wrong domain", emulator::key_state::wrong_domain, {},
-                         "QAS_TOKEN belongs to another QA Sphere domain than QAS_URL", true});
+  expect_one_line_error({"wrong domain",
+                         emulator::key_state::wrong_domain,
+                         {},
+                         "QAS_TOKEN belongs to another QA Sphere domain than QAS_URL",
+                         true});
 }
 
 TEST(QasphereEndToEnd, UnknownProjectIs404) {
@@ -217,7 +223,9 @@ TEST(QasphereEndToEnd, UnknownProjectIs404) {
 
 TEST(QasphereEndToEnd, AProjectCodeWithoutMarkersNamesTheMarkersFound) {
   // QAS_PROJECT_CODE=ZZ while the tests carry BD markers: nothing is for ZZ, and the line says why.
-  expect_one_line_error({"other code", std::nullopt, {{"QAS_PROJECT_CODE", "ZZ"}},
+  expect_one_line_error({"other code",
+                         std::nullopt,
+                         {{"QAS_PROJECT_CODE", "ZZ"}},
                          "no QA Sphere markers of project ZZ in the 6 tests of this run (e.g. TEST(Suite, "
                          "TestZz001Login)), but 4 tests with markers of another project (e.g. BD-001); QA Sphere "
                          "reporting is off",
@@ -225,13 +233,19 @@ TEST(QasphereEndToEnd, AProjectCodeWithoutMarkersNamesTheMarkersFound) {
 }
 
 TEST(QasphereEndToEnd, MalformedKeyIsRejectedLocally) {
-  expect_one_line_error({"malformed", std::nullopt, {{"QAS_TOKEN", "abc"}},
-                         "is not an API key of the form tenantId.keyId.keyToken", false});
+  expect_one_line_error({"malformed",
+                         std::nullopt,
+                         {{"QAS_TOKEN", "abc"}},
+                         "is not an API key of the form tenantId.keyId.keyToken",
+                         false});
 }
 
 TEST(QasphereEndToEnd, MissingKeyIsOneLine) {
-  expect_one_line_error({"missing", std::nullopt, {{"QAS_TOKEN", std::nullopt}},
-                         "QAS_URL is set in the environment but QAS_TOKEN is not", false});
+  expect_one_line_error({"missing",
+                         std::nullopt,
+                         {{"QAS_TOKEN", std::nullopt}},
+                         "QAS_URL is set in the environment but QAS_TOKEN is not",
+                         false});
 }
 
 TEST(QasphereEndToEnd, TheServerTellsAMissingOrMalformedKeyApart) {

@@ -111,7 +111,8 @@ class custom_tls_emulator {
 std::string hashed_ca_dir(const std::string& parent, const std::string& ca_pem) {
   const std::string dir = parent + "/certs";
   std::filesystem::create_directories(dir);
-  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_mem_buf(ca_pem.data(), static_cast<int>(ca_pem.size())), &BIO_free);
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_mem_buf(ca_pem.data(), static_cast<int>(ca_pem.size())),
+                                                &BIO_free);
   std::unique_ptr<X509, decltype(&X509_free)> cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr), &X509_free);
   if (!cert) return dir;
   char name[32];
@@ -235,22 +236,21 @@ TEST_P(TlsRefusal, FailsClosedWithOneLineNamingHostAndCause) {
 
 INSTANTIATE_TEST_SUITE_P(
     Cases, TlsRefusal,
-    ::testing::Values(
-        tls_case{"UntrustedCa", {}, 0, 0, false, "certificate verify failed"},
-        tls_case{"WrongHostName",
-                 [](pki::leaf_request& l) {
-                   l.common_name = "other.example";
-                   l.dns_names = {"other.example"};
-                   l.ip_addresses = {};
-                 },
-                 0, 0, true, "another host name"},
-        tls_case{"Expired",
-                 [](pki::leaf_request& l) {
-                   l.not_before_days = -30;
-                   l.not_after_days = -1;
-                 },
-                 0, 0, true, "certificate has expired"},
-        tls_case{"Tls10And11Only", {}, TLS1_VERSION, TLS1_1_VERSION, true, "no TLS 1.2 or 1.3"}),
+    ::testing::Values(tls_case{"UntrustedCa", {}, 0, 0, false, "certificate verify failed"},
+                      tls_case{"WrongHostName",
+                               [](pki::leaf_request& l) {
+                                 l.common_name = "other.example";
+                                 l.dns_names = {"other.example"};
+                                 l.ip_addresses = {};
+                               },
+                               0, 0, true, "another host name"},
+                      tls_case{"Expired",
+                               [](pki::leaf_request& l) {
+                                 l.not_before_days = -30;
+                                 l.not_after_days = -1;
+                               },
+                               0, 0, true, "certificate has expired"},
+                      tls_case{"Tls10And11Only", {}, TLS1_VERSION, TLS1_1_VERSION, true, "no TLS 1.2 or 1.3"}),
     [](const ::testing::TestParamInfo<tls_case>& info) { return std::string(info.param.name); });
 
 TEST(SecurityEndToEnd, GtestTmsCaFileIsTrusted) {
@@ -344,7 +344,8 @@ TEST(SecurityEndToEnd, NoSecretInAnyOutputOrFileAcrossScenarios) {
       EXPECT_FALSE(emu.tms().requests().empty());
       // The fallback report exists, so the scan below covers it.
       bool report_written = false;
-      for (const auto& f : list_files(emu.dir() + "/qase-report")) report_written = report_written || !read_file(f).empty();
+      for (const auto& f : list_files(emu.dir() + "/qase-report"))
+        report_written = report_written || !read_file(f).empty();
       EXPECT_TRUE(report_written) << r.err;
       EXPECT_TRUE(no_secret_in(r, emu.dir()));
     }
@@ -402,7 +403,8 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(hostile_case{"GarbageBytes", "*=garbage", ""},
                       hostile_case{"GarbageJsonBodies", "*=200", std::string("\x01\x1b[2J\xff{{not json", 16)},
                       hostile_case{"NonJsonRunCreation", "POST /v1/run/.*=200", "<html>welcome</html>", "text/html"},
-                      hostile_case{"WrongShapeRunCreation", "POST /v1/run/.*=200", R"({"status":true,"result":{"id":"seven"}})"},
+                      hostile_case{"WrongShapeRunCreation", "POST /v1/run/.*=200",
+                                   R"({"status":true,"result":{"id":"seven"}})"},
                       hostile_case{"ArrayRunCreation", "POST /v1/run/.*=200", "[1,2,3]"},
                       hostile_case{"SlowTrickle", "*=trickle", "", "application/json", true},
                       hostile_case{"TruncatedTls", "*=truncated", ""},

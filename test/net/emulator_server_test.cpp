@@ -47,7 +47,9 @@ struct served_emulator {
     client->stop();
     server->stop();
   }
-  std::string url(const std::string& path) const { return "https://127.0.0.1:" + std::to_string(server->port()) + path; }
+  std::string url(const std::string& path) const {
+    return "https://127.0.0.1:" + std::to_string(server->port()) + path;
+  }
   http_response qase(const std::string& method, const std::string& path, const std::string& body = "") {
     http_request req;
     req.method = method;
@@ -109,7 +111,8 @@ TEST(EmulatorServer, InjectedStatusAndRetryAfterReachTheClient) {
   EXPECT_EQ(gateway.status, 502);
   EXPECT_NE(gateway.body.find("502 Bad Gateway"), std::string::npos);
   ASSERT_EQ(s.qase("POST", "/v1/run/DEMO", R"({"title":"t"})").status, 200);
-  auto limited = s.qase("POST", "/v2/DEMO/run/1/results", R"({"results":[{"id":"x","title":"A","execution":{"status":"passed"}}]})");
+  auto limited = s.qase("POST", "/v2/DEMO/run/1/results",
+                        R"({"results":[{"id":"x","title":"A","execution":{"status":"passed"}}]})");
   EXPECT_EQ(limited.status, 429);
   EXPECT_EQ(limited.header("Retry-After"), "2");
   EXPECT_TRUE(s.emulator.qase_results(1).empty());
@@ -159,7 +162,8 @@ TEST(EmulatorServer, QasphereFlowAndRateLimitOverTls) {
   auto fixed = std::chrono::steady_clock::now();
   o.clock = [fixed] { return fixed; };  // every request falls into one 1-second window
   served_emulator s(std::move(o));
-  auto run = s.qas("POST", "/project/BD/run", R"({"title":"tls","type":"static_struct","queryPlans":[{"tcaseIds":["tc0001"]}]})");
+  auto run = s.qas("POST", "/project/BD/run",
+                   R"({"title":"tls","type":"static_struct","queryPlans":[{"tcaseIds":["tc0001"]}]})");
   ASSERT_EQ(run.status, 200) << run.error_message << run.body;
   auto batch = s.qas("POST", "/project/BD/run/1/result/batch",
                      R"({"items":[{"tcaseId":"tc0001","status":"passed","comment":"","timeTaken":5}]})", "Bearer");
@@ -218,9 +222,9 @@ int wait_bounded(pid_t pid, std::chrono::milliseconds limit) {
 TEST(EmulatorCommand, ServeRecordsAndShowSummarises) {
   temp_dir dir;
   const std::string state = dir.path() + "/state";
-  pid_t pid = spawn({GTEST_TMS_CLI, "emulator", "serve", "--dir", state, "--for", "120",
-                     "--faults", "POST /v2/.*/results#1=503"},
-                    {std::string("QASE_TESTOPS_API_TOKEN=") + token, std::string("QAS_TOKEN=") + key});
+  pid_t pid = spawn(
+      {GTEST_TMS_CLI, "emulator", "serve", "--dir", state, "--for", "120", "--faults", "POST /v2/.*/results#1=503"},
+      {std::string("QASE_TESTOPS_API_TOKEN=") + token, std::string("QAS_TOKEN=") + key});
   ASSERT_GT(pid, 0);
   std::string url;
   for (int i = 0; i < 300 && url.empty(); ++i) {
@@ -281,11 +285,12 @@ TEST(EmulatorCommand, ServeRecordsAndShowSummarises) {
 }
 
 TEST(EmulatorCommand, BadArgumentsAreOneLineErrors) {
-  for (auto args : std::vector<std::vector<std::string>>{{"emulator", "serve"},
-                                                         {"emulator", "serve", "--dir", "/tmp/x", "--faults", "*=bogus"},
-                                                         {"emulator", "serve", "--dir", "/tmp/x", "--port", "70000"},
-                                                         {"emulator", "frobnicate"},
-                                                         {"emulator", "show"}}) {
+  for (auto args :
+       std::vector<std::vector<std::string>>{{"emulator", "serve"},
+                                             {"emulator", "serve", "--dir", "/tmp/x", "--faults", "*=bogus"},
+                                             {"emulator", "serve", "--dir", "/tmp/x", "--port", "70000"},
+                                             {"emulator", "frobnicate"},
+                                             {"emulator", "show"}}) {
     process_options po;
     po.args = args;
     po.timeout = std::chrono::seconds(30);

@@ -68,8 +68,7 @@ TEST_F(ProxyTest, AuthenticatedProxyAcceptsTheRightCredentials) {
   EXPECT_EQ(proxy.tunnels(), 1u);
   ASSERT_EQ(proxy.heads().size(), 1u);
   // "alice:pr0xy-s3cret-9d2e" in Base64 (computed independently, not by the code under test).
-  EXPECT_NE(proxy.heads()[0].find("Proxy-Authorization: Basic YWxpY2U6cHIweHktczNjcmV0LTlkMmU=\r\n"),
-            std::string::npos)
+  EXPECT_NE(proxy.heads()[0].find("Proxy-Authorization: Basic YWxpY2U6cHIweHktczNjcmV0LTlkMmU=\r\n"), std::string::npos)
       << proxy.heads()[0];
 }
 
@@ -146,7 +145,8 @@ TEST_F(ProxyTest, ProxyThatIsNotListeningIsAConnectErrorNamingTheProxy) {
     connect_proxy gone;
     dead_port = gone.port();
   }
-  auto t = make_https_transport(via("http://u:" + std::string(proxy_password) + "@127.0.0.1:" + std::to_string(dead_port)));
+  auto t =
+      make_https_transport(via("http://u:" + std::string(proxy_password) + "@127.0.0.1:" + std::to_string(dead_port)));
   const http_response r = send_and_wait(*t, get_request(server.url("/ok")));
   EXPECT_EQ(r.error, net_error::connect) << r.error_message;
   EXPECT_NE(r.error_message.find("proxy at 127.0.0.1:" + std::to_string(dead_port)), std::string::npos)

@@ -198,7 +198,8 @@ TEST_F(TransportTest, UntrustedCaIsRefused) {
   http_response r = send_and_wait(*t, get_request(server.url("/")));
   EXPECT_EQ(r.error, net_error::tls);
   EXPECT_NE(r.error_message.find("127.0.0.1:" + std::to_string(server.port())), std::string::npos) << r.error_message;
-  EXPECT_NE(r.error_message.find("certificate verify failed (unable to get local issuer certificate)"), std::string::npos)
+  EXPECT_NE(r.error_message.find("certificate verify failed (unable to get local issuer certificate)"),
+            std::string::npos)
       << r.error_message;
   EXPECT_FALSE(r.request_sent);
   EXPECT_TRUE(server.requests().empty());

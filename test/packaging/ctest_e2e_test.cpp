@@ -54,7 +54,9 @@ TEST(CtestEndToEnd, ParallelCtestGivesOneRunCompletedOnceAfterTheLastResult) {
 TEST(CtestEndToEnd, WithoutConfigurationTheFixturesDoNothingAndPass) {
   emulator_fixture emu;
   const std::string build = emu.dir() + "/build";
-  ASSERT_EQ(cmake({"-S", GTEST_TMS_CTEST_PROJECT, "-B", build, "-DCMAKE_PREFIX_PATH=" GTEST_TMS_PACKAGE_PREFIX}).exit_code, 0);
+  ASSERT_EQ(
+      cmake({"-S", GTEST_TMS_CTEST_PROJECT, "-B", build, "-DCMAKE_PREFIX_PATH=" GTEST_TMS_PACKAGE_PREFIX}).exit_code,
+      0);
   ASSERT_EQ(cmake({"--build", build, "-j2"}).exit_code, 0);
   process_options po;
   po.args = {"-j4", "-R", "create|complete|Works/[0-5]$"};

@@ -90,7 +90,8 @@ struct connect_proxy::impl {
     }
 
     void on_head(std::size_t n) {
-      std::string text(net::buffers_begin(head.data()), net::buffers_begin(head.data()) + static_cast<std::ptrdiff_t>(n));
+      std::string text(net::buffers_begin(head.data()),
+                       net::buffers_begin(head.data()) + static_cast<std::ptrdiff_t>(n));
       head.consume(n);
       {
         std::lock_guard lock(proxy.owner.mutex_);
@@ -142,14 +143,15 @@ struct connect_proxy::impl {
           to.shutdown(tcp::socket::shutdown_send, ignored);  // pass the close on
           return;
         }
-        net::async_write(to, net::buffer(buf.data(), n), [self, &from, &to, &buf](boost::system::error_code wec, std::size_t) {
-          if (wec) {
-            boost::system::error_code ignored;
-            from.close(ignored);
-            return;
-          }
-          self->pump(from, to, buf);
-        });
+        net::async_write(to, net::buffer(buf.data(), n),
+                         [self, &from, &to, &buf](boost::system::error_code wec, std::size_t) {
+                           if (wec) {
+                             boost::system::error_code ignored;
+                             from.close(ignored);
+                             return;
+                           }
+                           self->pump(from, to, buf);
+                         });
       });
     }
   };
@@ -163,8 +165,7 @@ struct connect_proxy::impl {
   }
 };
 
-connect_proxy::connect_proxy(connect_proxy_options options)
-    : impl_(std::make_unique<impl>(*this, std::move(options))) {
+connect_proxy::connect_proxy(connect_proxy_options options) : impl_(std::make_unique<impl>(*this, std::move(options))) {
   const tcp::endpoint ep(net::ip::make_address("127.0.0.1"), 0);
   impl_->acceptor.open(ep.protocol());
   impl_->acceptor.set_option(tcp::acceptor::reuse_address(true));

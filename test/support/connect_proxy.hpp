@@ -15,7 +15,7 @@ struct connect_proxy_options {
   bool require_credentials = false;  // answer 407 unless Proxy-Authorization is Basic user:password
   std::string user;
   std::string password;
-  int refuse_status = 0;  // non-zero (e.g. 403): refuse every CONNECT with this status
+  int refuse_status = 0;               // non-zero (e.g. 403): refuse every CONNECT with this status
   std::string junk_after_established;  // sent in the same write as the 200 (a broken proxy)
 };
 

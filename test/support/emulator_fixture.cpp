@@ -38,12 +38,33 @@ std::string emulator_fixture::url() const { return "https://127.0.0.1:" + std::t
 
 std::map<std::string, std::optional<std::string>> emulator_fixture::clean_env() {
   std::map<std::string, std::optional<std::string>> env;
-  for (const char* v :
-       {"QASE_MODE", "QASE_FALLBACK", "QASE_TESTOPS_API_TOKEN", "QASE_TESTOPS_PROJECT", "QASE_TESTOPS_API_HOST",
-        "QASE_TESTOPS_RUN_ID", "QASE_TESTOPS_RUN_COMPLETE", "QASE_TESTOPS_BATCH_SIZE", "QASE_REPORT_CONNECTION_PATH",
-        "QAS_TOKEN", "QAS_URL", "QAS_MODE", "QAS_RUN_ID", "QAS_PROJECT_CODE", "SSL_CERT_FILE", "SSL_CERT_DIR",
-        "GTEST_TMS_DEADLINE", "GTEST_TMS_CA_FILE", "GTEST_TMS_JOURNAL_DIR", "GTEST_TOTAL_SHARDS", "GTEST_SHARD_INDEX",
-        "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY", "no_proxy", "NO_PROXY"})
+  for (const char* v : {"QASE_MODE",
+                        "QASE_FALLBACK",
+                        "QASE_TESTOPS_API_TOKEN",
+                        "QASE_TESTOPS_PROJECT",
+                        "QASE_TESTOPS_API_HOST",
+                        "QASE_TESTOPS_RUN_ID",
+                        "QASE_TESTOPS_RUN_COMPLETE",
+                        "QASE_TESTOPS_BATCH_SIZE",
+                        "QASE_REPORT_CONNECTION_PATH",
+                        "QAS_TOKEN",
+                        "QAS_URL",
+                        "QAS_MODE",
+                        "QAS_RUN_ID",
+                        "QAS_PROJECT_CODE",
+                        "SSL_CERT_FILE",
+                        "SSL_CERT_DIR",
+                        "GTEST_TMS_DEADLINE",
+                        "GTEST_TMS_CA_FILE",
+                        "GTEST_TMS_JOURNAL_DIR",
+                        "GTEST_TOTAL_SHARDS",
+                        "GTEST_SHARD_INDEX",
+                        "https_proxy",
+                        "HTTPS_PROXY",
+                        "all_proxy",
+                        "ALL_PROXY",
+                        "no_proxy",
+                        "NO_PROXY"})
     env[v] = std::nullopt;
   return env;
 }

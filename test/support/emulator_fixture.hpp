@@ -23,7 +23,7 @@ class emulator_fixture {
 
   static emulator::emulator_options default_options();
 
-  std::string url() const;                       // https://127.0.0.1:PORT
+  std::string url() const;  // https://127.0.0.1:PORT
   const std::string& ca_file() const { return ca_file_; }
   const std::string& dir() const { return dir_.path(); }
   emulator::tms_emulator& tms() { return *emulator_; }

@@ -109,9 +109,10 @@ std::string normalized_log(const std::vector<emulator::recorded_request>& log) {
     c = c.is_int64() ? c.as_int64() + 1 : 1;
   }
   std::vector<json::value> sorted(results.begin(), results.end());
-  std::sort(sorted.begin(), sorted.end(), [](const json::value& a, const json::value& b) { return sort_key(a) < sort_key(b); });
-  json::object root{{"run_creations", runs}, {"results", json::array(sorted.begin(), sorted.end())},
-                    {"other_requests", counts}};
+  std::sort(sorted.begin(), sorted.end(),
+            [](const json::value& a, const json::value& b) { return sort_key(a) < sort_key(b); });
+  json::object root{
+      {"run_creations", runs}, {"results", json::array(sorted.begin(), sorted.end())}, {"other_requests", counts}};
   std::string out;
   pretty(out, root, 0);
   return out + "\n";

@@ -59,8 +59,7 @@ class recording_server {
 
 /// Sends one request and waits for its response (bounded: a missing callback fails with a
 /// net_error::timeout response whose message says so).
-http_response send_and_wait(transport& t, http_request req,
-                            std::chrono::milliseconds limit = std::chrono::seconds(20));
+http_response send_and_wait(transport& t, http_request req, std::chrono::milliseconds limit = std::chrono::seconds(20));
 
 http_request get_request(const std::string& url);
 

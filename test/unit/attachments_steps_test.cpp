@@ -9,8 +9,8 @@
 #include <thread>
 #include <vector>
 
-#include <boost/json.hpp>
 #include <gtest/gtest.h>
+#include <boost/json.hpp>
 
 #include "emulator/multipart.hpp"
 #include "fake_requester.hpp"
@@ -335,8 +335,8 @@ TEST(QaseAttachments, UploadedInChunksOf20AndLinkedByHash) {
   auto with = std::make_shared<test_result>(*result_with_steps());
   with->attachments.push_back({"trace.log", dir.path() + "/trace.log", "", "text/plain", 10});
   for (int i = 0; i < 20; ++i)
-    with->attachments.push_back({"m" + std::to_string(i) + ".txt", "", std::string(static_cast<std::size_t>(i), 'x'), "text/plain",
-                                 static_cast<std::uint64_t>(i)});
+    with->attachments.push_back({"m" + std::to_string(i) + ".txt", "", std::string(static_cast<std::size_t>(i), 'x'),
+                                 "text/plain", static_cast<std::uint64_t>(i)});
   auto without = std::make_shared<test_result>(*result_with_steps());
   without->attachments.clear();
 
@@ -355,10 +355,9 @@ TEST(QaseAttachments, UploadedInChunksOf20AndLinkedByHash) {
   EXPECT_EQ(uploads[0].size(), 20u);
   EXPECT_EQ(uploads[1].size(), 1u);
   EXPECT_EQ(uploads[0][0], "trace.log");
-  const std::size_t upload_requests =
-      std::count_if(req.requests.begin(), req.requests.end(), [](const auto& s) {
-        return s.request.url == "https://api.qase.test/v1/attachment/DEMO" && s.request.method == "POST";
-      });
+  const std::size_t upload_requests = std::count_if(req.requests.begin(), req.requests.end(), [](const auto& s) {
+    return s.request.url == "https://api.qase.test/v1/attachment/DEMO" && s.request.method == "POST";
+  });
   EXPECT_EQ(upload_requests, 2u);
 
   const json::object& v = batch[0].value;
@@ -398,7 +397,6 @@ TEST(QaseAttachments, AFailedUploadKeepsTheResultAndSaysSo) {
   EXPECT_TRUE(batch[0].prepared);
   EXPECT_EQ(req.requests.back().request.url, "https://api.qase.test/v1/attachment/DEMO");
 }
-
 
 // --- QA Sphere -----------------------------------------------------------------------------------
 

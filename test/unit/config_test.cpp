@@ -6,13 +6,13 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <stdexcept>
 #include <string>
-#include <unistd.h>
 
 namespace gtest_tms::detail {
 namespace {
@@ -150,7 +150,8 @@ TEST_F(ConfigTest, TestopsWithoutTokenIsAnErrorAndOff) {
 }
 
 TEST_F(ConfigTest, TestopsWithoutProjectIsAnErrorEvenWithFallback) {
-  const settings s = load({{"QASE_MODE", "testops"}, {"QASE_TESTOPS_API_TOKEN", "tok-abcdefgh"}, {"QASE_FALLBACK", "report"}});
+  const settings s =
+      load({{"QASE_MODE", "testops"}, {"QASE_TESTOPS_API_TOKEN", "tok-abcdefgh"}, {"QASE_FALLBACK", "report"}});
   EXPECT_EQ(s.qase.mode, qase_mode::off);
   EXPECT_EQ(s.qase.fallback, qase_mode::off);
   ASSERT_EQ(s.errors.size(), 1u) << all_messages(s);
@@ -321,10 +322,11 @@ TEST_F(ConfigTest, TimeoutAndRetries) {
   const settings s = load(with(testops_env, {{"QASE_TESTOPS_API_TIMEOUT", "12.5"}, {"QASE_TESTOPS_API_RETRIES", "0"}}));
   EXPECT_EQ(s.common.request_timeout, std::chrono::milliseconds(12500));
   EXPECT_EQ(s.common.retries, 0);
-  for (const env_map& bad : {env_map{{"QASE_TESTOPS_API_TIMEOUT", "0"}}, env_map{{"QASE_TESTOPS_API_TIMEOUT", "-3"}},
-                             env_map{{"QASE_TESTOPS_API_TIMEOUT", "inf"}}, env_map{{"QASE_TESTOPS_API_TIMEOUT", "nan"}},
-                             env_map{{"QASE_TESTOPS_API_TIMEOUT", "1e9"}}, env_map{{"QASE_TESTOPS_API_TIMEOUT", "1.2.3"}},
-                             env_map{{"QASE_TESTOPS_API_RETRIES", "11"}}, env_map{{"QASE_TESTOPS_API_RETRIES", "-1"}}}) {
+  for (const env_map& bad :
+       {env_map{{"QASE_TESTOPS_API_TIMEOUT", "0"}}, env_map{{"QASE_TESTOPS_API_TIMEOUT", "-3"}},
+        env_map{{"QASE_TESTOPS_API_TIMEOUT", "inf"}}, env_map{{"QASE_TESTOPS_API_TIMEOUT", "nan"}},
+        env_map{{"QASE_TESTOPS_API_TIMEOUT", "1e9"}}, env_map{{"QASE_TESTOPS_API_TIMEOUT", "1.2.3"}},
+        env_map{{"QASE_TESTOPS_API_RETRIES", "11"}}, env_map{{"QASE_TESTOPS_API_RETRIES", "-1"}}}) {
     const settings b = load(with(testops_env, bad));
     EXPECT_EQ(b.qase.mode, qase_mode::off) << bad.begin()->second;
     EXPECT_EQ(b.errors.size(), 1u) << bad.begin()->second;
@@ -383,9 +385,31 @@ TEST(DeriveQaseHosts, AcceptedForms) {
 }
 
 TEST(DeriveQaseHosts, RefusedForms) {
-  for (const char* bad : {"", "   ", "a b", "h/x", "user@h", "https://u:p@h", "https://h?x=1", "https://h:99999",
-                          "https://h:0", "https://", "https:///path", "ftp://h", "[::1]", "h:0", "h:abc", "-",
-                          "a..b", ".qase.io", "https://a..b", "-a.com", "a-.com", "a.com.", "x_", "qase.io\n", "\xC3\xA9.example"}) {
+  for (const char* bad : {"",
+                          "   ",
+                          "a b",
+                          "h/x",
+                          "user@h",
+                          "https://u:p@h",
+                          "https://h?x=1",
+                          "https://h:99999",
+                          "https://h:0",
+                          "https://",
+                          "https:///path",
+                          "ftp://h",
+                          "[::1]",
+                          "h:0",
+                          "h:abc",
+                          "-",
+                          "a..b",
+                          ".qase.io",
+                          "https://a..b",
+                          "-a.com",
+                          "a-.com",
+                          "a.com.",
+                          "x_",
+                          "qase.io\n",
+                          "\xC3\xA9.example"}) {
     std::string api = "unchanged", app = "unchanged", error;
     const bool ok = derive_qase_hosts(bad, api, app, error);
     // "qase.io\n" is trimmed to a valid host; everything else must be refused.
@@ -490,7 +514,8 @@ TEST_F(ConfigTest, PythonReportPathKeyAndCommaStringLists) {
 }
 
 TEST_F(ConfigTest, JsonNumbersInTheFile) {
-  dir_.write("qase.config.json", R"({"mode": "report", "testops": {"api": {"timeout": 2.5}, "batch": {"size": 50.0}}})");
+  dir_.write("qase.config.json",
+             R"({"mode": "report", "testops": {"api": {"timeout": 2.5}, "batch": {"size": 50.0}}})");
   settings s = load({});
   EXPECT_TRUE(s.errors.empty()) << all_messages(s);
   EXPECT_EQ(s.common.request_timeout, std::chrono::milliseconds(2500));
@@ -619,8 +644,8 @@ TEST(NormalizeQasphereUrl, Forms) {
     EXPECT_TRUE(normalize_qasphere_url(in, url, error)) << in << ": " << error;
     EXPECT_EQ(url, want);
   }
-  for (const char* bad : {"", "/", "http://qas.eu1.qasphere.com", "ftp://x", "https://u:p@h", "https://h?x",
-                          "a b", "https://h:70000"}) {
+  for (const char* bad :
+       {"", "/", "http://qas.eu1.qasphere.com", "ftp://x", "https://u:p@h", "https://h?x", "a b", "https://h:70000"}) {
     std::string url, error;
     EXPECT_FALSE(normalize_qasphere_url(bad, url, error)) << bad;
     EXPECT_FALSE(error.empty()) << bad;
@@ -778,15 +803,17 @@ TEST(ParseQasphereRunUrl, Forms) {
       << error;
   EXPECT_EQ(project, "BD");
   EXPECT_EQ(run, 23);
-  ASSERT_TRUE(parse_qasphere_run_url("QAS.eu1.qasphere.com/project/XY1/run/5/tcase/9?tab=1", base, project, run, error));
+  ASSERT_TRUE(
+      parse_qasphere_run_url("QAS.eu1.qasphere.com/project/XY1/run/5/tcase/9?tab=1", base, project, run, error));
   EXPECT_EQ(project, "XY1");
   EXPECT_EQ(run, 5);
-  for (const char* bad : {"https://other.eu1.qasphere.com/project/BD/run/23", "https://qas.eu1.qasphere.com:8443/project/BD/run/1",
-                          "http://qas.eu1.qasphere.com/project/BD/run/23", "https://qas.eu1.qasphere.com/project/BD/run/",
-                          "https://qas.eu1.qasphere.com/project/BD/run/0", "https://qas.eu1.qasphere.com/project/BD/run/-1",
-                          "https://qas.eu1.qasphere.com/project/BD/tcase/3", "https://qas.eu1.qasphere.com/",
-                          "https://qas.eu1.qasphere.com/project/B/run/2", "not a url at all", "",
-                          "https://qas.eu1.qasphere.com/project/BD/run/99999999999999999999999"}) {
+  for (const char* bad :
+       {"https://other.eu1.qasphere.com/project/BD/run/23", "https://qas.eu1.qasphere.com:8443/project/BD/run/1",
+        "http://qas.eu1.qasphere.com/project/BD/run/23", "https://qas.eu1.qasphere.com/project/BD/run/",
+        "https://qas.eu1.qasphere.com/project/BD/run/0", "https://qas.eu1.qasphere.com/project/BD/run/-1",
+        "https://qas.eu1.qasphere.com/project/BD/tcase/3", "https://qas.eu1.qasphere.com/",
+        "https://qas.eu1.qasphere.com/project/B/run/2", "not a url at all", "",
+        "https://qas.eu1.qasphere.com/project/BD/run/99999999999999999999999"}) {
     EXPECT_FALSE(parse_qasphere_run_url(bad, base, project, run, error)) << bad;
     EXPECT_FALSE(error.empty()) << bad;
   }
@@ -804,14 +831,14 @@ TEST_F(ConfigTest, QasRunUrlFillsProjectAndRun) {
   EXPECT_NE(other_host.errors[0].find("QAS_RUN_URL="), std::string::npos);
   EXPECT_NE(other_host.errors[0].find("qas.eu1.qasphere.com"), std::string::npos);
 
-  const settings conflict = load(with(qas_env, {{"QAS_RUN_URL", "https://qas.eu1.qasphere.com/project/BD/run/23"},
-                                                {"QAS_RUN_ID", "24"}}));
+  const settings conflict =
+      load(with(qas_env, {{"QAS_RUN_URL", "https://qas.eu1.qasphere.com/project/BD/run/23"}, {"QAS_RUN_ID", "24"}}));
   EXPECT_FALSE(conflict.qasphere.enabled);
   ASSERT_EQ(conflict.errors.size(), 1u);
   EXPECT_NE(conflict.errors[0].find("QAS_RUN_ID"), std::string::npos);
 
-  const settings other_project = load(with(qas_env, {{"QAS_RUN_URL", "https://qas.eu1.qasphere.com/project/BD/run/23"},
-                                                     {"QAS_PROJECT_CODE", "XY"}}));
+  const settings other_project = load(
+      with(qas_env, {{"QAS_RUN_URL", "https://qas.eu1.qasphere.com/project/BD/run/23"}, {"QAS_PROJECT_CODE", "XY"}}));
   EXPECT_FALSE(other_project.qasphere.enabled);
 }
 

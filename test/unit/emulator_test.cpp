@@ -81,7 +81,8 @@ server_reply qas(tms_emulator& e, const std::string& method, const std::string& 
 }
 
 std::int64_t create_qas_run(tms_emulator& e, const std::string& title, const json::array& tcase_ids) {
-  json::object body{{"title", title}, {"type", "static_struct"}, {"queryPlans", json::array{{{"tcaseIds", tcase_ids}}}}};
+  json::object body{
+      {"title", title}, {"type", "static_struct"}, {"queryPlans", json::array{{{"tcaseIds", tcase_ids}}}}};
   auto r = qas(e, "POST", "/project/BD/run", json::serialize(body));
   EXPECT_EQ(r.status, 200) << r.body;
   return parse(r).at("id").as_int64();
@@ -94,7 +95,8 @@ json::object item(const std::string& tcase, const std::string& status, json::val
 std::string items_body(const json::array& items) { return json::serialize(json::object{{"items", items}}); }
 
 std::string temp_path(const std::string& name) {
-  return (std::filesystem::temp_directory_path() / ("gtest_tms_emulator_" + std::to_string(::getpid()) + "_" + name)).string();
+  return (std::filesystem::temp_directory_path() / ("gtest_tms_emulator_" + std::to_string(::getpid()) + "_" + name))
+      .string();
 }
 
 // =================================================================================================
@@ -206,12 +208,14 @@ TEST(EmulatorQase, BulkResultsAreAcceptedWith202AndStored) {
   auto id = create_qase_run(e);
   json::object full = result("ParsesEmptyInput", "failed", "6f1c7c2e-0c1e-4f7e-9a53-0d0b4c9b5d11");
   full["testops_ids"] = json::array{42};
-  full["relations"] = {{"suite", {{"data", json::array{{{"title", "parser_tests"}, {"public_id", nullptr}},
-                                                       {{"title", "Parser"}, {"public_id", nullptr}}}}}}};
+  full["relations"] = {{"suite",
+                        {{"data", json::array{{{"title", "parser_tests"}, {"public_id", nullptr}},
+                                              {{"title", "Parser"}, {"public_id", nullptr}}}}}}};
   full["params"] = {{"n", "1"}};
   full["param_groups"] = json::array{json::array{"n"}};
   full["fields"] = {{"severity", "major"}};
-  full["steps"] = json::array{{{"data", {{"action", "open"}}}, {"execution", {{"status", "passed"}}},
+  full["steps"] = json::array{{{"data", {{"action", "open"}}},
+                               {"execution", {{"status", "passed"}}},
                                {"steps", json::array{{{"data", {{"action", "nested"}}}}}}}};
   full["message"] = nullptr;
   full["execution"].as_object()["stacktrace"] = "parser_test.cc:17";
@@ -250,12 +254,14 @@ TEST(EmulatorQase, InvalidStatusRejectsTheWholeBatchWith422) {
   o.qase_extra_statuses = {"flaky"};
   tms_emulator e(o);
   auto id = create_qase_run(e);
-  auto r = qase(e, "POST", "/v2/DEMO/run/1/results",
-                results_body({result("a", "passed"), result("b", "flaky"), result("c", "passed"), result("d", "disabled")}));
+  auto r =
+      qase(e, "POST", "/v2/DEMO/run/1/results",
+           results_body({result("a", "passed"), result("b", "flaky"), result("c", "passed"), result("d", "disabled")}));
   ASSERT_EQ(r.status, 422);
   auto v = parse(r);
   EXPECT_EQ(v.at("message"), "The selected results.3.execution.status is invalid.");
-  EXPECT_EQ(v.at("errors").at("results.3.execution.status").at(0), "The selected results.3.execution.status is invalid.");
+  EXPECT_EQ(v.at("errors").at("results.3.execution.status").at(0),
+            "The selected results.3.execution.status is invalid.");
   EXPECT_EQ(v.at("errors").as_object().size(), 1u);  // the custom status "flaky" is fine
   EXPECT_TRUE(e.qase_results(id).empty());
 
@@ -281,22 +287,41 @@ TEST(EmulatorQase, DataErrorsRejectTheBatchWith400AndFieldPaths) {
   };
   std::vector<bad> cases{
       {[](json::object& r) { r["testops_ids"] = json::array{}; }, "results.0.testops_ids"},
-      {[](json::object& r) { r["testops_ids"] = json::array{3, 0}; }, "results.0.testops_ids.1"},
+      {[](json::object& r) {
+         r["testops_ids"] = json::array{3, 0};
+       },
+       "results.0.testops_ids.1"},
       {[](json::object& r) { r["testops_id"] = 0; }, "results.0.testops_id"},
-      {[](json::object& r) { r["params"] = {{"n", 1}}; }, "results.0.params.n"},
-      {[](json::object& r) { r["fields"] = {{"muted", false}}; }, "results.0.fields.muted"},
-      {[](json::object& r) { r["steps"] = json::array{{{"data", {{"action", nullptr}}}}}; }, "results.0.steps.0.data.action"},
-      {[](json::object& r) { r["steps"] = json::array{{{"data", {{"action", ""}}}}}; }, "results.0.steps.0.data.action"},
+      {[](json::object& r) {
+         r["params"] = {{"n", 1}};
+       },
+       "results.0.params.n"},
+      {[](json::object& r) {
+         r["fields"] = {{"muted", false}};
+       },
+       "results.0.fields.muted"},
+      {[](json::object& r) {
+         r["steps"] = json::array{{{"data", {{"action", nullptr}}}}};
+       },
+       "results.0.steps.0.data.action"},
+      {[](json::object& r) {
+         r["steps"] = json::array{{{"data", {{"action", ""}}}}};
+       },
+       "results.0.steps.0.data.action"},
       {[](json::object& r) {
          r["steps"] = json::array{{{"data", {{"action", "a"}}},
                                    {"steps", json::array{{{"data", {{"action", "b"}}}}, {{"data", {{"action", 5}}}}}}}};
        },
        "results.0.steps.0.steps.1.data.action"},
-      {[](json::object& r) { r["steps"] = json::array{{{"data", {{"action", "a"}}}, {"execution", {{"status", "disabled"}}}}}; },
+      {[](json::object& r) {
+         r["steps"] = json::array{{{"data", {{"action", "a"}}}, {"execution", {{"status", "disabled"}}}}};
+       },
        "results.0.steps.0.execution.status"},
       {[](json::object& r) { r["execution"].as_object()["duration"] = 1.5; }, "results.0.execution.duration"},
       {[](json::object& r) { r["execution"].as_object()["start_time"] = "now"; }, "results.0.execution.start_time"},
-      {[](json::object& r) { r["relations"] = {{"suite", {{"data", json::array{{{"public_id", 1}}}}}}}; },
+      {[](json::object& r) {
+         r["relations"] = {{"suite", {{"data", json::array{{{"public_id", 1}}}}}}};
+       },
        "results.0.relations.suite.data.0.title"},
       {[](json::object& r) {
          r["testops_id"] = 1;
@@ -393,7 +418,8 @@ TEST(EmulatorQase, SingleResultEndpoint) {
 TEST(EmulatorQase, AttachmentUploadReturnsHashesInOrder) {
   tms_emulator e(base_options());
   std::string body =
-      "--XyZ\r\nContent-Disposition: form-data; name=\"file[]\"; filename=\"log.txt\"\r\nContent-Type: text/plain\r\n\r\n"
+      "--XyZ\r\nContent-Disposition: form-data; name=\"file[]\"; filename=\"log.txt\"\r\nContent-Type: "
+      "text/plain\r\n\r\n"
       "hello\r\n--XyZ\r\nContent-Disposition: form-data; name=\"file[]\"; filename=\"shot.png\"\r\n"
       "Content-Type: image/png\r\n\r\n\x89PNG\r\n\r\n--XyZ--\r\n";
   server_request req = make("POST", "/v1/attachment/DEMO", "", {{"Token", qase_token}});
@@ -411,7 +437,8 @@ TEST(EmulatorQase, AttachmentUploadReturnsHashesInOrder) {
   // The recorded body lists the files, not their bytes.
   EXPECT_EQ(e.requests().back().body.at("files").at(1).at("size"), 6);
 
-  std::string wrong_name = "--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a\"\r\n\r\nx\r\n--XyZ--\r\n";
+  std::string wrong_name =
+      "--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a\"\r\n\r\nx\r\n--XyZ--\r\n";
   req.body = wrong_name;
   EXPECT_EQ(e.handle(req).status, 422);
   auto plain = qase(e, "POST", "/v1/attachment/DEMO", R"({"file":"x"})");
@@ -424,7 +451,9 @@ TEST(EmulatorQase, AttachmentUploadReturnsHashesInOrder) {
 
 TEST(EmulatorQasphere, AuthenticationFormsAndErrors) {
   tms_emulator e(base_options());
-  auto with = [&](std::vector<http_header> h) { return e.handle(make("GET", "/api/public/v0/users/me", "", std::move(h))); };
+  auto with = [&](std::vector<http_header> h) {
+    return e.handle(make("GET", "/api/public/v0/users/me", "", std::move(h)));
+  };
   auto expect = [&](const server_reply& r, int status, const std::string& msg) {
     EXPECT_EQ(r.status, status) << r.body;
     EXPECT_EQ(parse(r), (json::object{{"message", msg}}));
@@ -492,7 +521,8 @@ TEST(EmulatorQasphere, MarkerLookupPagination) {
 TEST(EmulatorQasphere, CreateRunRules) {
   tms_emulator e(base_options());
   auto post = [&](const std::string& body) { return qas(e, "POST", "/project/BD/run", body); };
-  auto ok = post(R"({"title":"Smoke","description":"d","type":"static_struct","queryPlans":[{"tcaseIds":["tc0002","tc0001"]}]})");
+  auto ok = post(
+      R"({"title":"Smoke","description":"d","type":"static_struct","queryPlans":[{"tcaseIds":["tc0002","tc0001"]}]})");
   ASSERT_EQ(ok.status, 200) << ok.body;
   EXPECT_EQ(parse(ok), json::parse(R"({"id":1})"));
   EXPECT_EQ(e.qasphere_runs().at(0).tcase_ids, (std::vector<std::string>{"tc0001", "tc0002"}));
@@ -501,7 +531,8 @@ TEST(EmulatorQasphere, CreateRunRules) {
   EXPECT_EQ(dup.status, 403);
   EXPECT_EQ(parse(dup).at("message"), "run title must be unique within the milestone, conflicting run id: 1");
   // Another milestone is another scope.
-  EXPECT_EQ(post(R"({"title":"Smoke","type":"static","milestoneId":3,"queryPlans":[{"tcaseIds":["tc0003"]}]})").status, 200);
+  EXPECT_EQ(post(R"({"title":"Smoke","type":"static","milestoneId":3,"queryPlans":[{"tcaseIds":["tc0003"]}]})").status,
+            200);
 
   for (const char* bad : {
            R"({"title":"x","type":"static","queryPlans":[{"tcaseIds":["tc0001"]}],"extra":1})",
@@ -520,21 +551,26 @@ TEST(EmulatorQasphere, CreateRunRules) {
     EXPECT_EQ(r.status, 400) << bad << " -> " << r.body;
     EXPECT_TRUE(parse(r).as_object().contains("message")) << r.body;
   }
-  EXPECT_EQ(post(json::serialize(json::object{{"title", std::string(256, 't')}, {"type", "static"},
+  EXPECT_EQ(post(json::serialize(json::object{{"title", std::string(256, 't')},
+                                              {"type", "static"},
                                               {"queryPlans", json::array{{{"tcaseIds", json::array{"tc0001"}}}}}}))
                 .status,
             400);
-  EXPECT_EQ(post(json::serialize(json::object{{"title", "long description"}, {"type", "static"}, {"description", std::string(513, 'd')},
+  EXPECT_EQ(post(json::serialize(json::object{{"title", "long description"},
+                                              {"type", "static"},
+                                              {"description", std::string(513, 'd')},
                                               {"queryPlans", json::array{{{"tcaseIds", json::array{"tc0001"}}}}}}))
                 .status,
             400);
   EXPECT_EQ(e.qasphere_runs().size(), 2u);
 
   // Folder and priority filters intersect within a plan; live runs may unite several plans.
-  auto folder = post(R"({"title":"Folder 2 high","type":"static","queryPlans":[{"folderIds":[2],"priorities":["high"]}]})");
+  auto folder =
+      post(R"({"title":"Folder 2 high","type":"static","queryPlans":[{"folderIds":[2],"priorities":["high"]}]})");
   ASSERT_EQ(folder.status, 200) << folder.body;
   EXPECT_EQ(e.qasphere_runs().back().tcase_ids, (std::vector<std::string>{"tc0012", "tc0015", "tc0018"}));
-  auto live = post(R"({"title":"Live","type":"live","queryPlans":[{"folderIds":[1],"priorities":["high"]},{"priorities":["high"],"folderIds":[2]}]})");
+  auto live = post(
+      R"({"title":"Live","type":"live","queryPlans":[{"folderIds":[1],"priorities":["high"]},{"priorities":["high"],"folderIds":[2]}]})");
   ASSERT_EQ(live.status, 200) << live.body;
   EXPECT_EQ(e.qasphere_runs().back().tcase_ids.size(), 6u);
 }
@@ -543,7 +579,8 @@ TEST(EmulatorQasphere, BatchResultsCheckRunMembershipAndFields) {
   tms_emulator e(base_options());
   auto run = create_qas_run(e, "Batch", {"tc0001", "tc0002", "tc0003"});
   std::string path = "/project/BD/run/" + std::to_string(run) + "/result/batch";
-  auto ok = qas(e, "POST", path, items_body({item("tc0001", "passed"), item("tc0002", "failed", nullptr), item("tc0003", "custom2")}));
+  auto ok = qas(e, "POST", path,
+                items_body({item("tc0001", "passed"), item("tc0002", "failed", nullptr), item("tc0003", "custom2")}));
   ASSERT_EQ(ok.status, 200) << ok.body;
   EXPECT_EQ(parse(ok), json::parse(R"({"ids":[1,2,3]})"));
   auto stored = e.qasphere_results(run);
@@ -558,9 +595,13 @@ TEST(EmulatorQasphere, BatchResultsCheckRunMembershipAndFields) {
   EXPECT_EQ(parse(outsider).at("message"), "items[1]: test case \"tc0009\" is not part of run 1");
   auto no_comment = item("tc0001", "passed");
   no_comment.erase("comment");
-  for (const auto& bad_items : std::vector<json::array>{
-           {item("tc0001", "disabled")}, {item("tc0001", "passed", -1)}, {item("tc0001", "passed", 1.5)},
-           {item("tc0001", "passed", "12")}, {no_comment}, {json::object{{"status", "passed"}, {"comment", ""}}}, {}}) {
+  for (const auto& bad_items : std::vector<json::array>{{item("tc0001", "disabled")},
+                                                        {item("tc0001", "passed", -1)},
+                                                        {item("tc0001", "passed", 1.5)},
+                                                        {item("tc0001", "passed", "12")},
+                                                        {no_comment},
+                                                        {json::object{{"status", "passed"}, {"comment", ""}}},
+                                                        {}}) {
     auto r = qas(e, "POST", path, items_body(bad_items));
     EXPECT_EQ(r.status, 400) << json::serialize(bad_items) << " -> " << r.body;
   }
@@ -804,7 +845,8 @@ TEST(EmulatorFaults, ResetBeforeReadIsNotProcessedAndRangesCount) {
   auto o = base_options();
   o.faults = parse_fault_plan("POST /api/.*/run#1=reset_before_read;GET /api/public/v0/users/me#2..3=500");
   tms_emulator e(o);
-  auto reset = qas(e, "POST", "/project/BD/run", R"({"title":"t","type":"static","queryPlans":[{"tcaseIds":["tc0001"]}]})");
+  auto reset =
+      qas(e, "POST", "/project/BD/run", R"({"title":"t","type":"static","queryPlans":[{"tcaseIds":["tc0001"]}]})");
   EXPECT_EQ(reset.fault, server_fault::reset_before_read);
   EXPECT_TRUE(e.qasphere_runs().empty());
   std::vector<int> statuses;
@@ -866,13 +908,16 @@ TEST(EmulatorRecording, LoadRejectsBrokenLinesButToleratesATruncatedTail) {
   auto path = temp_path("broken.jsonl");
   {
     std::ofstream out(path);
-    out << R"({"seq":1,"system":"qase","method":"GET","path":"/v1/project/DEMO","status":200,"body":null})" << "\n"
+    out << R"({"seq":1,"system":"qase","method":"GET","path":"/v1/project/DEMO","status":200,"body":null})"
+        << "\n"
         << R"({"seq":2,"system":"qa)";
   }
   EXPECT_EQ(load_request_log(path).size(), 1u);
   {
     std::ofstream out(path);
-    out << "not json\n" << R"({"seq":2})" << "\n";
+    out << "not json\n"
+        << R"({"seq":2})"
+        << "\n";
   }
   EXPECT_THROW(load_request_log(path), std::runtime_error);
   std::filesystem::remove(path);
@@ -941,7 +986,8 @@ TEST(EmulatorRecording, ConcurrentRequestsAreAllRecorded) {
     pool.emplace_back([&, t] {
       for (int i = 0; i < per_thread; ++i) {
         auto id = std::to_string(t) + "-" + std::to_string(i);
-        if (qase(e, "POST", "/v2/DEMO/run/1/results", results_body({result("t" + id, "passed", id)})).status == 202) ++accepted;
+        if (qase(e, "POST", "/v2/DEMO/run/1/results", results_body({result("t" + id, "passed", id)})).status == 202)
+          ++accepted;
       }
     });
   for (auto& th : pool) th.join();

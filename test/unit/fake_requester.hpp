@@ -11,13 +11,12 @@
 #include <utility>
 #include <vector>
 
-#include "net/transport.hpp"
 #include "delivery/backend.hpp"
+#include "net/transport.hpp"
 
 namespace gtest_tms::detail::fakes {
 
-inline http_response make_response(int status, std::string body = {},
-                                   std::vector<http_header> headers = {}) {
+inline http_response make_response(int status, std::string body = {}, std::vector<http_header> headers = {}) {
   http_response r;
   r.status = status;
   r.request_sent = true;

@@ -1,8 +1,8 @@
 // The crash-safety journal: exact round trip of records, acknowledgements and runs per system,
 // a crash at any point (torn line, reserved zero tail, SIGKILL), and the live-journal lock.
 
-#include "record_compare.hpp"
 #include "storage/journal.hpp"
+#include "record_compare.hpp"
 
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -26,7 +26,8 @@ using testing_support::write_file;
 
 test_result sample(const std::string& name, test_status st = test_status::passed) {
   test_result r;
-  r.id = "0b7c4d2e-1f3a-4c5b-9d6e-" + std::string(12 - std::min<std::size_t>(12, name.size()), '0') + name.substr(0, 12);
+  r.id =
+      "0b7c4d2e-1f3a-4c5b-9d6e-" + std::string(12 - std::min<std::size_t>(12, name.size()), '0') + name.substr(0, 12);
   r.suite = "Suite";
   r.name = name;
   r.file = "/src/t.cpp";
@@ -50,7 +51,8 @@ test_result hostile() {
   r.status = test_status::invalid;
   r.start_ms = 1700000000000;
   r.duration_ms = 1234;
-  r.parts.push_back({"/src/a.cpp", 10, "Value of: x\nExpected: 1", "Value of: x\nExpected: 1\nStack trace:\n#0 \x1b[31mred\x1b[0m", true, false});
+  r.parts.push_back({"/src/a.cpp", 10, "Value of: x\nExpected: 1",
+                     "Value of: x\nExpected: 1\nStack trace:\n#0 \x1b[31mred\x1b[0m", true, false});
   r.parts.push_back({"", -1, "C++ exception with description \"boom\" thrown in the test body.", "msg", false, false});
   r.parts.push_back({"/src/b.cpp", 3, "skip why", "skip why full", false, true});
   r.qase_ids = {7, 8, 7};
@@ -188,7 +190,8 @@ TEST(Journal, NeverContainsSettings) {
   j->append(sample("A"));
   j->close();
   const std::string text = read_file(j->path());
-  for (const char* word : {"token", "Token", "api_key", "QASE_", "QAS_"}) EXPECT_EQ(text.find(word), std::string::npos) << word;
+  for (const char* word : {"token", "Token", "api_key", "QASE_", "QAS_"})
+    EXPECT_EQ(text.find(word), std::string::npos) << word;
 }
 
 TEST(Journal, TornLastLineAndZeroTailAreIgnored) {
@@ -224,7 +227,10 @@ TEST(Journal, BadLineInTheMiddleIsSkippedWithAWarning) {
   serialize_journal_result(sample("C"), line);
   {
     std::ofstream f(j->path(), std::ios::app | std::ios::binary);
-    f << "{not json\n" << R"({"t":"r","s":"S"})" << "\n" << line << "\n";
+    f << "{not json\n"
+      << R"({"t":"r","s":"S"})"
+      << "\n"
+      << line << "\n";
   }
   journal_contents jc;
   ASSERT_TRUE(read_journal(j->path(), jc, error)) << error;

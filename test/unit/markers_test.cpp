@@ -51,7 +51,7 @@ TEST(ExtractMarker, PositivesWithConfiguredCode) {
       {"DISABLED_TestBd004Later", "BD", "BD-004"},
       {"test_x_bd005_y_bd006_z", "BD", "BD-005"},  // leftmost when neither at start nor at end
       {"test_x_bd005_y_bd006", "BD", "BD-006"},    // at the end wins over anywhere
-      {"test_bd007_x_bd008", "BD", "BD-008"},   // at the end wins over anywhere
+      {"test_bd007_x_bd008", "BD", "BD-008"},      // at the end wins over anywhere
       // Hyphenated, when a name carries one (not possible in C++ identifiers, but in a string).
       {"BD-001", "BD", "BD-001"},
       {"login BD-017 works", "BD", "BD-017"},
@@ -65,23 +65,23 @@ TEST(ExtractMarker, PositivesWithConfiguredCode) {
 
 TEST(ExtractMarker, NearMissesWithConfiguredCode) {
   static const marker_case cases[] = {
-      {"TestBd01X", "BD", ""},            // two digits
+      {"TestBd01X", "BD", ""},  // two digits
       {"TestBd01", "BD", ""},
-      {"BD0012_Login", "BD", ""},         // does not start with "test"
+      {"BD0012_Login", "BD", ""},  // does not start with "test"
       {"Bd001Login", "BD", ""},
       {"LoginBd1312", "BD", ""},
-      {"TestBd0012x", "BD", ""},          // after the digits: neither upper case nor the end
+      {"TestBd0012x", "BD", ""},  // after the digits: neither upper case nor the end
       {"test_bd002x_logout", "BD", ""},
       {"test_bd002logout", "BD", ""},
-      {"TestQs001Login", "BD", ""},       // another project's code
+      {"TestQs001Login", "BD", ""},  // another project's code
       {"test_qs001_login", "BD", ""},
       {"TestBdx001", "BD", ""},
       {"TestXbd001Login", "BD", ""},
       {"test_xbd002_logout", "BD", ""},
-      {"TestLOGINBD1312", "BD", ""},      // camel end needs a lower-case letter before the code
+      {"TestLOGINBD1312", "BD", ""},  // camel end needs a lower-case letter before the code
       {"TestLogin_Bd1312x", "BD", ""},
-      {"testBd1312Login", "B", ""},       // the code must be the whole letter run
-      {"TestBd001Login", "BD1", ""},      // codes with digits: hyphenated form only
+      {"testBd1312Login", "B", ""},   // the code must be the whole letter run
+      {"TestBd001Login", "BD1", ""},  // codes with digits: hyphenated form only
       {"test_bd1_002", "BD1", ""},
       {"BD-01", "BD", ""},
       {"XBD-001", "BD", ""},              // glued to a preceding letter
@@ -90,8 +90,8 @@ TEST(ExtractMarker, NearMissesWithConfiguredCode) {
       {"", "BD", ""},
       {"test", "BD", ""},
       {"TestBd", "BD", ""},
-      {"Test/Bd001", "BD", ""},           // the part after '/' is the parameter, not the name
-      {"TestBd9999999999", "BD", ""},     // does not fit: not a marker
+      {"Test/Bd001", "BD", ""},        // the part after '/' is the parameter, not the name
+      {"TestBd9999999999", "BD", ""},  // does not fit: not a marker
   };
   check_table(std::begin(cases), std::end(cases));
 }
@@ -102,8 +102,8 @@ TEST(ExtractMarker, DetectsTheCodeWhenNotConfigured) {
       {"test_login_prj1312", "", "PRJ-1312"},
       {"TestBd001Login", "", "BD-001"},
       {"TestLoginBd1312", "", "BD-1312"},
-      {"TestBdx001", "", "BDX-001"},        // the CLI's rule: the whole letter run is the code
-      {"test_login_abcdef123", "", ""},     // six letters: not a code
+      {"TestBdx001", "", "BDX-001"},     // the CLI's rule: the whole letter run is the code
+      {"test_login_abcdef123", "", ""},  // six letters: not a code
       {"TestAbcdef123Login", "", ""},
       {"TestLoginWithValidCredentialsPrj1312", "", "PRJ-1312"},
       {"TestLoginXBd1312", "", "XBD-1312"},  // leftmost upper-case start after a lower-case letter

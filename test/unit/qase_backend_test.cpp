@@ -13,8 +13,8 @@
 #include <string>
 #include <vector>
 
-#include <boost/json.hpp>
 #include <gtest/gtest.h>
+#include <boost/json.hpp>
 
 #include "fake_requester.hpp"
 #include "gtest_tms/version.hpp"
@@ -76,12 +76,12 @@ bool same_json(const json::value& a, const json::value& b) {
   return a == b;
 }
 
-#define EXPECT_JSON_EQ(actual_text, expected_text)                                              \
-  do {                                                                                          \
-    const json::value actual_ = parse_or_fail(actual_text);                                     \
-    const json::value expected_ = parse_or_fail(expected_text);                                 \
-    EXPECT_TRUE(same_json(actual_, expected_)) << "actual:   " << json::serialize(actual_)      \
-                                               << "\nexpected: " << json::serialize(expected_); \
+#define EXPECT_JSON_EQ(actual_text, expected_text)                                                   \
+  do {                                                                                               \
+    const json::value actual_ = parse_or_fail(actual_text);                                          \
+    const json::value expected_ = parse_or_fail(expected_text);                                      \
+    EXPECT_TRUE(same_json(actual_, expected_))                                                       \
+        << "actual:   " << json::serialize(actual_) << "\nexpected: " << json::serialize(expected_); \
   } while (false)
 
 // --- request dump for the spec validator ----------------------------------------------------
@@ -207,8 +207,8 @@ TEST(QaseBackend, Properties) {
   EXPECT_TRUE(b->idempotent_results());
   EXPECT_EQ(b->batch_size(), 200u);
   EXPECT_EQ(b->run_link(), "");
-  for (const auto& [configured, expected] : std::vector<std::pair<int, std::size_t>>{
-           {500, 200}, {0, 1}, {-4, 1}, {1, 1}, {50, 50}, {200, 200}}) {
+  for (const auto& [configured, expected] :
+       std::vector<std::pair<int, std::size_t>>{{500, 200}, {0, 1}, {-4, 1}, {1, 1}, {50, 50}, {200, 200}}) {
     s.batch_size = configured;
     EXPECT_EQ(make(s)->batch_size(), expected) << "configured " << configured;
   }
@@ -240,8 +240,7 @@ TEST(QaseBackendStart, ChecksProjectThenCreatesRun) {
     EXPECT_EQ(find_header(sent.request, "Token").value_or(""), token);
     EXPECT_EQ(find_header(sent.request, "Accept").value_or(""), "application/json");
     const std::string client = find_header(sent.request, "X-Client").value_or("");
-    EXPECT_EQ(client, "reporter=gtest-tms-reporter;reporter_version=" GTEST_TMS_VERSION_STRING
-                      ";framework=googletest");
+    EXPECT_EQ(client, "reporter=gtest-tms-reporter;reporter_version=" GTEST_TMS_VERSION_STRING ";framework=googletest");
     const std::string platform = find_header(sent.request, "X-Platform").value_or("");
     EXPECT_EQ(platform.rfind("os=", 0), 0u) << platform;
     EXPECT_NE(platform.find(";arch="), std::string::npos) << platform;
@@ -570,7 +569,9 @@ TEST(QaseMapping, OnlyPositiveIdsAndNeverEmptyList) {
 TEST(QaseMapping, AnsiAndInvalidUtf8AreCleaned) {
   fake_requester r;
   auto b = started(base_settings(), r);
-  auto rec = record("Text", "Bad\xff" "Name");
+  auto rec = record("Text",
+                    "Bad\xff"
+                    "Name");
   rec->status = test_status::failed;
   rec->value_param = "\xc3\x28";
   rec->parts.push_back(failure("t.cc", 3, "\x1b[31mred\x1b[0m bad \xff\xfe bytes \xe2\x82\xac ok"));
@@ -717,8 +718,9 @@ TEST(QaseDescribeError, GarbageAndEmptyBodies) {
 
 TEST(QaseDescribeError, TransportErrors) {
   auto b = make(base_settings());
-  EXPECT_EQ(b->describe_error(make_transport_error(net_error::tls, "TLS handshake with api.qase.test failed: bad cert")),
-            "TLS handshake with api.qase.test failed: bad cert");
+  EXPECT_EQ(
+      b->describe_error(make_transport_error(net_error::tls, "TLS handshake with api.qase.test failed: bad cert")),
+      "TLS handshake with api.qase.test failed: bad cert");
   EXPECT_EQ(b->describe_error(make_transport_error(net_error::timeout, "")), "transport error: timeout");
 }
 

@@ -6,9 +6,9 @@
 #include <boost/json.hpp>
 
 #include <map>
-#include <ostream>
 #include <memory>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -83,7 +83,9 @@ json::value body_of(const http_request& req) { return json::parse(req.body); }
 /// Routes "METHOD /path" to answers; unrouted requests get a 500 (and fail the test visibly).
 struct router {
   std::map<std::string, http_response> routes;
-  void on(const std::string& key, int status, std::string body) { routes[key] = make_response(status, std::move(body)); }
+  void on(const std::string& key, int status, std::string body) {
+    routes[key] = make_response(status, std::move(body));
+  }
   void install(fake_requester& f) {
     f.responder = [this](const http_request& req) -> std::optional<http_response> {
       auto it = routes.find(req.method + " " + path_of(req));
@@ -161,8 +163,8 @@ TEST(QasphereBackend, ReportsItsLimitsWithinTheServerQuota) {
 TEST(QasphereStart, ResolvesMarkersAndCreatesAStaticRun) {
   auto s = make_settings();
   s.run_title = "Nightly {env:BUILD} {YYYY}-{MM}-{DD}";
-  started_backend t(s, plan_of({"TestBd001Login", "test_bd002_logout", "TestBd003Parse/0", "TestBd003Parse/1",
-                                "Unmarked"}));
+  started_backend t(
+      s, plan_of({"TestBd001Login", "test_bd002_logout", "TestBd003Parse/0", "TestBd003Parse/1", "Unmarked"}));
   ASSERT_EQ(t.start_message, std::optional<std::string>(""));
   ASSERT_EQ(t.fake.requests.size(), 3u);
 
@@ -183,8 +185,9 @@ TEST(QasphereStart, ResolvesMarkersAndCreatesAStaticRun) {
   const auto& create = t.fake.requests[2];
   EXPECT_EQ(path_of(create.request), "/project/BD/run");
   EXPECT_FALSE(create.idempotent);  // creating a run twice makes two runs
-  EXPECT_EQ(body_of(create.request),
-            json::parse(R"({"title":"Nightly 77 2026-03-04","description":"Test run created through automation pipeline",
+  EXPECT_EQ(
+      body_of(create.request),
+      json::parse(R"({"title":"Nightly 77 2026-03-04","description":"Test run created through automation pipeline",
                             "type":"static_struct","queryPlans":[{"tcaseIds":["c1","c2","c3"]}]})"));
 
   EXPECT_EQ(t.be->run_id(), 42);
@@ -274,10 +277,12 @@ INSTANTIATE_TEST_SUITE_P(
     Statuses, QasphereAuthErrors,
     ::testing::Values(
         auth_case{401, R"({"message":"Missing API key"})", "QA Sphere rejected QAS_TOKEN: Missing API key"},
-        auth_case{401, R"({"message":"Invalid API key format"})", "QA Sphere rejected QAS_TOKEN: Invalid API key format"},
+        auth_case{401, R"({"message":"Invalid API key format"})",
+                  "QA Sphere rejected QAS_TOKEN: Invalid API key format"},
         auth_case{401, R"({"message":"Invalid credentials"})", "QA Sphere rejected QAS_TOKEN: Invalid credentials"},
         auth_case{401, "", "QA Sphere rejected QAS_TOKEN: HTTP 401"},
-        auth_case{401, R"({"message":"Invalid credentials for tst0000001.1CKCEtest_JYyckc3zYtest.dhhjYY3BYEoQH41e62itest"})",
+        auth_case{401,
+                  R"({"message":"Invalid credentials for tst0000001.1CKCEtest_JYyckc3zYtest.dhhjYY3BYEoQH41e62itest"})",
                   "Invalid credentials for ****"},
         auth_case{403, R"({"message":"Tenant suspended"})", "QA Sphere tenant suspended"},
         auth_case{400, R"({"message":"Wrong Domain"})", "QAS_TOKEN belongs to another QA Sphere domain than QAS_URL"},
@@ -314,7 +319,8 @@ TEST(QasphereStart, PagesTheLookupWhileAPageIsFull) {
   std::vector<std::string> names;
   for (int i = 1; i <= 5001; ++i) names.push_back("TestBd" + std::to_string(1000 + i) + "Case");
   json::array page1;
-  for (int i = 1; i <= 5000; ++i) page1.push_back(json::object{{"id", "c" + std::to_string(1000 + i)}, {"seq", 1000 + i}});
+  for (int i = 1; i <= 5000; ++i)
+    page1.push_back(json::object{{"id", "c" + std::to_string(1000 + i)}, {"seq", 1000 + i}});
   json::array page2;
   page2.push_back(json::object{{"id", "c6001"}, {"seq", 6001}});
   const std::string first = json::serialize(json::object{{"data", page1}, {"total", 5001}});
@@ -325,7 +331,8 @@ TEST(QasphereStart, PagesTheLookupWhileAPageIsFull) {
     const std::string p = path_of(req);
     if (p == "/project/BD") return make_response(200, "{}");
     if (p == "/project/BD/run") return make_response(200, R"({"id":5})");
-    if (p == "/project/BD/tcase/seq") return make_response(200, body_of(req).at("offset").as_int64() == 0 ? first : second);
+    if (p == "/project/BD/tcase/seq")
+      return make_response(200, body_of(req).at("offset").as_int64() == 0 ? first : second);
     return make_response(500);
   };
   auto be = make_qasphere_backend(make_settings(), common_settings{}, fixed_hooks());
@@ -341,7 +348,8 @@ TEST(QasphereStart, StopsPagingWhenTheServerIgnoresTheOffset) {
   std::vector<std::string> names;
   for (int i = 1; i <= 5001; ++i) names.push_back("TestBd" + std::to_string(1000 + i) + "Case");
   json::array page;
-  for (int i = 1; i <= 5000; ++i) page.push_back(json::object{{"id", "c" + std::to_string(1000 + i)}, {"seq", 1000 + i}});
+  for (int i = 1; i <= 5000; ++i)
+    page.push_back(json::object{{"id", "c" + std::to_string(1000 + i)}, {"seq", 1000 + i}});
   const std::string same = json::serialize(json::object{{"data", page}});
   fake_requester fake;
   fake.responder = [&](const http_request& req) -> std::optional<http_response> {
@@ -434,7 +442,8 @@ TEST(QasphereStart, GivenRunIsJoinedEvenWithoutMarkersSoItCanBeClosed) {
 
 TEST(QasphereStart, ConflictingRunTitleJoinsThatRun) {
   router r = standard_routes();
-  r.on("POST /project/BD/run", 403, R"({"message":"run title must be unique within the milestone, conflicting run id: 13"})");
+  r.on("POST /project/BD/run", 403,
+       R"({"message":"run title must be unique within the milestone, conflicting run id: 13"})");
   r.on("GET /project/BD/run/13/tcase", 200, R"({"tcases":[{"id":"c1","seq":1},{"id":"c2","seq":2}]})");
   started_backend t(make_settings(), plan_of({"TestBd001Login", "TestBd002Logout", "TestBd003Parse"}), r);
   ASSERT_EQ(t.start_message, std::optional<std::string>(""));
@@ -466,7 +475,8 @@ TEST(QasphereResults, SingleInstancesAreEmittedAtOnce) {
   auto items = add(*t.be, result("TestBd001Login", test_status::passed, 812));
   ASSERT_EQ(items.size(), 1u);
   json::object o = item_of(items[0]);
-  EXPECT_EQ(o, json::parse(R"({"tcaseId":"c1","status":"passed","comment":"<p>Passed: Suite.TestBd001Login (812 ms)</p>",
+  EXPECT_EQ(o,
+            json::parse(R"({"tcaseId":"c1","status":"passed","comment":"<p>Passed: Suite.TestBd001Login (812 ms)</p>",
                               "timeTaken":812})"));
   EXPECT_EQ(items[0].label, "Suite.TestBd001Login");
   ASSERT_EQ(items[0].sources.size(), 1u);
@@ -704,7 +714,8 @@ TEST(QasphereBatch, DescribeError) {
   EXPECT_LT(html.size(), 400u);
   EXPECT_EQ(html.find('\n'), std::string::npos);
   EXPECT_EQ(be->describe_error(make_response(503)), "HTTP 503");
-  EXPECT_EQ(be->describe_error(fakes::make_transport_error(net_error::connect, "connect to qas.eu1.qasphere.com:443 refused")),
+  EXPECT_EQ(be->describe_error(
+                fakes::make_transport_error(net_error::connect, "connect to qas.eu1.qasphere.com:443 refused")),
             "connect to qas.eu1.qasphere.com:443 refused");
   const std::string echoed =
       be->describe_error(make_response(401, std::string(R"({"message":"bad key )") + token + R"("})"));

@@ -43,7 +43,8 @@ std::shared_ptr<const test_result> make(int n, test_status st = test_status::pas
   r->status = st;
   r->start_ms = 1700000000000 + n * 1000;
   r->duration_ms = 100 + n;
-  if (st == test_status::failed) r->parts.push_back({"/src/t.cpp", 12, "Expected: 1", "Expected: 1\nStack trace:\n#0 x", true, false});
+  if (st == test_status::failed)
+    r->parts.push_back({"/src/t.cpp", 12, "Expected: 1", "Expected: 1\nStack trace:\n#0 x", true, false});
   if (st == test_status::skipped) r->parts.push_back({"/src/t.cpp", 13, "not today", "not today", false, true});
   return r;
 }
@@ -62,7 +63,8 @@ std::shared_ptr<const test_result> rich() {
   r->duration_ms = 7;
   r->parts.push_back({"", -1, "C++ exception with description \"boom\" thrown in the test body.",
                       "C++ exception with description \"boom\" thrown in the test body.", false, false});
-  r->parts.push_back({"/src/t.cpp", 5, "Value of: a\n  Actual: 1", "Value of: a\n  Actual: 1\nStack trace:\n#0", true, false});
+  r->parts.push_back(
+      {"/src/t.cpp", 5, "Value of: a\n  Actual: 1", "Value of: a\n  Actual: 1\nStack trace:\n#0", true, false});
   r->qase_ids = {12, 13};
   r->properties = {{"owner", "team-a"}, {"ticket", "X-1"}};
   r->iteration = 2;
@@ -100,7 +102,8 @@ void check_result_schema(const json::object& o) {
   const json::object& ex = o.at("execution").get_object();
   EXPECT_TRUE(ex.contains("status") && ex.at("status").is_string());
   for (const char* k : {"start_time", "end_time", "duration"}) EXPECT_TRUE(is_number_or_null(ex.if_contains(k))) << k;
-  for (const char* k : {"stacktrace", "error_context", "thread"}) EXPECT_TRUE(is_string_or_null(ex.if_contains(k))) << k;
+  for (const char* k : {"stacktrace", "error_context", "thread"})
+    EXPECT_TRUE(is_string_or_null(ex.if_contains(k))) << k;
   ASSERT_TRUE(o.contains("fields") && o.at("fields").is_object());
   for (const auto& kv : o.at("fields").get_object()) EXPECT_TRUE(kv.value().is_string()) << kv.key();
   EXPECT_TRUE(o.contains("attachments") && o.at("attachments").is_array());
@@ -128,9 +131,11 @@ void check_result_schema(const json::object& o) {
 void check_run_schema(const json::object& o) {
   EXPECT_TRUE(o.at("title").is_string());
   const json::object& ex = o.at("execution").get_object();
-  for (const char* k : {"start_time", "end_time", "duration", "cumulative_duration"}) EXPECT_TRUE(ex.at(k).is_number()) << k;
+  for (const char* k : {"start_time", "end_time", "duration", "cumulative_duration"})
+    EXPECT_TRUE(ex.at(k).is_number()) << k;
   const json::object& st = o.at("stats").get_object();
-  for (const char* k : {"total", "passed", "failed", "skipped", "blocked", "invalid", "muted"}) EXPECT_TRUE(st.at(k).is_number()) << k;
+  for (const char* k : {"total", "passed", "failed", "skipped", "blocked", "invalid", "muted"})
+    EXPECT_TRUE(st.at(k).is_number()) << k;
   for (const auto& r : o.at("results").get_array()) {
     const json::object& e = r.get_object();
     EXPECT_TRUE(e.at("id").is_string());
@@ -158,7 +163,8 @@ TEST(QaseReport, RoundTripRebuildsEqualRecords) {
   EXPECT_EQ(c.system, "qase");
   ASSERT_EQ(c.entries.size(), in.size());
   for (const auto& want : in) {
-    const auto it = std::find_if(c.entries.begin(), c.entries.end(), [&](const report_entry& e) { return e.result->id == want->id; });
+    const auto it = std::find_if(c.entries.begin(), c.entries.end(),
+                                 [&](const report_entry& e) { return e.result->id == want->id; });
     ASSERT_NE(it, c.entries.end()) << want->id;
     expect_same(*it->result, *want);
     EXPECT_EQ(it->run_id, 41);
@@ -187,7 +193,9 @@ TEST(QaseReport, DeepStepsComeBack) {
 
 TEST(QaseReport, FilesFollowTheSchema) {
   temp_dir dir;
-  ASSERT_EQ(write_qase_report(dir.path(), {make(1), make(2, test_status::failed), rich()}, {1, 2, tms::qase, 0, false}, qs()), "");
+  ASSERT_EQ(
+      write_qase_report(dir.path(), {make(1), make(2, test_status::failed), rich()}, {1, 2, tms::qase, 0, false}, qs()),
+      "");
   int files = 0;
   for (const auto& f : list_files(dir.path() + "/results")) {
     ++files;
@@ -286,8 +294,12 @@ TEST(QaseReport, StringsAreCleaned) {
 
 TEST(QaseReport, RunJsonOfTwoWritersAddsUp) {
   temp_dir dir;
-  ASSERT_EQ(write_qase_report(dir.path(), {make(1), make(2, test_status::failed)}, {1700000001000, 1700000005000, tms::qase, 0, false}, qs()), "");
-  ASSERT_EQ(write_qase_report(dir.path(), {make(3, test_status::skipped), make(4)}, {1700000000000, 1700000003000, tms::qase, 0, false}, qs()), "");
+  ASSERT_EQ(write_qase_report(dir.path(), {make(1), make(2, test_status::failed)},
+                              {1700000001000, 1700000005000, tms::qase, 0, false}, qs()),
+            "");
+  ASSERT_EQ(write_qase_report(dir.path(), {make(3, test_status::skipped), make(4)},
+                              {1700000000000, 1700000003000, tms::qase, 0, false}, qs()),
+            "");
   const json::object run = parse_object(read_file(dir.path() + "/run.json"));
   check_run_schema(run);
   const json::object& st = run.at("stats").get_object();
@@ -317,7 +329,8 @@ TEST(QaseReport, ConcurrentWritersNeverCorruptRunJson) {
   for (int w = 0; w < writers; ++w) {
     threads.emplace_back([&, w] {
       for (int i = 0; i < per_writer; ++i)
-        errors[w] += write_qase_report(dir.path(), {make(w * 1000 + i)}, {1700000000000, 1700000001000, tms::qase, 0, false}, qs());
+        errors[w] += write_qase_report(dir.path(), {make(w * 1000 + i)},
+                                       {1700000000000, 1700000001000, tms::qase, 0, false}, qs());
     });
   }
   for (auto& t : threads) t.join();
@@ -348,8 +361,9 @@ TEST(QaseReport, HostileFilesAreSkippedWithAWarningEach) {
   write_file(res + "odd-status.json", R"({"id":"b","title":"t","execution":{"status":"exploded"}})");
   write_file(res + "array.json", "[1,2,3]");
   write_file(res + "empty.json", "");
-  write_file(res + "bad-parts.json",
-             R"({"id":"c","title":"t","execution":{"status":"failed"},"fields":{"gtest.suite":"S","gtest.name":"N","gtest.parts":"[oops"}})");
+  write_file(
+      res + "bad-parts.json",
+      R"({"id":"c","title":"t","execution":{"status":"failed"},"fields":{"gtest.suite":"S","gtest.name":"N","gtest.parts":"[oops"}})");
   write_file(res + "notes.txt", "not a result");  // other file types are not results
   report_contents c;
   std::string error;

@@ -57,23 +57,23 @@ TEST(SanitizeUtf8, ValidTextIsUnchanged) {
 TEST(SanitizeUtf8, StrayAndTruncatedSequences) {
   EXPECT_EQ(sanitize_utf8("a\x80z"), "a" + fffd + "z");
   EXPECT_EQ(sanitize_utf8("\xBF\xBF"), fffd + fffd);
-  EXPECT_EQ(sanitize_utf8("x\xC3"), "x" + fffd);           // truncated at the end
-  EXPECT_EQ(sanitize_utf8("\xE2\x82"), fffd);              // one maximal subpart -> one U+FFFD
+  EXPECT_EQ(sanitize_utf8("x\xC3"), "x" + fffd);  // truncated at the end
+  EXPECT_EQ(sanitize_utf8("\xE2\x82"), fffd);     // one maximal subpart -> one U+FFFD
   EXPECT_EQ(sanitize_utf8("\xE2\x82z"), fffd + "z");
   EXPECT_EQ(sanitize_utf8("\xF0\x9F\x98"), fffd);
-  EXPECT_EQ(sanitize_utf8("\xC3(") , fffd + "(");
+  EXPECT_EQ(sanitize_utf8("\xC3("), fffd + "(");
   EXPECT_EQ(sanitize_utf8("\xFF\xFE"), fffd + fffd);
   EXPECT_EQ(sanitize_utf8("\xF5\x80\x80\x80"), fffd + fffd + fffd + fffd);
 }
 
 TEST(SanitizeUtf8, OverlongsSurrogatesAndOutOfRange) {
-  EXPECT_EQ(sanitize_utf8("\xC0\xAF"), fffd + fffd);            // overlong '/'
+  EXPECT_EQ(sanitize_utf8("\xC0\xAF"), fffd + fffd);  // overlong '/'
   EXPECT_EQ(sanitize_utf8("\xC1\xBF"), fffd + fffd);
   EXPECT_EQ(sanitize_utf8("\xE0\x80\xAF"), fffd + fffd + fffd);  // overlong 3-byte
   EXPECT_EQ(sanitize_utf8("\xF0\x80\x80\xAF"), fffd + fffd + fffd + fffd);
-  EXPECT_EQ(sanitize_utf8("\xED\xA0\x80"), fffd + fffd + fffd);  // U+D800 surrogate
-  EXPECT_EQ(sanitize_utf8("\xED\xBF\xBF"), fffd + fffd + fffd);  // U+DFFF
-  EXPECT_EQ(sanitize_utf8("\xED\x9F\xBF"), "\xED\x9F\xBF");      // U+D7FF is fine
+  EXPECT_EQ(sanitize_utf8("\xED\xA0\x80"), fffd + fffd + fffd);             // U+D800 surrogate
+  EXPECT_EQ(sanitize_utf8("\xED\xBF\xBF"), fffd + fffd + fffd);             // U+DFFF
+  EXPECT_EQ(sanitize_utf8("\xED\x9F\xBF"), "\xED\x9F\xBF");                 // U+D7FF is fine
   EXPECT_EQ(sanitize_utf8("\xF4\x90\x80\x80"), fffd + fffd + fffd + fffd);  // > U+10FFFF
 }
 
@@ -95,7 +95,9 @@ TEST(StripAnsi, RemovesColoursAndCursorMovement) {
 }
 
 TEST(StripAnsi, RemovesOscHyperlinksAndTitles) {
-  EXPECT_EQ(strip_ansi("\x1B]0;title\x07" "after"), "after");
+  EXPECT_EQ(strip_ansi("\x1B]0;title\x07"
+                       "after"),
+            "after");
   EXPECT_EQ(strip_ansi("\x1B]8;;https://x.test\x1B\\link\x1B]8;;\x1B\\ done"), "link done");
   EXPECT_EQ(strip_ansi("\x1BPdcs data\x1B\\ok"), "ok");
 }
@@ -106,7 +108,9 @@ TEST(StripAnsi, UnterminatedSequencesDoNotSwallowTheLog) {
   EXPECT_EQ(strip_ansi("tail\x1B["), "tail");
   EXPECT_EQ(strip_ansi("x\x1B[12"), "x");
   EXPECT_EQ(strip_ansi("\x1B(Bcharset"), "charset");
-  EXPECT_EQ(strip_ansi("\x1B" "7saved"), "saved");
+  EXPECT_EQ(strip_ansi("\x1B"
+                       "7saved"),
+            "saved");
 }
 
 TEST(StripAnsi, KeepsUtf8AndOtherBytes) {
@@ -168,7 +172,15 @@ TEST(CleanText, StripsSanitizesAndTruncates) {
 
 TEST(CleanText, ControlBytesAreRemovedButLineBreaksStay) {
   // (split literals: a hex escape would swallow the letter after it)
-  EXPECT_EQ(clean_text(std::string("a\x01" "b\x07" "c\x08" "d\x7f" "\0" "e", 10), 100), "abcde");
+  EXPECT_EQ(clean_text(std::string("a\x01"
+                                   "b\x07"
+                                   "c\x08"
+                                   "d\x7f"
+                                   "\0"
+                                   "e",
+                                   10),
+                       100),
+            "abcde");
   EXPECT_EQ(clean_text("line 1\n\tline 2\r\n", 100), "line 1\n\tline 2\r\n");
 }
 
@@ -208,7 +220,9 @@ TEST(MaskSecret, ShortOrOddSecretsAreFullyMasked) {
   EXPECT_EQ(mask_secret(""), "****");
   EXPECT_EQ(mask_secret("1234567"), "****");
   EXPECT_EQ(mask_secret("secret with space"), "****");
-  EXPECT_EQ(mask_secret("abc\xC3\xA9" "defghij"), "****");
+  EXPECT_EQ(mask_secret("abc\xC3\xA9"
+                        "defghij"),
+            "****");
 }
 
 TEST(CaseHelpers, IequalsAndToLower) {

@@ -69,12 +69,14 @@ class fake_qase {
     const std::string base = "https://api.qase.test";
     const std::string path = req.url.substr(base.size());
     log_.push_back(req.method + " " + path);
-    if (req.method == "GET" && path == "/v1/project/DEMO") return json_response(200, R"({"status":true,"result":{"code":"DEMO"}})");
+    if (req.method == "GET" && path == "/v1/project/DEMO")
+      return json_response(200, R"({"status":true,"result":{"code":"DEMO"}})");
     if (req.method == "POST" && path == "/v1/run/DEMO") {
       const int id = next_run_++;
       return json_response(200, R"({"status":true,"result":{"id":)" + std::to_string(id) + "}}");
     }
-    if (req.method == "GET" && path.rfind("/v1/run/DEMO/", 0) == 0) return json_response(200, R"({"status":true,"result":{}})");
+    if (req.method == "GET" && path.rfind("/v1/run/DEMO/", 0) == 0)
+      return json_response(200, R"({"status":true,"result":{}})");
     if (req.method == "POST" && path.rfind("/v1/run/DEMO/", 0) == 0 && path.size() > 9 &&
         path.substr(path.size() - 9) == "/complete") {
       completed_.push_back(std::stoi(path.substr(13)));
@@ -120,7 +122,9 @@ std::string joined(const std::vector<std::string>& lines) {
 
 TEST(Upload, ReportDirectoryIsSentOnceAndMarked) {
   temp_dir dir;
-  ASSERT_EQ(write_qase_report(dir.path(), {make(1), make(2, test_status::failed), make(3)}, {1, 2, tms::qase, 0, false}, {}), "");
+  ASSERT_EQ(
+      write_qase_report(dir.path(), {make(1), make(2, test_status::failed), make(3)}, {1, 2, tms::qase, 0, false}, {}),
+      "");
   fake_qase server;
   const settings s = qase_settings_for_test();
 

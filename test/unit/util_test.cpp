@@ -1,8 +1,8 @@
 // Unit tests for src/util/uuid.*, time_format.*, retry_after.*.
 
+#include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <gtest/gtest.h>
 
 #include <climits>
 #include <cstdint>
@@ -239,16 +239,37 @@ TEST(RetryAfter, HugeDeltaSaturates) {
 }
 
 TEST(RetryAfter, RejectsGarbage) {
-  for (const char* bad : {"", " ", "-1", "+5", "1.5", "5s", "1e3", "0x10", "abc", "12 34", "60,", "١٢",
-                          "Sun, 06 Nov 1994 08:49:37 UTC", "Sun, 6 Nov 1994 08:49:37 GMT",
-                          "Sun, 06 Nov 1994 08:49 GMT", "Sun, 31 Feb 1994 08:49:37 GMT",
-                          "Sun, 29 Feb 1900 08:49:37 GMT", "Sun, 06 Nov 1994 24:00:00 GMT",
-                          "Sun, 06 Nov 1994 08:60:00 GMT", "Sun, 06 Foo 1994 08:49:37 GMT",
-                          "Sun, 06 Nov 1994 08:49:37 GMT trailing", "sun, 06 nov 1994 08:49:37 gmt",
-                          "Sunday, 06-Nov-1994 08:49:37 GMT", "Sun Nov 6 08:49:37 1994", "Sun Nov  6 08:49:37 94"}) {
+  for (const char* bad : {"",
+                          " ",
+                          "-1",
+                          "+5",
+                          "1.5",
+                          "5s",
+                          "1e3",
+                          "0x10",
+                          "abc",
+                          "12 34",
+                          "60,",
+                          "١٢",
+                          "Sun, 06 Nov 1994 08:49:37 UTC",
+                          "Sun, 6 Nov 1994 08:49:37 GMT",
+                          "Sun, 06 Nov 1994 08:49 GMT",
+                          "Sun, 31 Feb 1994 08:49:37 GMT",
+                          "Sun, 29 Feb 1900 08:49:37 GMT",
+                          "Sun, 06 Nov 1994 24:00:00 GMT",
+                          "Sun, 06 Nov 1994 08:60:00 GMT",
+                          "Sun, 06 Foo 1994 08:49:37 GMT",
+                          "Sun, 06 Nov 1994 08:49:37 GMT trailing",
+                          "sun, 06 nov 1994 08:49:37 gmt",
+                          "Sunday, 06-Nov-1994 08:49:37 GMT",
+                          "Sun Nov 6 08:49:37 1994",
+                          "Sun Nov  6 08:49:37 94"}) {
     EXPECT_EQ(parse_retry_after(bad, rfc_example_ms), std::nullopt) << '"' << bad << '"';
   }
-  const std::string with_nul("6\0" "0", 3);
+  const std::string with_nul(
+      "6\0"
+      "0",
+      3);
   EXPECT_EQ(parse_retry_after(with_nul, 0), std::nullopt);
 }
 

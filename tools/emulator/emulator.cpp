@@ -8,9 +8,9 @@
 #include <limits>
 #include <stdexcept>
 
+#include <openssl/evp.h>
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
-#include <openssl/evp.h>
 
 #include "emulator/emulator_state.hpp"
 #include "util/text.hpp"
@@ -20,21 +20,36 @@ namespace {
 
 const char* reason_phrase(int status) {
   switch (status) {
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 408: return "Request Timeout";
-    case 409: return "Conflict";
-    case 413: return "Payload Too Large";
-    case 422: return "Unprocessable Entity";
-    case 429: return "Too Many Requests";
-    case 500: return "Internal Server Error";
-    case 502: return "Bad Gateway";
-    case 503: return "Service Unavailable";
-    case 504: return "Gateway Timeout";
-    case 507: return "Insufficient Storage";
-    default: return "Error";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 408:
+      return "Request Timeout";
+    case 409:
+      return "Conflict";
+    case 413:
+      return "Payload Too Large";
+    case 422:
+      return "Unprocessable Entity";
+    case 429:
+      return "Too Many Requests";
+    case 500:
+      return "Internal Server Error";
+    case 502:
+      return "Bad Gateway";
+    case 503:
+      return "Service Unavailable";
+    case 504:
+      return "Gateway Timeout";
+    case 507:
+      return "Insufficient Storage";
+    default:
+      return "Error";
   }
 }
 
@@ -54,8 +69,8 @@ server_reply injected_reply(const std::string& system, int status, int retry_aft
     reply.body = "<html><head><title>" + line + "</title></head><body><center><h1>" + line +
                  "</h1></center><hr><center>nginx</center></body></html>\n";
   } else if (system == "qasphere") {
-    reply = json_reply(status, {{"message", status == 429 ? "Too many requests, please try again later."
-                                                          : reason_phrase(status)}});
+    reply = json_reply(
+        status, {{"message", status == 429 ? "Too many requests, please try again later." : reason_phrase(status)}});
   } else {
     reply = json_reply(status, {{"status", false},
                                 {"errorMessage", status == 429 ? "API rate limit exceeded." : reason_phrase(status)}});
@@ -154,8 +169,9 @@ server_reply handle_locked(emulator_state& st, const server_request& req, record
     } else if (rec.system == "qasphere") {
       reply = handle_qasphere(st, ctx);
     } else {
-      reply = json_reply(404, {{"message", "Not found: the emulator serves Qase under /v1 and /v2 and QA Sphere "
-                                           "under /api/public/v0"}});
+      reply = json_reply(404, {{"message",
+                                "Not found: the emulator serves Qase under /v1 and /v2 and QA Sphere "
+                                "under /api/public/v0"}});
     }
     if (chosen) {  // processed, but the reply is lost or mangled on the way back
       reply.fault = chosen->fault;
@@ -207,7 +223,8 @@ server_reply laravel_422(const std::vector<std::pair<std::string, std::string>>&
     arr.as_array().push_back(boost::json::string(msg));
   }
   std::string message = errors.empty() ? "The given data was invalid." : errors.front().second;
-  if (errors.size() > 1) message += " (and " + std::to_string(errors.size() - 1) + " more error" + (errors.size() > 2 ? "s)" : ")");
+  if (errors.size() > 1)
+    message += " (and " + std::to_string(errors.size() - 1) + " more error" + (errors.size() > 2 ? "s)" : ")");
   return json_reply(422, {{"message", message}, {"errors", std::move(errs)}});
 }
 

@@ -53,18 +53,18 @@ namespace gtest_tms::detail::emulator {
 // ------------------------------------------------------------------------------------------------
 
 struct fault_rule {
-  std::string method = "*";        // "*" or an HTTP method
-  std::string path_regex = ".*";   // whole-path match
-  std::uint64_t first = 0;         // 0: every occurrence; else 1-based first occurrence
-  std::uint64_t last = 0;          // inclusive; 0 with first > 0: no upper bound
-  int status = 0;                  // injected HTTP status, 0: none
-  int retry_after = -1;            // seconds for Retry-After, -1: no header
+  std::string method = "*";       // "*" or an HTTP method
+  std::string path_regex = ".*";  // whole-path match
+  std::uint64_t first = 0;        // 0: every occurrence; else 1-based first occurrence
+  std::uint64_t last = 0;         // inclusive; 0 with first > 0: no upper bound
+  int status = 0;                 // injected HTTP status, 0: none
+  int retry_after = -1;           // seconds for Retry-After, -1: no header
   server_fault fault = server_fault::none;
   bool close = false;
   std::chrono::milliseconds latency{0};
-  std::string body;                // with status: this reply body instead of the API-style default
+  std::string body;                               // with status: this reply body instead of the API-style default
   std::string content_type = "application/json";  // of `body`
-  std::string text;                // the rule as written (for messages)
+  std::string text;                               // the rule as written (for messages)
 };
 
 struct fault_plan {
@@ -88,8 +88,8 @@ struct qasphere_key {
 };
 
 struct qasphere_tcase {
-  std::string id;     // opaque, e.g. "tc0001"
-  int seq = 0;        // marker BD-001 <-> seq 1
+  std::string id;  // opaque, e.g. "tc0001"
+  int seq = 0;     // marker BD-001 <-> seq 1
   std::string title;
   std::string legacy_id;
   int folder_id = 1;
@@ -97,7 +97,7 @@ struct qasphere_tcase {
 };
 
 struct qasphere_project {
-  std::string code;   // e.g. "BD"
+  std::string code;  // e.g. "BD"
   std::string title;
   std::vector<qasphere_tcase> tcases;
 };
@@ -106,20 +106,20 @@ struct qasphere_project {
 qasphere_project default_qasphere_project(const std::string& code = "BD", int count = 20);
 
 struct emulator_options {
-  std::vector<std::string> qase_tokens;                 // accepted "Token" values
-  std::vector<std::string> qase_projects{"DEMO"};       // existing project codes
-  std::vector<std::string> qase_extra_statuses;         // workspace custom result statuses
+  std::vector<std::string> qase_tokens;            // accepted "Token" values
+  std::vector<std::string> qase_projects{"DEMO"};  // existing project codes
+  std::vector<std::string> qase_extra_statuses;    // workspace custom result statuses
   std::vector<qasphere_key> qasphere_keys;
   std::vector<qasphere_project> qasphere_projects{default_qasphere_project()};
-  bool qasphere_rate_limit = true;                      // 20 requests per 1 s window per key
+  bool qasphere_rate_limit = true;  // 20 requests per 1 s window per key
   int qasphere_rate_limit_per_second = 20;
   /// Qase's limit is per workspace (all tokens together) per minute; 0: off (the default, since
   /// the real limit is plan-dependent). When on, every Qase reply carries X-RateLimit-* headers
   /// and a request over the limit gets 429 with Retry-After in seconds.
   int qase_rate_limit_per_minute = 0;
-  std::chrono::milliseconds latency{0};                 // added to every reply
+  std::chrono::milliseconds latency{0};  // added to every reply
   fault_plan faults;
-  std::string log_path;                                 // JSON lines; empty: in memory only
+  std::string log_path;  // JSON lines; empty: in memory only
   /// Time source for the rate limiter (tests replace it).
   std::function<std::chrono::steady_clock::time_point()> clock;
 };
@@ -140,10 +140,10 @@ struct recorded_request {
   std::string system;
   std::string method;
   std::string path;
-  int status = 0;            // HTTP status of the reply; 0 when a fault left no reply
-  std::string fault;         // fault name when a fault was applied, else empty
+  int status = 0;     // HTTP status of the reply; 0 when a fault left no reply
+  std::string fault;  // fault name when a fault was applied, else empty
   bool injected = false;
-  boost::json::value body;   // parsed request body, or null
+  boost::json::value body;  // parsed request body, or null
   std::string error;
   boost::json::object effects;
 };
@@ -165,7 +165,7 @@ struct qase_run_view {
   std::string title;
   boost::json::object request;  // the RunCreate body as received
   bool completed = false;
-  int complete_count = 0;       // every complete request, also repeated ones
+  int complete_count = 0;  // every complete request, also repeated ones
 };
 
 struct qasphere_result_view {

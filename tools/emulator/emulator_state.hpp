@@ -3,15 +3,15 @@
 // QA Sphere route files share. Everything here runs under emulator_state::mutex.
 
 #include <chrono>
-#include <cstdint>
 #include <climits>
+#include <cstdint>
 #include <deque>
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <regex>
 #include <set>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -69,7 +69,7 @@ struct emulator_state {
   std::int64_t next_qasphere_log = 1;
   std::map<std::string, std::deque<std::chrono::steady_clock::time_point>> rate_windows;
   std::deque<std::chrono::steady_clock::time_point> qase_window;  // the whole workspace
-  std::vector<std::string> qasphere_auth_schemes;  // scheme word only, never the key
+  std::vector<std::string> qasphere_auth_schemes;                 // scheme word only, never the key
 
   std::chrono::steady_clock::time_point now() const {
     return options.clock ? options.clock() : std::chrono::steady_clock::now();
@@ -80,13 +80,13 @@ struct emulator_state {
 struct request_context {
   const server_request& request;
   std::string method;
-  std::string path;                        // decoded path, no query
-  std::vector<std::string> segments;       // decoded path segments
+  std::string path;                   // decoded path, no query
+  std::vector<std::string> segments;  // decoded path segments
   std::multimap<std::string, std::string> query;
-  boost::json::value body;                 // null when empty or not JSON
+  boost::json::value body;  // null when empty or not JSON
   bool body_empty = true;
   bool body_is_json = false;
-  std::string body_error;                  // JSON parse error, if any
+  std::string body_error;  // JSON parse error, if any
   recorded_request& record;
 };
 

@@ -32,7 +32,8 @@ void parse_occurrence(std::string_view rule, std::string_view occ, fault_rule& r
     if (!parse_uint(occ, first) || first == 0) fail(rule, "occurrence must be #N, #N..M or #N.. with N >= 1");
     last = first;
   } else {
-    if (!parse_uint(occ.substr(0, dots), first) || first == 0) fail(rule, "occurrence must be #N, #N..M or #N.. with N >= 1");
+    if (!parse_uint(occ.substr(0, dots), first) || first == 0)
+      fail(rule, "occurrence must be #N, #N..M or #N.. with N >= 1");
     auto tail = occ.substr(dots + 2);
     if (!tail.empty() && (!parse_uint(tail, last) || last < first)) fail(rule, "occurrence range #N..M needs M >= N");
   }
@@ -54,7 +55,8 @@ void parse_matcher(std::string_view rule, std::string_view m, fault_rule& r) {
     auto space = m.find_first_of(" \t");
     std::string_view method = m.substr(0, space);
     for (char c : method)
-      if (!(std::isupper(static_cast<unsigned char>(c)) || c == '*')) fail(rule, "expected an upper-case HTTP method, * or a /path regex");
+      if (!(std::isupper(static_cast<unsigned char>(c)) || c == '*'))
+        fail(rule, "expected an upper-case HTTP method, * or a /path regex");
     r.method = std::string(method);
     if (space != std::string_view::npos) r.path_regex = std::string(trim(m.substr(space)));
   }
@@ -82,7 +84,8 @@ void parse_action(std::string_view rule, std::string_view a, fault_rule& r) {
   if (std::isdigit(static_cast<unsigned char>(a.front()))) {
     auto colon = a.find(':');
     std::uint64_t status = 0;
-    if (!parse_uint(a.substr(0, colon), status) || status < 100 || status > 599) fail(rule, "HTTP status must be 100..599");
+    if (!parse_uint(a.substr(0, colon), status) || status < 100 || status > 599)
+      fail(rule, "HTTP status must be 100..599");
     if (r.status != 0 || r.fault != server_fault::none) fail(rule, "only one status or fault per rule");
     r.status = static_cast<int>(status);
     auto opt = colon == std::string_view::npos ? std::string_view{} : a.substr(colon + 1);
@@ -133,13 +136,20 @@ void parse_action(std::string_view rule, std::string_view a, fault_rule& r) {
 
 const char* fault_name(server_fault f) noexcept {
   switch (f) {
-    case server_fault::none: return "none";
-    case server_fault::reset_before_read: return "reset_before_read";
-    case server_fault::reset_after_read: return "reset_after_read";
-    case server_fault::hang: return "hang";
-    case server_fault::trickle: return "trickle";
-    case server_fault::garbage: return "garbage";
-    case server_fault::truncated: return "truncated";
+    case server_fault::none:
+      return "none";
+    case server_fault::reset_before_read:
+      return "reset_before_read";
+    case server_fault::reset_after_read:
+      return "reset_after_read";
+    case server_fault::hang:
+      return "hang";
+    case server_fault::trickle:
+      return "trickle";
+    case server_fault::garbage:
+      return "garbage";
+    case server_fault::truncated:
+      return "truncated";
   }
   return "unknown";
 }

@@ -128,7 +128,9 @@ server::server(const server_options& options, handler h) : options_(options), ha
   if (!ec) acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
   if (!ec) acceptor_.bind(endpoint, ec);
   if (!ec) acceptor_.listen(net::socket_base::max_listen_connections, ec);
-  if (ec) throw std::runtime_error("https server: cannot listen on 127.0.0.1:" + std::to_string(options_.port) + ": " + ec.message());
+  if (ec)
+    throw std::runtime_error("https server: cannot listen on 127.0.0.1:" + std::to_string(options_.port) + ": " +
+                             ec.message());
   port_ = acceptor_.local_endpoint().port();
 
   net::co_spawn(ioc_, accept_loop(), net::detached);
@@ -280,7 +282,8 @@ net::awaitable<void> server::serve_requests(session& s) {
         co_await shutdown_tls(s);
         co_return;
       }
-      default: break;
+      default:
+        break;
     }
 
     const bool keep_alive = client_keep_alive && !reply.close;

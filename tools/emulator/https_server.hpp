@@ -44,7 +44,7 @@ struct server_reply {
 };
 
 struct server_options {
-  std::string key_pem;   // server key and certificate chain (PEM)
+  std::string key_pem;  // server key and certificate chain (PEM)
   std::string cert_pem;
   unsigned short port = 0;  // 0: any free port on 127.0.0.1
   int min_tls_version = 0;  // OpenSSL constants (TLS1_VERSION, ...); 0: library default

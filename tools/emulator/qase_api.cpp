@@ -63,7 +63,9 @@ std::string msg_max(const std::string& f, std::size_t n) {
 }
 std::string msg_boolean(const std::string& f) { return "The " + attr(f) + " field must be true or false."; }
 std::string msg_integer(const std::string& f) { return "The " + attr(f) + " must be an integer."; }
-std::string msg_min(const std::string& f, long long n) { return "The " + attr(f) + " must be at least " + std::to_string(n) + "."; }
+std::string msg_min(const std::string& f, long long n) {
+  return "The " + attr(f) + " must be at least " + std::to_string(n) + ".";
+}
 std::string msg_array(const std::string& f) { return "The " + attr(f) + " must be an array."; }
 std::string msg_object(const std::string& f) { return "The " + attr(f) + " must be an object."; }
 std::string msg_in(const std::string& f) { return "The selected " + attr(f) + " is invalid."; }
@@ -164,7 +166,8 @@ void check_string_array(const value& v, const std::string& field, error_list& e)
     return;
   }
   for (std::size_t i = 0; i < v.as_array().size(); ++i)
-    if (!v.as_array()[i].is_string()) e.emplace_back(field + "." + std::to_string(i), msg_string(field + "." + std::to_string(i)));
+    if (!v.as_array()[i].is_string())
+      e.emplace_back(field + "." + std::to_string(i), msg_string(field + "." + std::to_string(i)));
 }
 
 void check_string_map(const value& v, const std::string& field, error_list& e) {
@@ -210,13 +213,14 @@ void validate_step(const value& v, const std::string& prefix, int depth, result_
       const value* s = find(x, "status");
       if (!s) {
         e.data.emplace_back(prefix + "execution.status", msg_required(prefix + "execution.status"));
-      } else if (!s->is_string() ||
-                 std::find(step_statuses.begin(), step_statuses.end(), std::string(s->as_string())) == step_statuses.end()) {
+      } else if (!s->is_string() || std::find(step_statuses.begin(), step_statuses.end(),
+                                              std::string(s->as_string())) == step_statuses.end()) {
         e.data.emplace_back(prefix + "execution.status", msg_in(prefix + "execution.status"));
       }
       for (const char* key : {"start_time", "end_time"}) {
         const value* t = find(x, key);
-        if (t && !t->is_null() && !t->is_number()) e.data.emplace_back(prefix + "execution." + key, msg_number(prefix + "execution." + key));
+        if (t && !t->is_null() && !t->is_number())
+          e.data.emplace_back(prefix + "execution." + key, msg_number(prefix + "execution." + key));
       }
       if (const value* d = find(x, "duration"); d && !d->is_null() && !json_is_integer(*d))
         e.data.emplace_back(prefix + "execution.duration", msg_integer(prefix + "execution.duration"));
@@ -252,7 +256,8 @@ void validate_result(const value& v, const std::string& prefix, const std::vecto
   } else if (!title->is_string()) {
     e.laravel.emplace_back(prefix + "title", msg_string(prefix + "title"));
   }
-  if (const value* s = find(r, "signature"); s && !s->is_string()) e.data.emplace_back(prefix + "signature", msg_string(prefix + "signature"));
+  if (const value* s = find(r, "signature"); s && !s->is_string())
+    e.data.emplace_back(prefix + "signature", msg_string(prefix + "signature"));
 
   const value* one = find(r, "testops_id");
   const value* many = find(r, "testops_ids");
@@ -267,7 +272,8 @@ void validate_result(const value& v, const std::string& prefix, const std::vecto
     if (!many->is_array()) {
       e.data.emplace_back(prefix + "testops_ids", msg_array(prefix + "testops_ids"));
     } else if (many->as_array().empty()) {
-      e.data.emplace_back(prefix + "testops_ids", "The " + prefix + "testops_ids must not be empty; send null or omit it.");
+      e.data.emplace_back(prefix + "testops_ids",
+                          "The " + prefix + "testops_ids must not be empty; send null or omit it.");
     } else {
       for (std::size_t i = 0; i < many->as_array().size(); ++i) {
         const auto& item = many->as_array()[i];
@@ -280,7 +286,8 @@ void validate_result(const value& v, const std::string& prefix, const std::vecto
       }
     }
     if (one && !one->is_null())
-      e.data.emplace_back(prefix + "testops_id", "The " + prefix + "testops_id cannot be specified together with testops_ids.");
+      e.data.emplace_back(prefix + "testops_id",
+                          "The " + prefix + "testops_id cannot be specified together with testops_ids.");
   }
 
   const value* exec = find(r, "execution");
@@ -293,12 +300,14 @@ void validate_result(const value& v, const std::string& prefix, const std::vecto
     const value* s = find(x, "status");
     if (!s || s->is_null() || (s->is_string() && s->as_string().empty())) {
       e.laravel.emplace_back(prefix + "execution.status", msg_required(prefix + "execution.status"));
-    } else if (!s->is_string() || std::find(statuses.begin(), statuses.end(), std::string(s->as_string())) == statuses.end()) {
+    } else if (!s->is_string() ||
+               std::find(statuses.begin(), statuses.end(), std::string(s->as_string())) == statuses.end()) {
       e.laravel.emplace_back(prefix + "execution.status", msg_in(prefix + "execution.status"));
     }
     for (const char* key : {"start_time", "end_time"}) {
       const value* t = find(x, key);
-      if (t && !t->is_null() && !t->is_number()) e.data.emplace_back(prefix + "execution." + key, msg_number(prefix + "execution." + key));
+      if (t && !t->is_null() && !t->is_number())
+        e.data.emplace_back(prefix + "execution." + key, msg_number(prefix + "execution." + key));
     }
     if (const value* d = find(x, "duration"); d && !d->is_null()) {
       if (!json_is_integer(*d)) {
@@ -307,7 +316,8 @@ void validate_result(const value& v, const std::string& prefix, const std::vecto
         e.data.emplace_back(prefix + "execution.duration", msg_min(prefix + "execution.duration", 0));
       }
     }
-    for (const char* key : {"stacktrace", "error_context", "thread"}) check_nullable_string(x, key, prefix + "execution.", e.data);
+    for (const char* key : {"stacktrace", "error_context", "thread"})
+      check_nullable_string(x, key, prefix + "execution.", e.data);
   }
 
   if (const value* f = find(r, "fields")) check_string_map(*f, prefix + "fields", e.data);
@@ -321,7 +331,8 @@ void validate_result(const value& v, const std::string& prefix, const std::vecto
         check_string_array(g->as_array()[i], prefix + "param_groups." + std::to_string(i), e.data);
     }
   }
-  if (const value* st = find(r, "steps_type"); st && !st->is_null() && !(st->is_string() && (st->as_string() == "classic" || st->as_string() == "gherkin")))
+  if (const value* st = find(r, "steps_type");
+      st && !st->is_null() && !(st->is_string() && (st->as_string() == "classic" || st->as_string() == "gherkin")))
     e.data.emplace_back(prefix + "steps_type", msg_in(prefix + "steps_type"));
   if (const value* steps = find(r, "steps"); steps && !steps->is_null()) {
     if (!steps->is_array()) {
@@ -345,13 +356,15 @@ void validate_result(const value& v, const std::string& prefix, const std::vecto
           const value* t = item.is_object() ? find(item.as_object(), "title") : nullptr;
           if (!t || !t->is_string()) e.data.emplace_back(f + ".title", msg_string(f + ".title"));
           const value* pid = item.is_object() ? find(item.as_object(), "public_id") : nullptr;
-          if (pid && !pid->is_null() && !json_is_integer(*pid)) e.data.emplace_back(f + ".public_id", msg_integer(f + ".public_id"));
+          if (pid && !pid->is_null() && !json_is_integer(*pid))
+            e.data.emplace_back(f + ".public_id", msg_integer(f + ".public_id"));
         }
       }
     }
   }
   check_nullable_string(r, "message", prefix, e.data);
-  if (const value* d = find(r, "defect"); d && !d->is_bool()) e.data.emplace_back(prefix + "defect", msg_boolean(prefix + "defect"));
+  if (const value* d = find(r, "defect"); d && !d->is_bool())
+    e.data.emplace_back(prefix + "defect", msg_boolean(prefix + "defect"));
 }
 
 /// The name a result is listed under: suite path and title, then its params.
@@ -362,11 +375,13 @@ std::string result_name(const object& r) {
       if (const value* data = find(suite->as_object(), "data"); data && data->is_array())
         for (const auto& item : data->as_array())
           if (item.is_object())
-            if (const value* t = find(item.as_object(), "title"); t && t->is_string()) name += std::string(t->as_string()) + " > ";
+            if (const value* t = find(item.as_object(), "title"); t && t->is_string())
+              name += std::string(t->as_string()) + " > ";
   name += std::string(r.at("title").as_string());
   if (const value* p = find(r, "params"); p && p->is_object() && !p->as_object().empty()) {
     std::vector<std::string> kv;
-    for (const auto& item : p->as_object()) kv.push_back(std::string(item.key()) + "=" + std::string(item.value().as_string()));
+    for (const auto& item : p->as_object())
+      kv.push_back(std::string(item.key()) + "=" + std::string(item.value().as_string()));
     std::sort(kv.begin(), kv.end());
     name += " [";
     for (std::size_t i = 0; i < kv.size(); ++i) name += (i ? ", " : "") + kv[i];
@@ -411,13 +426,15 @@ server_reply bulk_results(emulator_state& st, request_context& ctx, qase_run_sta
   for (const auto& item : items)
     if (item.is_object())
       if (const value* ex = find(item.as_object(), "execution"); ex && ex->is_object())
-        if (const value* c = find(ex->as_object(), "error_context"); c && c->is_string()) context_total += c->as_string().size();
+        if (const value* c = find(ex->as_object(), "error_context"); c && c->is_string())
+          context_total += c->as_string().size();
   if (context_total > max_error_context_total)
-    return envelope(413, "The combined execution.error_context of the batch exceeds " + std::to_string(max_error_context_total) +
-                             " characters.");
+    return envelope(413, "The combined execution.error_context of the batch exceeds " +
+                             std::to_string(max_error_context_total) + " characters.");
   result_errors errors;
   auto statuses = result_statuses(st);
-  for (std::size_t i = 0; i < items.size(); ++i) validate_result(items[i], "results." + std::to_string(i) + ".", statuses, errors);
+  for (std::size_t i = 0; i < items.size(); ++i)
+    validate_result(items[i], "results." + std::to_string(i) + ".", statuses, errors);
   if (!errors.laravel.empty()) return laravel_422(errors.laravel);
   if (!errors.data.empty()) return data_invalid(errors.data);
   if (run.completed) return envelope(400, "Test run is not active");
@@ -547,8 +564,9 @@ server_reply environments(request_context& ctx) {
   if (slug == ctx.query.end() || slug->second == "local")
     entities.push_back({{"id", 1}, {"title", "Local"}, {"description", nullptr}, {"slug", "local"}, {"host", nullptr}});
   auto n = entities.size();
-  return json_reply(200, {{"status", true},
-                          {"result", {{"total", 1}, {"filtered", n}, {"count", n}, {"entities", std::move(entities)}}}});
+  return json_reply(
+      200,
+      {{"status", true}, {"result", {{"total", 1}, {"filtered", n}, {"count", n}, {"entities", std::move(entities)}}}});
 }
 
 server_reply route_qase(emulator_state& st, request_context& ctx);
@@ -569,8 +587,9 @@ server_reply handle_qase(emulator_state& st, request_context& ctx) {
   while (!window.empty() && window.front() <= now - std::chrono::minutes(1)) window.pop_front();
   const bool over = window.size() >= static_cast<std::size_t>(limit);
   if (!over) window.push_back(now);
-  auto reset_in = window.empty() ? std::chrono::seconds(60)
-                                 : std::chrono::ceil<std::chrono::seconds>(window.front() + std::chrono::minutes(1) - now);
+  auto reset_in = window.empty()
+                      ? std::chrono::seconds(60)
+                      : std::chrono::ceil<std::chrono::seconds>(window.front() + std::chrono::minutes(1) - now);
   server_reply reply = over ? envelope(429, "API rate limit exceeded.") : route_qase(st, ctx);
   if (over) reply.headers.push_back({"Retry-After", std::to_string(std::max<long long>(1, reset_in.count()))});
   reply.headers.push_back({"X-RateLimit-Limit", std::to_string(limit)});
@@ -581,7 +600,6 @@ server_reply handle_qase(emulator_state& st, request_context& ctx) {
 namespace {
 
 server_reply route_qase(emulator_state& st, request_context& ctx) {
-
   const auto& s = ctx.segments;
   const auto& m = ctx.method;
   auto not_found = [] { return envelope(404, "Not found"); };
@@ -611,13 +629,15 @@ server_reply route_qase(emulator_state& st, request_context& ctx) {
           active += r.completed ? 0 : 1;
         }
       return json_reply(200, {{"status", true},
-                              {"result", {{"title", "Emulated project " + code},
-                                          {"code", code},
-                                          {"counts", {{"cases", 0},
-                                                      {"suites", 0},
-                                                      {"milestones", 0},
-                                                      {"runs", {{"total", total}, {"active", active}}},
-                                                      {"defects", {{"total", 0}, {"open", 0}}}}}}}});
+                              {"result",
+                               {{"title", "Emulated project " + code},
+                                {"code", code},
+                                {"counts",
+                                 {{"cases", 0},
+                                  {"suites", 0},
+                                  {"milestones", 0},
+                                  {"runs", {{"total", total}, {"active", active}}},
+                                  {"defects", {{"total", 0}, {"open", 0}}}}}}}});
     }
     if (res == "environment" && s.size() == 3 && m == "GET") return environments(ctx);
     if (res == "attachment" && s.size() == 3 && m == "POST") return upload_attachments(st, ctx);
@@ -632,7 +652,8 @@ server_reply route_qase(emulator_state& st, request_context& ctx) {
           const value* flag = ctx.body.is_object() ? find(ctx.body.as_object(), "status") : nullptr;
           if (!flag || !flag->is_bool()) return laravel_422({{"status", msg_boolean("status")}});
           run->is_public = flag->as_bool();
-          value url = run->is_public ? value("https://emulator.invalid/public/report/" + std::to_string(run->id)) : value(nullptr);
+          value url = run->is_public ? value("https://emulator.invalid/public/report/" + std::to_string(run->id))
+                                     : value(nullptr);
           return json_reply(200, {{"status", true}, {"result", {{"url", url}}}});
         }
       }

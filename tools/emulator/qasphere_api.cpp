@@ -24,7 +24,7 @@ using boost::json::array;
 using boost::json::object;
 using boost::json::value;
 
-const std::vector<std::string> result_statuses{"passed", "failed", "blocked", "skipped", "open",
+const std::vector<std::string> result_statuses{"passed",  "failed",  "blocked", "skipped", "open",
                                                "custom1", "custom2", "custom3", "custom4"};
 
 server_reply message(int status, const std::string& text) { return json_reply(status, {{"message", text}}); }
@@ -103,7 +103,8 @@ std::optional<server_reply> authenticate(emulator_state& st, request_context& ct
   int dots = 0;
   bool empty_part = key.empty() || key.front() == '.' || key.back() == '.' || key.find("..") != std::string::npos;
   for (char c : key) dots += c == '.';
-  if (dots != 2 || empty_part || key.find_first_of(" \t") != std::string::npos) return message(401, "Invalid API key format");
+  if (dots != 2 || empty_part || key.find_first_of(" \t") != std::string::npos)
+    return message(401, "Invalid API key format");
   const qasphere_key* found = nullptr;
   for (const auto& k : st.options.qasphere_keys)
     if (k.key == key) found = &k;
@@ -132,7 +133,8 @@ std::optional<server_reply> need_object(const request_context& ctx) {
 server_reply seq_lookup(const qasphere_project& p, request_context& ctx) {
   if (auto bad = need_object(ctx)) return *bad;
   const auto& body = ctx.body.as_object();
-  if (auto k = unknown_key(body, {"seqIds", "offset", "limit"}); !k.empty()) return message(400, "Unknown field \"" + k + "\"");
+  if (auto k = unknown_key(body, {"seqIds", "offset", "limit"}); !k.empty())
+    return message(400, "Unknown field \"" + k + "\"");
   const value* ids = find(body, "seqIds");
   if (!ids || !ids->is_array()) return message(400, "seqIds must be an array of markers like " + p.code + "-001");
   std::int64_t offset = 0;
@@ -142,7 +144,8 @@ server_reply seq_lookup(const qasphere_project& p, request_context& ctx) {
     offset = json_integer(*o);
   }
   if (const value* l = find(body, "limit")) {
-    if (!json_is_integer(*l) || json_integer(*l) < 0 || json_integer(*l) > 5000) return message(400, "limit must be an integer 0..5000");
+    if (!json_is_integer(*l) || json_integer(*l) < 0 || json_integer(*l) > 5000)
+      return message(400, "limit must be an integer 0..5000");
     limit = json_integer(*l);
   }
   std::set<int> seqs;
@@ -168,17 +171,20 @@ server_reply seq_lookup(const qasphere_project& p, request_context& ctx) {
 server_reply create_run(emulator_state& st, const qasphere_project& p, request_context& ctx) {
   if (auto bad = need_object(ctx)) return *bad;
   const auto& body = ctx.body.as_object();
-  if (auto k = unknown_key(body, {"title", "description", "type", "milestoneId", "configurationId", "assignmentId", "queryPlans"});
+  if (auto k = unknown_key(
+          body, {"title", "description", "type", "milestoneId", "configurationId", "assignmentId", "queryPlans"});
       !k.empty())
     return message(400, "Unknown field \"" + k + "\"");
   const value* title = find(body, "title");
   if (!title || !title->is_string() || title->as_string().empty() || utf8_length(title->as_string()) > 255)
     return message(400, "title must be a string of 1 to 255 characters");
-  if (const value* d = find(body, "description"); d && !d->is_null() && (!d->is_string() || utf8_length(d->as_string()) > 512))
+  if (const value* d = find(body, "description");
+      d && !d->is_null() && (!d->is_string() || utf8_length(d->as_string()) > 512))
     return message(400, "description must be a string of at most 512 characters");
   const value* type = find(body, "type");
   std::string t = type && type->is_string() ? std::string(type->as_string()) : "";
-  if (t != "static" && t != "static_struct" && t != "live") return message(400, "type must be one of static, static_struct, live");
+  if (t != "static" && t != "static_struct" && t != "live")
+    return message(400, "type must be one of static, static_struct, live");
   std::string milestone;
   if (const value* m = find(body, "milestoneId"); m && !m->is_null()) {
     if (!json_is_integer(*m) || json_integer(*m) < 1) return message(400, "milestoneId must be a positive integer");
@@ -189,7 +195,8 @@ server_reply create_run(emulator_state& st, const qasphere_project& p, request_c
   if (const value* a = find(body, "assignmentId"); a && !a->is_null() && !json_is_integer(*a))
     return message(400, "assignmentId must be an integer");
   const value* plans = find(body, "queryPlans");
-  if (!plans || !plans->is_array() || plans->as_array().empty()) return message(400, "queryPlans must contain at least one query plan");
+  if (!plans || !plans->is_array() || plans->as_array().empty())
+    return message(400, "queryPlans must contain at least one query plan");
   if (t != "live" && plans->as_array().size() != 1) return message(400, "a " + t + " run takes exactly one query plan");
 
   std::set<std::string> members;
@@ -204,7 +211,8 @@ server_reply create_run(emulator_state& st, const qasphere_project& p, request_c
     std::vector<const qasphere_tcase*> selected;
     for (const auto& tc : p.tcases) selected.push_back(&tc);
     auto keep = [&](auto pred) {
-      selected.erase(std::remove_if(selected.begin(), selected.end(), [&](auto* tc) { return !pred(*tc); }), selected.end());
+      selected.erase(std::remove_if(selected.begin(), selected.end(), [&](auto* tc) { return !pred(*tc); }),
+                     selected.end());
     };
     if (const value* ids = find(plan, "tcaseIds")) {
       if (t == "live") return message(400, where + ": tcaseIds are not allowed for live runs");
@@ -306,7 +314,8 @@ std::string check_result(const object& item, const std::string& where, bool with
   }
   const value* status = find(item, "status");
   if (!status || !status->is_string() ||
-      std::find(result_statuses.begin(), result_statuses.end(), std::string(status->as_string())) == result_statuses.end())
+      std::find(result_statuses.begin(), result_statuses.end(), std::string(status->as_string())) ==
+          result_statuses.end())
     return where + "status must be one of passed, failed, blocked, skipped, open, custom1..custom4";
   const value* comment = find(item, "comment");
   if (!comment || !comment->is_string()) return where + "comment is required (a string, may be empty)";
@@ -318,7 +327,8 @@ std::string check_result(const object& item, const std::string& where, bool with
       if (!l.is_object()) return where + "links must contain {text, url} objects";
       const value* text = find(l.as_object(), "text");
       const value* url = find(l.as_object(), "url");
-      if (!text || !text->is_string() || !url || !url->is_string()) return where + "links must contain {text, url} objects";
+      if (!text || !text->is_string() || !url || !url->is_string())
+        return where + "links must contain {text, url} objects";
     }
   }
   return {};
@@ -340,12 +350,14 @@ value result_effect(const qasphere_project& p, const qasphere_run_state& run, co
   return {{"run", run.id}, {"name", name}, {"status", r.status}, {"duplicate", false}};
 }
 
-server_reply batch_results(emulator_state& st, const qasphere_project& p, qasphere_run_state& run, request_context& ctx) {
+server_reply batch_results(emulator_state& st, const qasphere_project& p, qasphere_run_state& run,
+                           request_context& ctx) {
   if (auto bad = need_object(ctx)) return *bad;
   const auto& body = ctx.body.as_object();
   if (auto k = unknown_key(body, {"items"}); !k.empty()) return message(400, "Unknown field \"" + k + "\"");
   const value* items = find(body, "items");
-  if (!items || !items->is_array() || items->as_array().empty()) return message(400, "items must contain at least one result");
+  if (!items || !items->is_array() || items->as_array().empty())
+    return message(400, "items must contain at least one result");
   if (run.closed) return message(400, "Run is closed");
   for (std::size_t i = 0; i < items->as_array().size(); ++i) {
     const auto& it = items->as_array()[i];
@@ -369,8 +381,8 @@ server_reply batch_results(emulator_state& st, const qasphere_project& p, qasphe
   return json_reply(200, {{"ids", std::move(ids)}});
 }
 
-server_reply single_result(emulator_state& st, const qasphere_project& p, qasphere_run_state& run, const std::string& ref,
-                           request_context& ctx) {
+server_reply single_result(emulator_state& st, const qasphere_project& p, qasphere_run_state& run,
+                           const std::string& ref, request_context& ctx) {
   // The reference may be the case id, its sequence number or its legacy id.
   const qasphere_tcase* tc = find_tcase_by_id(p, ref);
   for (const auto& c : p.tcases)
@@ -400,8 +412,12 @@ server_reply list_runs(const emulator_state& st, const qasphere_project& p) {
       ++all;
     }
     counts["all"] = all;
-    runs.push_back({{"id", r.id}, {"title", r.title}, {"description", r.description}, {"type", r.type},
-                    {"closed", r.closed}, {"statusCounts", std::move(counts)}});
+    runs.push_back({{"id", r.id},
+                    {"title", r.title},
+                    {"description", r.description},
+                    {"type", r.type},
+                    {"closed", r.closed},
+                    {"statusCounts", std::move(counts)}});
   }
   return json_reply(200, {{"runs", std::move(runs)}});
 }
@@ -414,8 +430,12 @@ server_reply handle_qasphere(emulator_state& st, request_context& ctx) {
   const auto& m = ctx.method;
   auto not_found = [] { return message(404, "Not found"); };
   if (s.size() == 2 && s[0] == "users" && s[1] == "me" && m == "GET")
-    return json_reply(200, {{"user", {{"id", 1}, {"email", "emulator@example.invalid"}, {"name", "Emulator User"},
-                                      {"avatar", nullptr}, {"role", "admin"}}}});
+    return json_reply(200, {{"user",
+                             {{"id", 1},
+                              {"email", "emulator@example.invalid"},
+                              {"name", "Emulator User"},
+                              {"avatar", nullptr},
+                              {"role", "admin"}}}});
   if (s.empty() || s[0] != "project") return not_found();
   if (s.size() == 1 && m == "GET") {
     array projects;
@@ -431,7 +451,8 @@ server_reply handle_qasphere(emulator_state& st, request_context& ctx) {
   if (s.size() == 4 && s[2] == "tcase" && s[3] == "seq" && m == "POST") return seq_lookup(p, ctx);
   if (s.size() == 4 && s[2] == "tcase" && m == "GET") {
     for (const auto& tc : p.tcases)
-      if (tc.id == s[3] || (!tc.legacy_id.empty() && tc.legacy_id == s[3]) || (parse_id(s[3]) && *parse_id(s[3]) == tc.seq))
+      if (tc.id == s[3] || (!tc.legacy_id.empty() && tc.legacy_id == s[3]) ||
+          (parse_id(s[3]) && *parse_id(s[3]) == tc.seq))
         return json_reply(200, tcase_json(p, tc));
     return message(404, "Test case not found");
   }
@@ -444,7 +465,8 @@ server_reply handle_qasphere(emulator_state& st, request_context& ctx) {
     auto& run = it->second;
     if (s.size() == 5 && s[4] == "tcase" && m == "GET") return run_tcases(p, run);
     if (s.size() == 6 && s[4] == "result" && s[5] == "batch" && m == "POST") return batch_results(st, p, run, ctx);
-    if (s.size() == 7 && s[4] == "tcase" && s[6] == "result" && m == "POST") return single_result(st, p, run, s[5], ctx);
+    if (s.size() == 7 && s[4] == "tcase" && s[6] == "result" && m == "POST")
+      return single_result(st, p, run, s[5], ctx);
     if (s.size() == 5 && s[4] == "close" && m == "POST") {
       ++run.close_count;
       ctx.record.effects["run_closed"] = run.id;
@@ -458,7 +480,8 @@ server_reply handle_qasphere(emulator_state& st, request_context& ctx) {
     if (s.size() == 5 && s[4] == "log" && m == "POST") {
       if (auto bad = need_object(ctx)) return *bad;
       const value* c = find(ctx.body.as_object(), "comment");
-      if (auto k = unknown_key(ctx.body.as_object(), {"comment"}); !k.empty()) return message(400, "Unknown field \"" + k + "\"");
+      if (auto k = unknown_key(ctx.body.as_object(), {"comment"}); !k.empty())
+        return message(400, "Unknown field \"" + k + "\"");
       if (!c || !c->is_string() || c->as_string().empty()) return message(400, "comment is required (non-empty HTML)");
       run.logs.emplace_back(c->as_string());
       char log_id[24];

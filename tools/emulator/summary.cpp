@@ -19,8 +19,8 @@ struct run_info {
   bool created = false;
   std::string title;
   std::string project;
-  int end_requests = 0;      // complete (Qase) / close (QA Sphere) requests
-  int end_rejected = 0;      // of which answered as repeats
+  int end_requests = 0;  // complete (Qase) / close (QA Sphere) requests
+  int end_rejected = 0;  // of which answered as repeats
   bool ended = false;
   std::map<std::string, int> per_status;
   int duplicates = 0;
@@ -56,8 +56,10 @@ void account(system_info& sys, const recorded_request& r, bool qase) {
     const auto& c = it->value().as_object();
     auto& run = sys.runs[as_id(c.at("id"))];
     run.created = true;
-    if (auto t = c.find("title"); t != c.end() && t->value().is_string()) run.title = std::string(t->value().as_string());
-    if (auto p = c.find("project"); p != c.end() && p->value().is_string()) run.project = std::string(p->value().as_string());
+    if (auto t = c.find("title"); t != c.end() && t->value().is_string())
+      run.title = std::string(t->value().as_string());
+    if (auto p = c.find("project"); p != c.end() && p->value().is_string())
+      run.project = std::string(p->value().as_string());
   }
   for (const char* key : {"run_completed", "run_closed"}) {
     if (auto it = e.find(key); it != e.end()) {
@@ -79,15 +81,18 @@ void account(system_info& sys, const recorded_request& r, bool qase) {
         ++run.duplicates;
         continue;
       }
-      std::string status = o.contains("status") && o.at("status").is_string() ? std::string(o.at("status").as_string()) : "?";
+      std::string status =
+          o.contains("status") && o.at("status").is_string() ? std::string(o.at("status").as_string()) : "?";
       std::string name = o.contains("name") && o.at("name").is_string() ? std::string(o.at("name").as_string()) : "?";
       ++run.per_status[status];
       ++run.stored;
       run.tests.emplace_back(name, status);
     }
   }
-  if (auto it = e.find("attachments"); it != e.end() && it->value().is_number()) sys.attachments += it->value().to_number<std::size_t>();
-  if (auto it = e.find("log"); it != e.end() && it->value().is_object()) ++sys.logs[as_id(it->value().as_object().at("run"))];
+  if (auto it = e.find("attachments"); it != e.end() && it->value().is_number())
+    sys.attachments += it->value().to_number<std::size_t>();
+  if (auto it = e.find("log"); it != e.end() && it->value().is_object())
+    ++sys.logs[as_id(it->value().as_object().at("run"))];
 
   if (r.injected) {
     std::string what = r.status != 0 && r.fault.empty() ? std::to_string(r.status) : r.fault;
@@ -101,9 +106,9 @@ void account(system_info& sys, const recorded_request& r, bool qase) {
 }
 
 void print_system(std::ostringstream& out, const char* title, const system_info& sys, bool qase) {
-  out << title << ": " << sys.requests << " request" << (sys.requests == 1 ? "" : "s") << ", " << sys.runs.size() << " run"
-      << (sys.runs.size() == 1 ? "" : "s") << ", " << sys.rejected.size() << " rejected, " << sys.faults.size()
-      << " fault" << (sys.faults.size() == 1 ? "" : "s") << " injected\n";
+  out << title << ": " << sys.requests << " request" << (sys.requests == 1 ? "" : "s") << ", " << sys.runs.size()
+      << " run" << (sys.runs.size() == 1 ? "" : "s") << ", " << sys.rejected.size() << " rejected, "
+      << sys.faults.size() << " fault" << (sys.faults.size() == 1 ? "" : "s") << " injected\n";
   const char* end_verb = qase ? "completed" : "closed";
   for (const auto& [id, run] : sys.runs) {
     out << "  Run " << id;
@@ -123,13 +128,16 @@ void print_system(std::ostringstream& out, const char* title, const system_info&
     if (run.stored > 0) {
       std::vector<std::pair<std::string, int>> counts(run.per_status.begin(), run.per_status.end());
       std::sort(counts.begin(), counts.end(), [](const auto& a, const auto& b) {
-        return status_rank(a.first) != status_rank(b.first) ? status_rank(a.first) < status_rank(b.first) : a.first < b.first;
+        return status_rank(a.first) != status_rank(b.first) ? status_rank(a.first) < status_rank(b.first)
+                                                            : a.first < b.first;
       });
       out << " (";
-      for (std::size_t i = 0; i < counts.size(); ++i) out << (i ? ", " : "") << counts[i].first << " " << counts[i].second;
+      for (std::size_t i = 0; i < counts.size(); ++i)
+        out << (i ? ", " : "") << counts[i].first << " " << counts[i].second;
       out << ")";
     }
-    if (run.duplicates > 0) out << "; " << run.duplicates << " resent duplicate" << (run.duplicates == 1 ? "" : "s") << " ignored";
+    if (run.duplicates > 0)
+      out << "; " << run.duplicates << " resent duplicate" << (run.duplicates == 1 ? "" : "s") << " ignored";
     out << "\n";
     auto tests = run.tests;
     std::sort(tests.begin(), tests.end());

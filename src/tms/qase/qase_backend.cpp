@@ -30,8 +30,8 @@ namespace json = boost::json;
 
 std::string clean(std::string_view s, std::size_t max_bytes) { return clean_text(s, max_bytes); }
 
-constexpr std::size_t max_bulk = 200;       // server-side cap per bulk request (413 above)
-constexpr std::size_t raw_body_cap = 200;   // raw error bodies quoted in messages
+constexpr std::size_t max_bulk = 200;      // server-side cap per bulk request (413 above)
+constexpr std::size_t raw_body_cap = 200;  // raw error bodies quoted in messages
 constexpr std::size_t error_line_cap = 600;
 
 std::string one_line(std::string_view s, std::size_t cap) {
@@ -204,23 +204,24 @@ class qase_backend final : public backend {
     if (plan.total_shards > 1 && plan.shard_index >= 0) {
       thread_ += (thread_.empty() ? "" : " ") + std::string("shard ") + std::to_string(plan.shard_index);
     }
-    r.send(get(api_ + "/v1/project/" + code_), true,
-           [](const http_request&, const http_response& resp) { return status_true(resp); },
-           [this, &r, done = std::move(done)](http_response resp) mutable {
-             if (!resp.ok()) {
-               done(project_error(resp));
-               return;
-             }
-             if (s_.run_id) {
-               if (*s_.run_id <= 0) {
-                 done("QASE_TESTOPS_RUN_ID must be a positive run id, not " + std::to_string(*s_.run_id));
-                 return;
-               }
-               join_run(r, std::move(done));
-             } else {
-               create_run(r, std::move(done));
-             }
-           });
+    r.send(
+        get(api_ + "/v1/project/" + code_), true,
+        [](const http_request&, const http_response& resp) { return status_true(resp); },
+        [this, &r, done = std::move(done)](http_response resp) mutable {
+          if (!resp.ok()) {
+            done(project_error(resp));
+            return;
+          }
+          if (s_.run_id) {
+            if (*s_.run_id <= 0) {
+              done("QASE_TESTOPS_RUN_ID must be a positive run id, not " + std::to_string(*s_.run_id));
+              return;
+            }
+            join_run(r, std::move(done));
+          } else {
+            create_run(r, std::move(done));
+          }
+        });
   }
 
   void add(const std::shared_ptr<const test_result>& result, std::vector<outbound_item>& out) override {
@@ -293,9 +294,9 @@ class qase_backend final : public backend {
 
   std::string describe_error(const http_response& resp) const override {
     if (resp.error != net_error::none) {
-      return one_line(resp.error_message.empty() ? std::string("transport error: ") + to_string(resp.error)
-                                                 : resp.error_message,
-                      error_line_cap);
+      return one_line(
+          resp.error_message.empty() ? std::string("transport error: ") + to_string(resp.error) : resp.error_message,
+          error_line_cap);
     }
     const std::string prefix = "HTTP " + std::to_string(resp.status);
     if (resp.unconfirmed) {
@@ -334,7 +335,7 @@ class qase_backend final : public backend {
     const bool wanted = s_.run_complete.value_or(created_run_);
     if (!wanted) {
       done({false, created_run_ ? run + " left open (QASE_TESTOPS_RUN_COMPLETE=false)"
-                               : run + " left open (joined via QASE_TESTOPS_RUN_ID)"});
+                                : run + " left open (joined via QASE_TESTOPS_RUN_ID)"});
       return;
     }
     if (!complete) {
@@ -343,14 +344,15 @@ class qase_backend final : public backend {
     }
     http_request req = post(api_ + "/v1/run/" + code_ + "/" + std::to_string(run_id_) + "/complete");
     req.content_type.clear();  // the endpoint takes no body
-    r.send(std::move(req), true, [](const http_request&, const http_response& resp) { return status_true(resp); },
-           [this, run, done = std::move(done)](http_response resp) {
-      if (resp.ok()) {
-        done({true, run + " completed"});
-      } else {
-        done({false, run + " could not be completed: " + describe_error(resp)});
-      }
-    });
+    r.send(
+        std::move(req), true, [](const http_request&, const http_response& resp) { return status_true(resp); },
+        [this, run, done = std::move(done)](http_response resp) {
+          if (resp.ok()) {
+            done({true, run + " completed"});
+          } else {
+            done({false, run + " could not be completed: " + describe_error(resp)});
+          }
+        });
   }
 
   std::int64_t run_id() const override { return run_id_; }
@@ -417,8 +419,7 @@ class qase_backend final : public backend {
         const std::string why = describe_error(resp);
         std::vector<std::size_t> items = owners;
         items.erase(std::unique(items.begin(), items.end()), items.end());
-        for (const auto i : items)
-          u->warnings.push_back((*u->batch)[i].label + ": attachments not uploaded: " + why);
+        for (const auto i : items) u->warnings.push_back((*u->batch)[i].label + ": attachments not uploaded: " + why);
       }
       send_uploads(u);
     });
@@ -459,8 +460,7 @@ class qase_backend final : public backend {
   void create_run(requester& r, std::function<void(std::string)> done) {
     const std::int64_t now = now_();
     json::object body;
-    body["title"] = s_.run_title.empty() ? "Automated run " + qase_datetime_utc(now)
-                                         : clean(s_.run_title, 255);
+    body["title"] = s_.run_title.empty() ? "Automated run " + qase_datetime_utc(now) : clean(s_.run_title, 255);
     if (!s_.run_description.empty()) body["description"] = clean(s_.run_description, 10000);
     body["is_autotest"] = true;
     body["start_time"] = qase_datetime_utc(now);
@@ -476,43 +476,43 @@ class qase_backend final : public backend {
     http_request req = post(api_ + "/v1/run/" + code_);
     req.body = json::serialize(body);
     // Run creation is not idempotent: a retry after a lost response would create a second run.
-    r.send(std::move(req), false,
-           [](const http_request&, const http_response& resp) { return status_true(resp); },
-           [this, done = std::move(done)](http_response resp) {
-      if (!resp.ok()) {
-        done("Qase could not create a run in project '" + one_line(s_.project, 64) + "': " + describe_error(resp));
-        return;
-      }
-      const std::int64_t id = run_id_of(resp.body);
-      if (id <= 0) {
-        done("Qase answered the run creation without a run id: " + one_line(resp.body, raw_body_cap));
-        return;
-      }
-      run_id_ = id;
-      created_run_ = true;
-      done("");
-    });
+    r.send(
+        std::move(req), false, [](const http_request&, const http_response& resp) { return status_true(resp); },
+        [this, done = std::move(done)](http_response resp) {
+          if (!resp.ok()) {
+            done("Qase could not create a run in project '" + one_line(s_.project, 64) + "': " + describe_error(resp));
+            return;
+          }
+          const std::int64_t id = run_id_of(resp.body);
+          if (id <= 0) {
+            done("Qase answered the run creation without a run id: " + one_line(resp.body, raw_body_cap));
+            return;
+          }
+          run_id_ = id;
+          created_run_ = true;
+          done("");
+        });
   }
 
   void join_run(requester& r, std::function<void(std::string)> done) {
     const std::int64_t id = *s_.run_id;
-    r.send(get(api_ + "/v1/run/" + code_ + "/" + std::to_string(id)), true,
-           [](const http_request&, const http_response& resp) { return status_true(resp); },
-           [this, id, done = std::move(done)](http_response resp) {
-             if (resp.error == net_error::none && resp.status == 404) {
-               done("Qase run " + std::to_string(id) + " not found in project '" + one_line(s_.project, 64) +
-                    "' (QASE_TESTOPS_RUN_ID): check the run id (" + describe_error(resp) + ")");
-               return;
-             }
-             if (!resp.ok()) {
-               done("Qase could not check run " + std::to_string(id) + " (QASE_TESTOPS_RUN_ID): " +
-                    describe_error(resp));
-               return;
-             }
-             run_id_ = id;
-             created_run_ = false;
-             done("");
-           });
+    r.send(
+        get(api_ + "/v1/run/" + code_ + "/" + std::to_string(id)), true,
+        [](const http_request&, const http_response& resp) { return status_true(resp); },
+        [this, id, done = std::move(done)](http_response resp) {
+          if (resp.error == net_error::none && resp.status == 404) {
+            done("Qase run " + std::to_string(id) + " not found in project '" + one_line(s_.project, 64) +
+                 "' (QASE_TESTOPS_RUN_ID): check the run id (" + describe_error(resp) + ")");
+            return;
+          }
+          if (!resp.ok()) {
+            done("Qase could not check run " + std::to_string(id) + " (QASE_TESTOPS_RUN_ID): " + describe_error(resp));
+            return;
+          }
+          run_id_ = id;
+          created_run_ = false;
+          done("");
+        });
   }
 
   qase_settings s_;
@@ -572,8 +572,7 @@ std::unique_ptr<backend> make_qase_backend(const qase_settings& s, const common_
   return make_qase_backend(s, c, nullptr);
 }
 
-std::unique_ptr<backend> make_qase_backend(const qase_settings& s, const common_settings& c,
-                                           epoch_ms_clock now) {
+std::unique_ptr<backend> make_qase_backend(const qase_settings& s, const common_settings& c, epoch_ms_clock now) {
   (void)c;  // nothing Qase-specific in the common settings yet
   return std::make_unique<qase_backend>(s, std::move(now));
 }

@@ -18,8 +18,7 @@ namespace gtest_tms::detail {
 using epoch_ms_clock = std::function<std::int64_t()>;
 
 std::unique_ptr<backend> make_qase_backend(const qase_settings& s, const common_settings& c);
-std::unique_ptr<backend> make_qase_backend(const qase_settings& s, const common_settings& c,
-                                           epoch_ms_clock now);
+std::unique_ptr<backend> make_qase_backend(const qase_settings& s, const common_settings& c, epoch_ms_clock now);
 
 /// Qase attachment upload limits (v1/paths/attachment.code.yaml).
 inline constexpr std::size_t qase_max_files_per_upload = 20;

@@ -112,10 +112,14 @@ std::string result_stacktrace(const test_result& r) {
 
 const char* step_status(test_status s) {
   switch (s) {
-    case test_status::passed: return "passed";
-    case test_status::skipped: return "skipped";
-    case test_status::blocked: return "blocked";
-    default: return "failed";  // failed, invalid: the step enum has no "invalid"
+    case test_status::passed:
+      return "passed";
+    case test_status::skipped:
+      return "skipped";
+    case test_status::blocked:
+      return "blocked";
+    default:
+      return "failed";  // failed, invalid: the step enum has no "invalid"
   }
 }
 
@@ -176,8 +180,7 @@ std::vector<std::pair<std::string, std::string>> qase_params(const test_result& 
 }
 
 std::string qase_signature(const std::vector<std::int64_t>& ids, const std::vector<std::string>& suite_path,
-                           const std::string& name,
-                           const std::vector<std::pair<std::string, std::string>>& params) {
+                           const std::string& name, const std::vector<std::pair<std::string, std::string>>& params) {
   std::vector<std::string> parts;
   const auto ids_ok = positive_ids(ids);
   if (!ids_ok.empty()) {

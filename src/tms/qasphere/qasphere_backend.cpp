@@ -67,7 +67,8 @@ std::optional<std::int64_t> int_field(const json::object& o, std::string_view ke
   const json::value* v = o.if_contains(key);
   if (!v) return std::nullopt;
   if (v->is_int64()) return v->as_int64();
-  if (v->is_uint64() && v->as_uint64() <= static_cast<std::uint64_t>(INT64_MAX)) return static_cast<std::int64_t>(v->as_uint64());
+  if (v->is_uint64() && v->as_uint64() <= static_cast<std::uint64_t>(INT64_MAX))
+    return static_cast<std::int64_t>(v->as_uint64());
   return std::nullopt;
 }
 
@@ -186,9 +187,7 @@ class qasphere_backend final : public backend {
 
   http_request request(std::string method, const std::string& path, std::string body) const;
   void send(http_request req, bool idempotent, confirm_check confirms, response_handler handler);
-  std::string encoded_project() const {
-    return boost::urls::encode(project_path_, boost::urls::unreserved_chars);
-  }
+  std::string encoded_project() const { return boost::urls::encode(project_path_, boost::urls::unreserved_chars); }
   std::string redact(std::string text) const;
   std::string project_check_error(const http_response& r) const;
   std::string request_error(const http_response& r, const std::string& doing) const;
@@ -209,16 +208,16 @@ class qasphere_backend final : public backend {
   requester* requester_ = nullptr;
   std::function<void(std::string)> start_done_;
   std::size_t planned_total_ = 0;
-  std::map<int, std::size_t> planned_;         // seq -> planned instances per iteration
-  std::map<int, std::string> case_ids_;        // seq -> case id, from /tcase/seq
-  std::map<int, std::string> run_cases_;       // seq -> case id, for cases of the run we report to
-  std::vector<std::string> notes_;             // for the summary (unknown markers, other projects)
+  std::map<int, std::size_t> planned_;    // seq -> planned instances per iteration
+  std::map<int, std::string> case_ids_;   // seq -> case id, from /tcase/seq
+  std::map<int, std::string> run_cases_;  // seq -> case id, for cases of the run we report to
+  std::vector<std::string> notes_;        // for the summary (unknown markers, other projects)
   std::int64_t run_id_ = 0;
   bool created_run_ = false;
   bool sharded_ = false;
   int shards_ = 0;
 
-  std::vector<std::shared_ptr<const test_result>> backlog_;  // arrived while starting
+  std::vector<std::shared_ptr<const test_result>> backlog_;                              // arrived while starting
   std::map<std::pair<int, int>, std::vector<std::shared_ptr<const test_result>>> held_;  // (seq, iteration)
   std::size_t not_sent_ = 0;
   std::size_t dropped_ = 0;  // folded before start() finished, then found not to be in the run
@@ -230,8 +229,9 @@ http_request qasphere_backend::request(std::string method, const std::string& pa
   http_request req;
   req.method = std::move(method);
   req.url = base_ + "/api/public/v0" + path;
-  req.headers.push_back({"Authorization", std::string(settings_.auth == qas_auth_scheme::bearer ? "Bearer " : "ApiKey ") +
-                                              settings_.token});
+  req.headers.push_back(
+      {"Authorization",
+       std::string(settings_.auth == qas_auth_scheme::bearer ? "Bearer " : "ApiKey ") + settings_.token});
   req.headers.push_back({"Accept", "application/json"});
   req.headers.push_back({"User-Agent", "gtest-tms-reporter/" GTEST_TMS_VERSION_STRING});
   // A body-less POST (close) gets no Content-Type: some servers refuse an empty JSON body.
@@ -285,7 +285,8 @@ std::string qasphere_backend::project_check_error(const http_response& r) const 
     std::string msg = one_line(server_message(r), 300);
     if (msg.empty()) msg = "HTTP " + std::to_string(r.status);
     switch (r.status) {
-      case 401: return request_error(r, "");
+      case 401:
+        return request_error(r, "");
       case 403:
         return redact("QA Sphere tenant suspended, or QAS_TOKEN may not use this API (HTTP 403: " + msg + ")");
       case 400:
@@ -293,7 +294,8 @@ std::string qasphere_backend::project_check_error(const http_response& r) const 
       case 404:
         return "QA Sphere project '" + one_line(project_path_, 64) +
                "' not found (QAS_PROJECT_CODE or the markers' project code)";
-      default: break;
+      default:
+        break;
     }
   }
   return request_error(r, "could not check project '" + one_line(project_path_, 64) + "' at " + base_);
@@ -367,15 +369,17 @@ void qasphere_backend::start(requester& r, const run_plan& plan, std::function<v
 }
 
 void qasphere_backend::check_project() {
-  send(request("GET", "/project/" + encoded_project(), {}), true,
-       [](const http_request&, const http_response& r) { return is_object_answer(r); }, [this](http_response r) {
-    if (!r.ok()) return fail_start(project_check_error(r));
-    if (settings_.run_id) {
-      run_id_ = *settings_.run_id;
-      return read_run_cases(false);
-    }
-    resolve_markers(0, 0);
-  });
+  send(
+      request("GET", "/project/" + encoded_project(), {}), true,
+      [](const http_request&, const http_response& r) { return is_object_answer(r); },
+      [this](http_response r) {
+        if (!r.ok()) return fail_start(project_check_error(r));
+        if (settings_.run_id) {
+          run_id_ = *settings_.run_id;
+          return read_run_cases(false);
+        }
+        resolve_markers(0, 0);
+      });
 }
 
 void qasphere_backend::resolve_markers(std::int64_t offset, int page) {
@@ -385,46 +389,47 @@ void qasphere_backend::resolve_markers(std::int64_t offset, int page) {
   body["seqIds"] = std::move(seq_ids);
   body["offset"] = offset;
   body["limit"] = seq_page_limit;
-  send(request("POST", "/project/" + encoded_project() + "/tcase/seq", json::serialize(body)), true,
-       [](const http_request&, const http_response& r) { return has_array_or_null(r, "data"); },
-       [this, offset, page](http_response r) {
-         if (!r.ok()) return fail_start(request_error(r, "could not look up the test cases of project " + code_));
-         const auto v = parse_json(r.body);
-         if (!v) return fail_start("QA Sphere: the test case lookup answered with invalid JSON: " + describe_error(r));
-         std::size_t rows = 0;
-         std::size_t fresh = 0;
-         if (const json::array* data = array_field(*v, "data")) {
-           rows = data->size();
-           for (const json::value& e : *data) {
-             if (!e.is_object()) continue;
-             const auto seq = int_field(e.as_object(), "seq");
-             std::string id = string_field(e.as_object(), "id");
-             if (!seq || id.empty() || *seq < 0 || *seq > INT32_MAX) continue;
-             const int s = static_cast<int>(*seq);
-             if (planned_.count(s) && !case_ids_.count(s)) {
-               case_ids_[s] = std::move(id);
-               ++fresh;
-             }
-           }
-         }
-         if (rows == static_cast<std::size_t>(seq_page_limit) && fresh > 0 && page + 1 < max_seq_pages)
-           return resolve_markers(offset + seq_page_limit, page + 1);
+  send(
+      request("POST", "/project/" + encoded_project() + "/tcase/seq", json::serialize(body)), true,
+      [](const http_request&, const http_response& r) { return has_array_or_null(r, "data"); },
+      [this, offset, page](http_response r) {
+        if (!r.ok()) return fail_start(request_error(r, "could not look up the test cases of project " + code_));
+        const auto v = parse_json(r.body);
+        if (!v) return fail_start("QA Sphere: the test case lookup answered with invalid JSON: " + describe_error(r));
+        std::size_t rows = 0;
+        std::size_t fresh = 0;
+        if (const json::array* data = array_field(*v, "data")) {
+          rows = data->size();
+          for (const json::value& e : *data) {
+            if (!e.is_object()) continue;
+            const auto seq = int_field(e.as_object(), "seq");
+            std::string id = string_field(e.as_object(), "id");
+            if (!seq || id.empty() || *seq < 0 || *seq > INT32_MAX) continue;
+            const int s = static_cast<int>(*seq);
+            if (planned_.count(s) && !case_ids_.count(s)) {
+              case_ids_[s] = std::move(id);
+              ++fresh;
+            }
+          }
+        }
+        if (rows == static_cast<std::size_t>(seq_page_limit) && fresh > 0 && page + 1 < max_seq_pages)
+          return resolve_markers(offset + seq_page_limit, page + 1);
 
-         std::vector<int> unknown;
-         for (const auto& [seq, count] : planned_) {
-           if (!case_ids_.count(seq)) unknown.push_back(seq);
-         }
-         if (case_ids_.empty()) {
-           return stop_reporting("none of the " + std::to_string(planned_.size()) + " QA Sphere markers of this run (" +
-                                 markers_examples(unknown) + ") exist in project " + code_ +
-                                 "; QA Sphere reporting is off");
-         }
-         if (!unknown.empty()) {
-           notes_.push_back(count_of(unknown.size(), "marker") + " not found in project " + code_ + " (" +
-                            markers_examples(unknown) + "); their tests are not reported");
-         }
-         create_run();
-       });
+        std::vector<int> unknown;
+        for (const auto& [seq, count] : planned_) {
+          if (!case_ids_.count(seq)) unknown.push_back(seq);
+        }
+        if (case_ids_.empty()) {
+          return stop_reporting("none of the " + std::to_string(planned_.size()) + " QA Sphere markers of this run (" +
+                                markers_examples(unknown) + ") exist in project " + code_ +
+                                "; QA Sphere reporting is off");
+        }
+        if (!unknown.empty()) {
+          notes_.push_back(count_of(unknown.size(), "marker") + " not found in project " + code_ + " (" +
+                           markers_examples(unknown) + "); their tests are not reported");
+        }
+        create_run();
+      });
 }
 
 void qasphere_backend::create_run() {
@@ -433,8 +438,9 @@ void qasphere_backend::create_run() {
   std::string title = format_run_title(settings_.run_title, now, hooks_.env, offset);
   title = truncate_utf8(clean_text(title, 1024), 255, "");
   if (trim(title).empty()) title = format_run_title("", now, hooks_.env, offset);
-  std::string description = settings_.run_description.empty() ? std::string(default_description)
-                                                              : truncate_utf8(clean_text(settings_.run_description, 2048), 512);
+  std::string description = settings_.run_description.empty()
+                                ? std::string(default_description)
+                                : truncate_utf8(clean_text(settings_.run_description, 2048), 512);
 
   json::array ids;
   for (const auto& [seq, id] : case_ids_) ids.emplace_back(id);
@@ -448,74 +454,76 @@ void qasphere_backend::create_run() {
 
   send(request("POST", "/project/" + encoded_project() + "/run", json::serialize(body)), false, confirms_run_created,
        [this](http_response r) {
-    if (r.ok()) {
-      const auto v = parse_json(r.body);
-      std::optional<std::int64_t> id;
-      if (v && v->is_object()) id = int_field(v->as_object(), "id");
-      if (!id || *id <= 0) return fail_start("QA Sphere created a run but did not say its id: " + describe_error(r));
-      run_id_ = *id;
-      created_run_ = true;
-      run_cases_ = case_ids_;
-      return started();
-    }
-    // Like the CLI: a title clash names the existing run, which we then join (match on the text;
-    // the status is 403 in the CLI's mock, unverified).
-    if (r.error == net_error::none) {
-      if (auto existing = conflicting_run_id(server_message(r))) {
-        run_id_ = *existing;
-        notes_.push_back("joined run " + std::to_string(run_id_) + ", which already had this title");
-        return read_run_cases(true);
-      }
-      if (r.status == 403)
-        return fail_start(redact("QA Sphere refused to create a run in project " + code_ +
-                                 " (QAS_TOKEN needs the Test Runner role or higher): " + describe_error(r)));
-    }
-    fail_start(request_error(r, "could not create a run in project " + code_));
-  });
+         if (r.ok()) {
+           const auto v = parse_json(r.body);
+           std::optional<std::int64_t> id;
+           if (v && v->is_object()) id = int_field(v->as_object(), "id");
+           if (!id || *id <= 0)
+             return fail_start("QA Sphere created a run but did not say its id: " + describe_error(r));
+           run_id_ = *id;
+           created_run_ = true;
+           run_cases_ = case_ids_;
+           return started();
+         }
+         // Like the CLI: a title clash names the existing run, which we then join (match on the text;
+         // the status is 403 in the CLI's mock, unverified).
+         if (r.error == net_error::none) {
+           if (auto existing = conflicting_run_id(server_message(r))) {
+             run_id_ = *existing;
+             notes_.push_back("joined run " + std::to_string(run_id_) + ", which already had this title");
+             return read_run_cases(true);
+           }
+           if (r.status == 403)
+             return fail_start(redact("QA Sphere refused to create a run in project " + code_ +
+                                      " (QAS_TOKEN needs the Test Runner role or higher): " + describe_error(r)));
+         }
+         fail_start(request_error(r, "could not create a run in project " + code_));
+       });
 }
 
 void qasphere_backend::read_run_cases(bool created_by_conflict) {
   const std::string path = "/project/" + encoded_project() + "/run/" + std::to_string(run_id_) + "/tcase";
-  send(request("GET", path, {}), true,
-       [](const http_request&, const http_response& r) { return has_array_or_null(r, "tcases"); },
-       [this, created_by_conflict](http_response r) {
-    if (!r.ok()) {
-      if (r.error == net_error::none && r.status == 404)
-        return fail_start("QA Sphere run " + std::to_string(run_id_) + " not found in project " + code_ +
-                          (created_by_conflict ? std::string() : std::string(" (QAS_RUN_ID or QAS_RUN_URL)")));
-      return fail_start(request_error(r, "could not read the test cases of run " + std::to_string(run_id_)));
-    }
-    const auto v = parse_json(r.body);
-    if (!v) return fail_start("QA Sphere: the run's test case list was not JSON: " + describe_error(r));
-    if (const json::array* cases = array_field(*v, "tcases")) {
-      for (const json::value& e : *cases) {
-        if (!e.is_object()) continue;
-        const auto seq = int_field(e.as_object(), "seq");
-        std::string id = string_field(e.as_object(), "id");
-        if (!seq || id.empty() || *seq < 0 || *seq > INT32_MAX) continue;
-        if (planned_.count(static_cast<int>(*seq))) run_cases_[static_cast<int>(*seq)] = std::move(id);
-      }
-    }
-    if (planned_.empty()) return started();  // joined only to finish it
-    std::vector<int> missing;
-    for (const auto& [seq, count] : planned_) {
-      // Markers already reported as unknown to the project are not repeated here.
-      if (!run_cases_.count(seq) && (!created_by_conflict || case_ids_.count(seq))) missing.push_back(seq);
-    }
-    if (run_cases_.empty()) {
-      const std::string run = std::to_string(run_id_);
-      run_id_ = 0;  // nothing will be sent to it
-      return stop_reporting("none of the " + std::to_string(planned_.size()) + " QA Sphere markers of this run (" +
-                            markers_examples(missing) + ") are test cases of run " + run + " in project " + code_ +
-                            "; QA Sphere reporting is off");
-    }
-    if (!missing.empty()) {
-      notes_.push_back(count_of(missing.size(), "marker") + " (" + markers_examples(missing) + ")" +
-                       (missing.size() == 1 ? " is not a test case" : " are not test cases") + " of run " +
-                       std::to_string(run_id_) + "; their tests are not reported");
-    }
-    started();
-  });
+  send(
+      request("GET", path, {}), true,
+      [](const http_request&, const http_response& r) { return has_array_or_null(r, "tcases"); },
+      [this, created_by_conflict](http_response r) {
+        if (!r.ok()) {
+          if (r.error == net_error::none && r.status == 404)
+            return fail_start("QA Sphere run " + std::to_string(run_id_) + " not found in project " + code_ +
+                              (created_by_conflict ? std::string() : std::string(" (QAS_RUN_ID or QAS_RUN_URL)")));
+          return fail_start(request_error(r, "could not read the test cases of run " + std::to_string(run_id_)));
+        }
+        const auto v = parse_json(r.body);
+        if (!v) return fail_start("QA Sphere: the run's test case list was not JSON: " + describe_error(r));
+        if (const json::array* cases = array_field(*v, "tcases")) {
+          for (const json::value& e : *cases) {
+            if (!e.is_object()) continue;
+            const auto seq = int_field(e.as_object(), "seq");
+            std::string id = string_field(e.as_object(), "id");
+            if (!seq || id.empty() || *seq < 0 || *seq > INT32_MAX) continue;
+            if (planned_.count(static_cast<int>(*seq))) run_cases_[static_cast<int>(*seq)] = std::move(id);
+          }
+        }
+        if (planned_.empty()) return started();  // joined only to finish it
+        std::vector<int> missing;
+        for (const auto& [seq, count] : planned_) {
+          // Markers already reported as unknown to the project are not repeated here.
+          if (!run_cases_.count(seq) && (!created_by_conflict || case_ids_.count(seq))) missing.push_back(seq);
+        }
+        if (run_cases_.empty()) {
+          const std::string run = std::to_string(run_id_);
+          run_id_ = 0;  // nothing will be sent to it
+          return stop_reporting("none of the " + std::to_string(planned_.size()) + " QA Sphere markers of this run (" +
+                                markers_examples(missing) + ") are test cases of run " + run + " in project " + code_ +
+                                "; QA Sphere reporting is off");
+        }
+        if (!missing.empty()) {
+          notes_.push_back(count_of(missing.size(), "marker") + " (" + markers_examples(missing) + ")" +
+                           (missing.size() == 1 ? " is not a test case" : " are not test cases") + " of run " +
+                           std::to_string(run_id_) + "; their tests are not reported");
+        }
+        started();
+      });
 }
 
 void qasphere_backend::started() {
@@ -549,8 +557,8 @@ outbound_item qasphere_backend::fold(int seq, std::vector<std::shared_ptr<const 
   if (qasphere_single_instance(rs.size(), expected)) {
     item.label = rs.front()->full_name();
   } else {
-    item.label = marker{code_, seq}.text() + " (" + std::to_string(rs.size()) + " instances of " +
-                 rs.front()->full_name() + ")";
+    item.label =
+        marker{code_, seq}.text() + " (" + std::to_string(rs.size()) + " instances of " + rs.front()->full_name() + ")";
   }
   item.sources = std::move(rs);
   return item;
@@ -680,12 +688,13 @@ void qasphere_backend::finish(requester& r, bool complete, std::function<void(ru
   }
   const std::string path = "/project/" + encoded_project() + "/run/" + std::to_string(run_id_) + "/close";
   // {"message": "Run closed"}: any JSON object (a proxy's page is not one).
-  send(request("POST", path, {}), true,
-       [](const http_request&, const http_response& resp) { return is_object_answer(resp); },
-       [this, run, notes, done = std::move(done)](http_response resp) {
-    if (resp.ok()) return done({true, redact(run + " closed" + notes)});
-    done({false, redact(run + " left open: closing it failed: " + describe_error(resp) + notes)});
-  });
+  send(
+      request("POST", path, {}), true,
+      [](const http_request&, const http_response& resp) { return is_object_answer(resp); },
+      [this, run, notes, done = std::move(done)](http_response resp) {
+        if (resp.ok()) return done({true, redact(run + " closed" + notes)});
+        done({false, redact(run + " left open: closing it failed: " + describe_error(resp) + notes)});
+      });
 }
 
 }  // namespace

@@ -28,9 +28,9 @@ namespace gtest_tms::detail {
 
 /// Seams for tests; the defaults use the wall clock, local time and the process environment.
 struct qasphere_backend_hooks {
-  std::function<std::int64_t()> now_epoch_ms;      // run title time
-  std::optional<int> utc_offset_minutes;           // unset: local time, as the CLI
-  env_lookup env;                                  // {env:VAR} in QAS_RUN_NAME
+  std::function<std::int64_t()> now_epoch_ms;  // run title time
+  std::optional<int> utc_offset_minutes;       // unset: local time, as the CLI
+  env_lookup env;                              // {env:VAR} in QAS_RUN_NAME
 };
 
 std::unique_ptr<backend> make_qasphere_backend(const qasphere_settings& s, const common_settings& c);
