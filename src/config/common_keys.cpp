@@ -20,7 +20,7 @@ constexpr const char* proxy_keys[] = {"https_proxy", "HTTPS_PROXY", "all_proxy",
 constexpr const char* no_proxy_keys[] = {"no_proxy", "NO_PROXY"};
 constexpr const char* common_keys[] = {
     "GTEST_TMS_DEADLINE", "GTEST_TMS_BATCH_AGE_MS", "GTEST_TMS_STRICT",      "GTEST_TMS_REPORT_DISABLED",
-    "GTEST_TMS_RUN_FILE", "GTEST_TMS_CA_FILE",      "GTEST_TMS_JOURNAL_DIR", "GTEST_TMS_TERM_GRACE",
+    "GTEST_TMS_RUN_FILE", "GTEST_TMS_CA_FILE",      "GTEST_TMS_JOURNAL_DIR", "GTEST_TMS_TERM_GRACE", "QASE_DEBUG",
 };
 
 // A bad common value does not switch reporting off: the default is kept, and the message says which.
@@ -32,6 +32,7 @@ std::string default_kept(std::string_view key) {
   if (key == "GTEST_TMS_TERM_GRACE") {
     return "using the default of " + std::to_string(defaults.term_grace.count() / 1000) + " s";
   }
+  if (key == "QASE_DEBUG") return "no request log";
   if (key == "GTEST_TMS_BATCH_AGE_MS")
     return "using the default of " + std::to_string(defaults.batch_age.count()) + " ms";
   if (key == "GTEST_TMS_REPORT_DISABLED") return "disabled tests are reported as skipped";
@@ -57,6 +58,10 @@ void read_common_section(const env_lookup& env, settings& out) {
     c.batch_age = std::chrono::milliseconds(*n);
   }
   if (const auto b = keys.read_bool("GTEST_TMS_STRICT")) c.strict = *b;
+  // The official reporters' boolean, plus a second level with the bodies.
+  if (const auto d = keys.read_choice<int>("QASE_DEBUG", {{"false", 0}, {"off", 0}, {"no", 0}, {"0", 0}, {"true", 1},
+                                                          {"on", 1}, {"yes", 1}, {"1", 1}, {"2", 2}, {"bodies", 2}}))
+    c.debug = *d;
   if (const auto b = keys.read_bool("GTEST_TMS_REPORT_DISABLED")) c.report_disabled = *b;
   if (auto v = keys.read_text("GTEST_TMS_RUN_FILE")) c.run_file = std::move(*v);
   if (auto v = keys.read_text("GTEST_TMS_CA_FILE")) c.ca_file = std::move(*v);

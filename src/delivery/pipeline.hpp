@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "delivery/backend.hpp"
+#include "delivery/debug_log.hpp"
 #include "delivery/retry.hpp"
 #include "model/test_result.hpp"
 #include "net/transport.hpp"
@@ -34,6 +35,7 @@ struct pipeline_options {
   std::chrono::milliseconds batch_age{1000};  // send a partial batch once its oldest item is this old
   std::size_t max_in_flight = 4;              // batches in flight per backend
   retry_policy retry;
+  debug_log_options debug;  // QASE_DEBUG
   delivery_observer observer;
 };
 

@@ -67,6 +67,8 @@ pipeline_options pipeline_options_for(const settings& s) {
   pipeline_options o;
   o.batch_age = s.common.batch_age;
   o.retry.max_retries = s.common.retries;
+  o.debug.level = s.common.debug;
+  o.debug.secrets = {s.qase.token, s.qasphere.token};
   return o;
 }
 

@@ -97,6 +97,45 @@ TEST(ConfirmationEndToEnd, AQase200ThatIsNotJsonIsRetriedAndEveryResultStoredOnc
   EXPECT_TRUE(no_secret_in(r, emu.dir()));
 }
 
+// QASE_DEBUG (reliability item 10): one line per request attempt, with the retry decision; bodies
+// only at level 2; never a token.
+TEST(ConfirmationEndToEnd, QaseDebugPrintsOneLinePerRequestWithItsRetryDecisionAndNoToken) {
+  emulator_fixture emu(with_faults("POST /v2/.*/results#1=429:retry-after=1"));
+  auto env = emu.qase_env();
+  env["QASE_DEBUG"] = "true";
+  const process_result r = run_fixture(env);
+  ASSERT_FALSE(r.timed_out) << r.err;
+  EXPECT_EQ(r.exit_code, 1) << r.err;  // tests fail on purpose; the reporter changes nothing
+  EXPECT_NE(r.err.find("gtest-tms: debug: Qase GET /v1/project/DEMO -> 200 in "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("gtest-tms: debug: Qase POST /v1/run/DEMO -> 200 in "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("/results -> 429 in "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("; retry 1 of 3 in 1000 ms"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("/results -> 202 in "), std::string::npos) << r.err;  // v2 bulk answers 202
+  EXPECT_NE(r.err.find("/complete -> 200 in "), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("request body:"), std::string::npos) << "bodies only at level 2";
+  // One line per request the emulator saw.
+  std::size_t lines = 0;
+  for (auto at = r.err.find("gtest-tms: debug: "); at != std::string::npos; at = r.err.find("gtest-tms: debug: ", at + 1))
+    ++lines;
+  EXPECT_EQ(lines, emu.tms().requests().size()) << r.err;
+  const auto runs = emu.tms().qase_runs();
+  ASSERT_EQ(runs.size(), 1u) << r.err;
+  EXPECT_EQ(emu.tms().qase_results(runs[0].id).size(), fixture_tests) << r.err;
+  EXPECT_TRUE(no_secret_in(r, emu.dir()));
+}
+
+TEST(ConfirmationEndToEnd, QaseDebugLevelTwoShowsBodiesCutShort) {
+  emulator_fixture emu;
+  auto env = emu.qase_env();
+  env["QASE_DEBUG"] = "2";
+  const process_result r = run_fixture(env);
+  ASSERT_FALSE(r.timed_out) << r.err;
+  EXPECT_NE(r.err.find("gtest-tms:   request body: {\"results\":["), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("gtest-tms:   response body: {\"status\":true"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("[truncated]"), std::string::npos) << "a results batch is longer than the cap";
+  EXPECT_TRUE(no_secret_in(r, emu.dir()));
+}
+
 TEST(ConfirmationEndToEnd, AQaseAnswerThatNeverConfirmsKeepsTheResultsOnDiskAndUploadSendsThemOnce) {
   emulator_fixture emu(with_faults("POST /v2/.*/results#1.." + std::to_string(failing) +
                                    "=200:body=<html><body>Request blocked by policy</body></html>"));

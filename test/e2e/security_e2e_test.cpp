@@ -287,10 +287,10 @@ TEST(SecurityEndToEnd, UnreadableGtestTmsCaFileIsOneLine) {
 
 TEST(SecurityEndToEnd, NoSecretInAnyOutputOrFileAcrossScenarios) {
   for (const bool debug : {false, true}) {
-    SCOPED_TRACE(debug ? "QASE_DEBUG=true" : "QASE_DEBUG unset");
+    SCOPED_TRACE(debug ? "QASE_DEBUG=2" : "QASE_DEBUG unset");
     const auto with_debug = [debug](env_map env) {
       env["GTEST_TMS_DEADLINE"] = "5";
-      if (debug) env["QASE_DEBUG"] = "true";
+      if (debug) env["QASE_DEBUG"] = "2";  // the request log with bodies
       return env;
     };
     {

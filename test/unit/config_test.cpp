@@ -232,11 +232,24 @@ TEST_F(ConfigTest, BooleansAreRead) {
   EXPECT_TRUE(s.errors.empty()) << all_messages(s);
 }
 
-TEST_F(ConfigTest, QaseDebugAndQasReportDisabledAreNotRead) {
-  // Nothing ever used them: they are ignored like any unknown variable (GTEST_TMS_REPORT_DISABLED is the
+TEST_F(ConfigTest, QaseDebugLevels) {
+  EXPECT_EQ(load({}).common.debug, 0);
+  EXPECT_EQ(load({{"QASE_DEBUG", "true"}}).common.debug, 1);
+  EXPECT_EQ(load({{"QASE_DEBUG", "2"}}).common.debug, 2);
+  EXPECT_EQ(load({{"QASE_DEBUG", "off"}}).common.debug, 0);
+  // A bad value is one line and no request log; reporting stays on.
+  const settings s = load(with(testops_env, {{"QASE_DEBUG", "maybe"}}));
+  EXPECT_EQ(s.qase.mode, qase_mode::testops);
+  EXPECT_EQ(s.common.debug, 0);
+  ASSERT_EQ(s.errors.size(), 1u) << all_messages(s);
+  EXPECT_NE(s.errors[0].find("QASE_DEBUG=maybe"), std::string::npos) << s.errors[0];
+  EXPECT_NE(s.errors[0].find("no request log"), std::string::npos) << s.errors[0];
+}
+
+TEST_F(ConfigTest, QasReportDisabledIsNotRead) {
+  // Nothing ever used it: it is ignored like any unknown variable (GTEST_TMS_REPORT_DISABLED is the
   // switch for disabled tests).
-  const settings s = load(with(testops_env, {{"QASE_DEBUG", "maybe"},
-                                             {"QAS_REPORT_DISABLED", "2"},
+  const settings s = load(with(testops_env, {{"QAS_REPORT_DISABLED", "2"},
                                              {"QAS_TOKEN", "tst0000001.keyid.keytoken"},
                                              {"QAS_URL", "https://qas.eu1.qasphere.com"}}));
   EXPECT_EQ(s.qase.mode, qase_mode::testops);
