@@ -318,7 +318,7 @@ ci_outcome upload_results(const std::string& path, const settings& s, const sess
                      " not confirmed; they stay in " + sources + " (run the same upload again to retry)");
     }
     rep.undelivered.clear();  // said above, in upload terms
-    entries.push_back(summary_entry{std::move(rep), {}, {}});
+    entries.push_back(summary_entry{std::move(rep), {}, {}, {}});
   }
 
   for (auto& oj : journals) {

@@ -408,6 +408,24 @@ void pipeline::drain() {
   for (auto& c : state_->channels) state_->pump(*c);
 }
 
+// What was still queued when delivery stopped, and whether the rate limit is why: requests waiting
+// for the limiter, or no token left for the next one. The estimate is the limiter's pace.
+void pipeline::account_for_queue(channel& c) const {
+  std::size_t queued = 0;
+  for (const auto& q : c.pending) queued += q.item.sources.size();
+  for (const auto& b : c.forced)
+    for (const auto& item : b) queued += item.sources.size();
+  if (queued == 0 || c.ph != channel::phase::ready) return;
+  const rate_limit l = c.be->limit();
+  const std::size_t batch = std::max<std::size_t>(1, c.be->batch_size());
+  const std::size_t requests = c.waiters.size() + (queued + batch - 1) / batch;
+  c.report.queued_at_deadline = queued;
+  c.report.rate_limited = !c.waiters.empty() || c.limiter.wait(transport_.now()).count() > 0;
+  c.report.requests_per_second = l.per_second;
+  if (l.per_second > 0)
+    c.report.more_ms = static_cast<std::int64_t>(static_cast<double>(requests) / l.per_second * 1000.0);
+}
+
 std::vector<backend_report> pipeline::finish(std::chrono::steady_clock::time_point deadline) {
   std::future<void> done = state_->all_done.get_future();
   transport_.post([this, s = state_, deadline] {
@@ -437,6 +455,7 @@ std::vector<backend_report> pipeline::finish(std::chrono::steady_clock::time_poi
   }
   for (auto& cp : state_->channels) {
     channel& c = *cp;
+    account_for_queue(c);
     state::move_all_to_undelivered(c);
     for (auto& [id, batch] : c.in_flight)
       for (auto& item : batch)

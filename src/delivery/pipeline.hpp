@@ -57,6 +57,12 @@ struct backend_report {
   std::size_t not_sent = 0;             // deliberately not for this backend (e.g. no QA Sphere marker)
   std::vector<std::string> rejections;  // "Suite.Test: <server's reason>", refused for their content
   std::vector<std::string> warnings;    // delivered, but incomplete ("Suite.Test: attachment not uploaded: ...")
+  /// When the deadline passed: results still queued (never sent), and whether the system's rate limit
+  /// held them back; then `more_ms` is how long the limit needs to send them.
+  std::size_t queued_at_deadline = 0;
+  bool rate_limited = false;
+  double requests_per_second = 0;
+  std::int64_t more_ms = 0;
   /// Every result not acknowledged (never sent, refused, or unconfirmed), for the fallback on disk.
   std::vector<std::shared_ptr<const test_result>> undelivered;
 };
@@ -80,6 +86,7 @@ class pipeline {
   struct channel;
   struct state;
   void drain();
+  void account_for_queue(channel& c) const;
   std::shared_ptr<state> state_;  // shared with callbacks on the io thread
   transport& transport_;
   std::mutex incoming_mutex_;

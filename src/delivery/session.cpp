@@ -210,7 +210,7 @@ session_outcome session::close(std::chrono::steady_clock::time_point deadline) {
   const std::int64_t end_ms = now_epoch_ms();
   bool all_safe = true;  // every result is in its TMS or in a fallback report
   for (auto& r : reports) {
-    summary_entry e{std::move(r), {}, {}};
+    summary_entry e{std::move(r), {}, {}, {}};
     const tms system = e.report.system;
     const bool wants_fallback = options_.fallback && settings_.qase.fallback == qase_mode::report;
     if (!e.report.undelivered.empty() && wants_fallback) {
@@ -266,6 +266,10 @@ session_outcome session::close(std::chrono::steady_clock::time_point deadline) {
     } else {
       journal_->close();
       out.kept_journal = journal_->path();
+      for (auto& e : out.entries) {
+        if (!e.report.undelivered.empty() && (e.fallback_dir.empty() || !e.fallback_error.empty()))
+          e.journal = out.kept_journal;
+      }
     }
   }
   if (running_session.load() == this) running_session.store(nullptr);

@@ -72,6 +72,13 @@ std::vector<std::string> summary_lines(const std::vector<summary_entry>& entries
       lines.push_back(r.name + ": ... and " + std::to_string(r.warnings.size() - max_rejection_lines) +
                       " more incomplete");
 
+    if (r.queued_at_deadline > 0 && r.rate_limited) {
+      char pace[32];
+      (void)std::snprintf(pace, sizeof pace, "%g", r.requests_per_second);
+      lines.push_back(r.name + ": " + plural(r.queued_at_deadline, "result was", "results were") +
+                      " still queued when the deadline (GTEST_TMS_DEADLINE) passed: the rate limit (" + pace +
+                      " requests/s) needs about " + std::to_string((r.more_ms + 999) / 1000) + " s more for them");
+    }
     if (!r.undelivered.empty()) {
       std::string u =
           r.name + ": " + plural(r.undelivered.size(), "result", "results") + " not confirmed by the server";
@@ -79,6 +86,8 @@ std::vector<std::string> summary_lines(const std::vector<summary_entry>& entries
         u += "; written to " + e.fallback_dir + " (send them with: gtest-tms upload " + e.fallback_dir + ")";
       } else if (!e.fallback_error.empty()) {
         u += "; could not write them: " + e.fallback_error;
+      } else if (!e.journal.empty()) {
+        u += "; kept in " + e.journal + " (send them with: gtest-tms upload " + e.journal + ")";
       } else {
         u += "; set QASE_FALLBACK=report to keep them on disk";
       }

@@ -14,6 +14,7 @@ struct summary_entry {
   backend_report report;
   std::string fallback_dir;    // where undelivered results were written ("" if nowhere)
   std::string fallback_error;  // why writing them failed ("" if it did not)
+  std::string journal;         // the crash journal that still holds them when no report does ("" if none)
   bool report_mode = false;    // QASE_MODE=report: every result was written, nothing sent
 };
 

@@ -155,6 +155,48 @@ TEST(DeliveryEndToEnd, TransientFaultsStoreEveryResultExactlyOnce) {
   table_line("429+Retry-After, 503, reset after read, 502 on run creation", c.stored, on_disk, c.duplicated, r.elapsed);
 }
 
+// The worst case of a fast suite (reliability item 13): more batches than the account's rate limit
+// lets go before the deadline. One result per request turns 5,000 tests into 5,000 requests, while
+// Qase's 120 + 8/s allows about 136 in 2 s. The summary says how many are still queued, why, how long
+// the limit needs, and the command that sends them; one upload then stores each exactly once.
+TEST(DeliveryEndToEnd, ARateLimitedBacklogAtTheDeadlineSaysWhyHowLongAndHowToSendIt) {
+  emulator_fixture emu;
+  auto env = fallback_env(emu);
+  env["QASE_TESTOPS_BATCH_SIZE"] = "1";
+  env["GTEST_TMS_DEADLINE"] = "2";
+  const std::string report_dir = *env.at("QASE_REPORT_CONNECTION_PATH");
+  const process_result r = run_fixture("fixture_5000", env);
+  ASSERT_FALSE(r.timed_out) << r.err;
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_LT(r.elapsed, std::chrono::seconds(2 + slack_s));
+  const std::string why = "results were still queued when the deadline (GTEST_TMS_DEADLINE) passed: the rate limit "
+                          "(8 requests/s) needs about ";
+  EXPECT_NE(r.err.find(why), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("(send them with: gtest-tms upload " + report_dir + ")"), std::string::npos) << r.err;
+
+  const auto runs = emu.tms().qase_runs();
+  ASSERT_EQ(runs.size(), 1u) << r.err;
+  EXPECT_FALSE(runs[0].completed) << r.err;
+  const std::size_t stored_live = emu.tms().qase_results(runs[0].id).size();
+  const std::size_t on_disk = report_files(report_dir);
+  EXPECT_GT(on_disk, all_tests / 2) << r.err;
+  EXPECT_GE(stored_live + on_disk, all_tests) << r.err;  // batches in flight at the deadline may be both
+  table_line("rate limit at the deadline (batch size 1, deadline 2 s)", stored_live, on_disk, 0, r.elapsed);
+
+  const process_result u = run_upload(emu.qase_env(), report_dir);  // 200 per request again
+  EXPECT_EQ(u.exit_code, 0) << u.out << u.err;
+  const stored_counts c = count_stored(emu, runs[0].id);
+  EXPECT_EQ(c.stored, all_tests) << u.out << u.err;
+  EXPECT_EQ(c.unique, all_tests);
+  EXPECT_EQ(c.duplicated, 0u);
+  const auto after = emu.tms().qase_runs();
+  ASSERT_EQ(after.size(), 1u);
+  EXPECT_TRUE(after[0].completed) << u.out;
+  EXPECT_EQ(after[0].complete_count, 1) << u.out;
+  table_line("  then gtest-tms upload <report dir>", c.stored, report_files(report_dir), c.duplicated, u.elapsed);
+  EXPECT_TRUE(no_secret_in(r, emu.dir()));
+}
+
 TEST(DeliveryEndToEnd, ServerErrorsOnEveryUploadEndInTheFallbackAndUploadSendsThemOnce) {
   // 500 to the first 400 result POSTs: far more than the binary makes (4 batches in flight, 3
   // retries each); the test uses up the rest below so that the later upload meets a healthy server.
