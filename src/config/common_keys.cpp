@@ -19,8 +19,9 @@ namespace {
 constexpr const char* proxy_keys[] = {"https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"};
 constexpr const char* no_proxy_keys[] = {"no_proxy", "NO_PROXY"};
 constexpr const char* common_keys[] = {
-    "GTEST_TMS_DEADLINE", "GTEST_TMS_BATCH_AGE_MS", "GTEST_TMS_STRICT",      "GTEST_TMS_REPORT_DISABLED",
-    "GTEST_TMS_RUN_FILE", "GTEST_TMS_CA_FILE",      "GTEST_TMS_JOURNAL_DIR", "GTEST_TMS_TERM_GRACE", "QASE_DEBUG",
+    "GTEST_TMS_DEADLINE",        "GTEST_TMS_BATCH_AGE_MS", "GTEST_TMS_STRICT",
+    "GTEST_TMS_REPORT_DISABLED", "GTEST_TMS_RUN_FILE",     "GTEST_TMS_CA_FILE",
+    "GTEST_TMS_JOURNAL_DIR",     "GTEST_TMS_TERM_GRACE",   "QASE_DEBUG",
 };
 
 // A bad common value does not switch reporting off: the default is kept, and the message says which.
@@ -59,8 +60,16 @@ void read_common_section(const env_lookup& env, settings& out) {
   }
   if (const auto b = keys.read_bool("GTEST_TMS_STRICT")) c.strict = *b;
   // The official reporters' boolean, plus a second level with the bodies.
-  if (const auto d = keys.read_choice<int>("QASE_DEBUG", {{"false", 0}, {"off", 0}, {"no", 0}, {"0", 0}, {"true", 1},
-                                                          {"on", 1}, {"yes", 1}, {"1", 1}, {"2", 2}, {"bodies", 2}}))
+  if (const auto d = keys.read_choice<int>("QASE_DEBUG", {{"false", 0},
+                                                          {"off", 0},
+                                                          {"no", 0},
+                                                          {"0", 0},
+                                                          {"true", 1},
+                                                          {"on", 1},
+                                                          {"yes", 1},
+                                                          {"1", 1},
+                                                          {"2", 2},
+                                                          {"bodies", 2}}))
     c.debug = *d;
   if (const auto b = keys.read_bool("GTEST_TMS_REPORT_DISABLED")) c.report_disabled = *b;
   if (auto v = keys.read_text("GTEST_TMS_RUN_FILE")) c.run_file = std::move(*v);

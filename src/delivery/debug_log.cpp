@@ -50,8 +50,8 @@ std::vector<std::string> debug_lines(std::string_view system, const http_request
     line += std::to_string(resp.status);
     if (resp.unconfirmed) line += " (not the documented success answer)";
   }
-  line += " in " + std::to_string(elapsed.count()) + " ms, sent " + std::to_string(req.body.size()) +
-          " B, received " + std::to_string(resp.body.size()) + " B; " + next;
+  line += " in " + std::to_string(elapsed.count()) + " ms, sent " + std::to_string(req.body.size()) + " B, received " +
+          std::to_string(resp.body.size()) + " B; " + next;
   lines.push_back(masked(std::move(line), options.secrets));
   if (options.level >= 2) {
     if (!req.body.empty()) lines.push_back(body_line("request", req.body, options));
@@ -63,7 +63,8 @@ std::vector<std::string> debug_lines(std::string_view system, const http_request
 void debug_log(std::string_view system, const http_request& req, const http_response& resp,
                std::chrono::milliseconds elapsed, const std::string& next, const debug_log_options& options) {
   if (options.level <= 0) return;
-  for (const auto& l : debug_lines(system, req, resp, elapsed, next, options)) std::fprintf(stderr, "gtest-tms: %s\n", l.c_str());
+  for (const auto& l : debug_lines(system, req, resp, elapsed, next, options))
+    std::fprintf(stderr, "gtest-tms: %s\n", l.c_str());
 }
 
 }  // namespace gtest_tms::detail

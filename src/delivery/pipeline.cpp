@@ -286,41 +286,42 @@ void pipeline::channel::send(http_request req, bool idempotent, confirm_check co
 void pipeline::channel::attempt(std::shared_ptr<http_request> req, bool idempotent,
                                 std::shared_ptr<confirm_check> confirms, int n, response_handler done) {
   const auto sent_at = st.tr.now();
-  st.tr.async_send(*req, [this, req, idempotent, confirms, n, sent_at, done = std::move(done)](http_response r) mutable {
-    if (r.success_status() && *confirms) {
-      try {
-        r.unconfirmed = !(*confirms)(*req, r);
-      } catch (...) {
-        r.unconfirmed = true;  // a check that cannot read the answer did not see a confirmation
-      }
-    }
-    const auto elapsed = std::chrono::duration_cast<milliseconds>(st.tr.now() - sent_at);
-    if (!r.ok() && is_retryable(r, idempotent) && n < st.opt.retry.max_retries) {
-      const milliseconds delay = retry_delay(n, r.header("Retry-After"), st.opt.retry, st.jitter());
-      const auto when = st.tr.now() + delay;
-      // Give up rather than sleep past the teardown deadline; the caller falls back to disk.
-      if (!(st.flushing && when >= st.deadline)) {
-        debug_log(report.name, *req, r, elapsed,
-                  "retry " + std::to_string(n + 1) + " of " + std::to_string(st.opt.retry.max_retries) + " in " +
-                      std::to_string(delay.count()) + " ms",
-                  st.opt.debug);
-        if (r.status == 429 || r.status == 503) limiter.pause_until(when);
-        st.tr.post_after(delay, [this, req, idempotent, confirms, n, done = std::move(done)]() mutable {
-          acquire([this, req, idempotent, confirms, n, done = std::move(done)]() mutable {
-            attempt(std::move(req), idempotent, std::move(confirms), n + 1, std::move(done));
-          });
-        });
-        return;
-      }
-      debug_log(report.name, *req, r, elapsed, "no retry: the deadline would pass first", st.opt.debug);
-    } else {
-      debug_log(report.name, *req, r, elapsed,
-                r.ok() ? std::string("done")
-                       : (is_retryable(r, idempotent) ? "no retry left" : "not retried (it would not help)"),
-                st.opt.debug);
-    }
-    done(std::move(r));
-  });
+  st.tr.async_send(
+      *req, [this, req, idempotent, confirms, n, sent_at, done = std::move(done)](http_response r) mutable {
+        if (r.success_status() && *confirms) {
+          try {
+            r.unconfirmed = !(*confirms)(*req, r);
+          } catch (...) {
+            r.unconfirmed = true;  // a check that cannot read the answer did not see a confirmation
+          }
+        }
+        const auto elapsed = std::chrono::duration_cast<milliseconds>(st.tr.now() - sent_at);
+        if (!r.ok() && is_retryable(r, idempotent) && n < st.opt.retry.max_retries) {
+          const milliseconds delay = retry_delay(n, r.header("Retry-After"), st.opt.retry, st.jitter());
+          const auto when = st.tr.now() + delay;
+          // Give up rather than sleep past the teardown deadline; the caller falls back to disk.
+          if (!(st.flushing && when >= st.deadline)) {
+            debug_log(report.name, *req, r, elapsed,
+                      "retry " + std::to_string(n + 1) + " of " + std::to_string(st.opt.retry.max_retries) + " in " +
+                          std::to_string(delay.count()) + " ms",
+                      st.opt.debug);
+            if (r.status == 429 || r.status == 503) limiter.pause_until(when);
+            st.tr.post_after(delay, [this, req, idempotent, confirms, n, done = std::move(done)]() mutable {
+              acquire([this, req, idempotent, confirms, n, done = std::move(done)]() mutable {
+                attempt(std::move(req), idempotent, std::move(confirms), n + 1, std::move(done));
+              });
+            });
+            return;
+          }
+          debug_log(report.name, *req, r, elapsed, "no retry: the deadline would pass first", st.opt.debug);
+        } else {
+          debug_log(report.name, *req, r, elapsed,
+                    r.ok() ? std::string("done")
+                           : (is_retryable(r, idempotent) ? "no retry left" : "not retried (it would not help)"),
+                    st.opt.debug);
+        }
+        done(std::move(r));
+      });
 }
 
 // Requests wait for the rate limiter in FIFO order.

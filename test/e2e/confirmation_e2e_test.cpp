@@ -115,7 +115,8 @@ TEST(ConfirmationEndToEnd, QaseDebugPrintsOneLinePerRequestWithItsRetryDecisionA
   EXPECT_EQ(r.err.find("request body:"), std::string::npos) << "bodies only at level 2";
   // One line per request the emulator saw.
   std::size_t lines = 0;
-  for (auto at = r.err.find("gtest-tms: debug: "); at != std::string::npos; at = r.err.find("gtest-tms: debug: ", at + 1))
+  for (auto at = r.err.find("gtest-tms: debug: "); at != std::string::npos;
+       at = r.err.find("gtest-tms: debug: ", at + 1))
     ++lines;
   EXPECT_EQ(lines, emu.tms().requests().size()) << r.err;
   const auto runs = emu.tms().qase_runs();

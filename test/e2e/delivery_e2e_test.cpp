@@ -169,8 +169,9 @@ TEST(DeliveryEndToEnd, ARateLimitedBacklogAtTheDeadlineSaysWhyHowLongAndHowToSen
   ASSERT_FALSE(r.timed_out) << r.err;
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_LT(r.elapsed, std::chrono::seconds(2 + slack_s));
-  const std::string why = "results were still queued when the deadline (GTEST_TMS_DEADLINE) passed: the rate limit "
-                          "(8 requests/s) needs about ";
+  const std::string why =
+      "results were still queued when the deadline (GTEST_TMS_DEADLINE) passed: the rate limit "
+      "(8 requests/s) needs about ";
   EXPECT_NE(r.err.find(why), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("(send them with: gtest-tms upload " + report_dir + ")"), std::string::npos) << r.err;
 

@@ -29,10 +29,12 @@ http_response answer(int status, std::string body) {
 TEST(DebugLog, OneLineWithPathStatusTimeSizesAndWhatFollows) {
   debug_log_options o;
   o.level = 1;
-  const auto lines = debug_lines("Qase", post("{\"results\":[]}"), answer(429, "{}"), 23ms, "retry 1 of 3 in 1000 ms", o);
+  const auto lines =
+      debug_lines("Qase", post("{\"results\":[]}"), answer(429, "{}"), 23ms, "retry 1 of 3 in 1000 ms", o);
   ASSERT_EQ(lines.size(), 1u);
-  EXPECT_EQ(lines[0],
-            "debug: Qase POST /v2/DEMO/run/7/results -> 429 in 23 ms, sent 14 B, received 2 B; retry 1 of 3 in 1000 ms");
+  EXPECT_EQ(
+      lines[0],
+      "debug: Qase POST /v2/DEMO/run/7/results -> 429 in 23 ms, sent 14 B, received 2 B; retry 1 of 3 in 1000 ms");
 }
 
 TEST(DebugLog, OffPrintsNothingAndLevelTwoAddsBodiesCutAndMasked) {
