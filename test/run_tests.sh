@@ -41,6 +41,7 @@ run_lint() {
 # Sanitizer builds use -O0/-O1 with line tables only: UBSan+ASan at -O2 -g costs 218 s of compile for
 # https_transport.cpp alone (48 s at -O0 -g1), TSan 56 s (39 s at -O1 -g1); the reports keep file:line.
 for v in $variants; do
+  started=$SECONDS
   case $v in
     plain) run_variant plain -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGTEST_TMS_PACKAGING_ADD_SUBDIRECTORY=ON ;;
     lint) run_lint ;;
@@ -56,5 +57,6 @@ for v in $variants; do
             run_variant tsan -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-O1 -g1" -DGTEST_TMS_SANITIZE=thread -DGTEST_TMS_BUILD_BENCH=OFF -DGTEST_TMS_INSTALL=OFF ;;
     *) echo "unknown variant $v" >&2; exit 2 ;;
   esac
+  echo "== [$v] done in $((SECONDS - started)) s"
 done
 echo "== all test variants passed: $variants"
