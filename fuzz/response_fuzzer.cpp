@@ -110,7 +110,7 @@ std::vector<std::shared_ptr<const test_result>> results() {
 
 void check_message(const backend& be, const std::string& m) {
   FUZZ_CHECK(fuzz::one_line(m), m);
-  if (std::string_view(be.name()) == "QA Sphere") FUZZ_CHECK(!fuzz::contains(m, qas_token), m);
+  if (be.system() == tms::qasphere) FUZZ_CHECK(!fuzz::contains(m, qas_token), m);
 }
 
 void exercise(backend& be, const std::vector<http_response>& answers, std::uint8_t flags, std::size_t add_after) {
@@ -129,7 +129,7 @@ void exercise(backend& be, const std::vector<http_response>& answers, std::uint8
   std::vector<outbound_item> items;
   // Qase maps every result the same whatever the server said: two are enough there (and keep the
   // executions fast); QA Sphere's holding and folding depend on start(), so it gets them all.
-  const bool qase = std::string_view(be.name()) == "Qase";
+  const bool qase = be.system() == tms::qase;
   const auto add_all = [&] {
     const auto rs = results();
     for (std::size_t i = 0; i < (qase ? 2 : rs.size()); ++i) be.add(rs[i], items);
@@ -159,9 +159,9 @@ void exercise(backend& be, const std::vector<http_response>& answers, std::uint8
 
   int finish_calls = 0;
   std::string finish_message;
-  be.finish(fake, (flags & complete) != 0, [&](std::string m) {
+  be.finish(fake, (flags & complete) != 0, [&](run_finish f) {
     ++finish_calls;
-    finish_message = std::move(m);
+    finish_message = std::move(f.message);
   });
   for (int i = 0; i < 10 && fake.answer_next(); ++i) {
   }
