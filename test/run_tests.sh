@@ -48,7 +48,8 @@ for v in $variants; do
     fuzz) "$root/fuzz/run_fuzzers.sh" 15 "$out/fuzz" ;;  # 7 targets x 15 s, plus a ~1 min clang build
     # GCC 12's ASan allocator is not fork-safe: a death-test child forked while the io thread was
     # inside malloc deadlocks in its exit-time leak check. Death tests re-exec here as under TSan.
-    asan) ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    # ASan leaves fatal signals to the reporter's own handler (handle_*=0), which the crash tests check.
+    asan) ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:handle_segv=0:handle_sigbus=0:handle_sigfpe=0:handle_sigill=0:handle_abort=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
             GTEST_DEATH_TEST_STYLE=threadsafe \
             run_variant asan -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-O0 -g1" -DGTEST_TMS_SANITIZE=address,undefined -DGTEST_TMS_BUILD_BENCH=OFF -DGTEST_TMS_INSTALL=OFF ;;
     # fork() with live threads under TSan can deadlock the child (gtest warns about it); death

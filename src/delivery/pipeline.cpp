@@ -457,6 +457,9 @@ std::vector<backend_report> pipeline::finish(std::chrono::steady_clock::time_poi
   for (auto& cp : state_->channels) {
     channel& c = *cp;
     account_for_queue(c);
+    // Requests still waiting for the rate limiter hold the state they belong to: drop them, their
+    // batches are in flight and accounted below.
+    c.waiters.clear();
     state::move_all_to_undelivered(c);
     for (auto& [id, batch] : c.in_flight)
       for (auto& item : batch)
