@@ -41,12 +41,6 @@ process_result run_upload(env_map env, const std::string& dir) {
   return run_process(GTEST_TMS_CLI, po);
 }
 
-emulator::emulator_options with_faults(const std::string& plan) {
-  auto o = emulator_fixture::default_options();
-  o.faults = emulator::parse_fault_plan(plan);
-  return o;
-}
-
 // Stored Qase results per "suite path.title|params" key; every key must appear once.
 std::map<std::string, int> qase_keys(emulator_fixture& emu, std::int64_t run_id) {
   std::map<std::string, int> seen;
@@ -84,7 +78,7 @@ void burn(emulator_fixture& emu, const std::string& target, std::size_t used) {
 }
 
 TEST(ConfirmationEndToEnd, AQase200ThatIsNotJsonIsRetriedAndEveryResultStoredOnce) {
-  emulator_fixture emu(with_faults("POST /v2/.*/results#1=200:body=not json"));
+  emulator_fixture emu(emulator_fixture::with_faults("POST /v2/.*/results#1=200:body=not json"));
   const process_result r = run_fixture(emu.qase_env());
   ASSERT_FALSE(r.timed_out) << r.err;
   EXPECT_EQ(r.exit_code, 1) << r.err;  // tests fail on purpose; the reporter changes nothing
@@ -100,7 +94,7 @@ TEST(ConfirmationEndToEnd, AQase200ThatIsNotJsonIsRetriedAndEveryResultStoredOnc
 // QASE_DEBUG (reliability item 10): one line per request attempt, with the retry decision; bodies
 // only at level 2; never a token.
 TEST(ConfirmationEndToEnd, QaseDebugPrintsOneLinePerRequestWithItsRetryDecisionAndNoToken) {
-  emulator_fixture emu(with_faults("POST /v2/.*/results#1=429:retry-after=1"));
+  emulator_fixture emu(emulator_fixture::with_faults("POST /v2/.*/results#1=429:retry-after=1"));
   auto env = emu.qase_env();
   env["QASE_DEBUG"] = "true";
   const process_result r = run_fixture(env);
@@ -138,8 +132,8 @@ TEST(ConfirmationEndToEnd, QaseDebugLevelTwoShowsBodiesCutShort) {
 }
 
 TEST(ConfirmationEndToEnd, AQaseAnswerThatNeverConfirmsKeepsTheResultsOnDiskAndUploadSendsThemOnce) {
-  emulator_fixture emu(with_faults("POST /v2/.*/results#1.." + std::to_string(failing) +
-                                   "=200:body=<html><body>Request blocked by policy</body></html>"));
+  emulator_fixture emu(emulator_fixture::with_faults("POST /v2/.*/results#1.." + std::to_string(failing) +
+                                                     "=200:body=<html><body>Request blocked by policy</body></html>"));
   auto env = emu.qase_env();
   env["QASE_FALLBACK"] = "report";
   env["QASE_TESTOPS_API_RETRIES"] = "1";
@@ -169,7 +163,7 @@ TEST(ConfirmationEndToEnd, AQaseAnswerThatNeverConfirmsKeepsTheResultsOnDiskAndU
 }
 
 TEST(ConfirmationEndToEnd, AQaseProjectCheckAnsweredByAProxyPageIsNotAStart) {
-  emulator_fixture emu(with_faults("GET /v1/project/.*=200:body=<html>captive portal</html>"));
+  emulator_fixture emu(emulator_fixture::with_faults("GET /v1/project/.*=200:body=<html>captive portal</html>"));
   auto env = emu.qase_env();
   env["QASE_FALLBACK"] = "report";
   env["QASE_TESTOPS_API_RETRIES"] = "1";
@@ -185,8 +179,8 @@ TEST(ConfirmationEndToEnd, AQaseProjectCheckAnsweredByAProxyPageIsNotAStart) {
 }
 
 TEST(ConfirmationEndToEnd, AQaSphereBatchAnsweredWithoutIdsHasUnknownFateIsNotResentAndUploadSendsItOnce) {
-  emulator_fixture emu(
-      with_faults("POST .*/result/batch#1.." + std::to_string(failing) + "=200:body=<html>proxy says ok</html>"));
+  emulator_fixture emu(emulator_fixture::with_faults("POST .*/result/batch#1.." + std::to_string(failing) +
+                                                     "=200:body=<html>proxy says ok</html>"));
   // QASE_FALLBACK is a Qase setting: QA Sphere's results stay in the crash journal.
   const auto env = emu.qasphere_env();
   const std::string journal_dir = *env.at("GTEST_TMS_JOURNAL_DIR");
@@ -271,7 +265,8 @@ TEST(ConfirmationEndToEnd, ReportModeSaysWrittenAndAKeptJournalNamesItsBinary) {
 }
 
 TEST(ConfirmationEndToEnd, UnconfirmedResultsWithoutAFallbackStayInAJournalThatNamesItsBinary) {
-  emulator_fixture emu(with_faults("POST /v2/.*/results#1.." + std::to_string(failing) + "=200:body=not json"));
+  emulator_fixture emu(
+      emulator_fixture::with_faults("POST /v2/.*/results#1.." + std::to_string(failing) + "=200:body=not json"));
   auto env = emu.qase_env();
   env["QASE_TESTOPS_API_RETRIES"] = "0";
   const std::string journal_dir = *env.at("GTEST_TMS_JOURNAL_DIR");

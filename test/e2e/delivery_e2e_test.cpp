@@ -41,12 +41,6 @@ process_result run_upload(env_map env, const std::string& dir) {
   return run_process(GTEST_TMS_CLI, po);
 }
 
-emulator::emulator_options with_faults(const std::string& plan) {
-  auto o = emulator_fixture::default_options();
-  o.faults = emulator::parse_fault_plan(plan);
-  return o;
-}
-
 // "suite path.title" of a stored result: titles repeat across suites (Test10 in every suite).
 std::string instance_key(const json::object& r) {
   std::string key;
@@ -125,8 +119,8 @@ env_map fallback_env(const emulator_fixture& emu) {
 
 TEST(DeliveryEndToEnd, TransientFaultsStoreEveryResultExactlyOnce) {
   emulator_fixture emu(
-      with_faults("POST /v2/.*/results#1=429:retry-after=1;POST /v2/.*/results#2=503;"
-                  "POST /v2/.*/results#3=reset_after_read;POST /v1/run/[A-Z]+#1=502"));
+      emulator_fixture::with_faults("POST /v2/.*/results#1=429:retry-after=1;POST /v2/.*/results#2=503;"
+                                    "POST /v2/.*/results#3=reset_after_read;POST /v1/run/[A-Z]+#1=502"));
   const auto env = fallback_env(emu);
   const process_result r = run_fixture("fixture_5000", env);
   ASSERT_FALSE(r.timed_out) << r.err;
@@ -202,7 +196,7 @@ TEST(DeliveryEndToEnd, ServerErrorsOnEveryUploadEndInTheFallbackAndUploadSendsTh
   // 500 to the first 400 result POSTs: far more than the binary makes (4 batches in flight, 3
   // retries each); the test uses up the rest below so that the later upload meets a healthy server.
   constexpr std::uint64_t failing = 400;
-  emulator_fixture emu(with_faults("POST /v2/.*/results#1.." + std::to_string(failing) + "=500"));
+  emulator_fixture emu(emulator_fixture::with_faults("POST /v2/.*/results#1.." + std::to_string(failing) + "=500"));
   const auto env = fallback_env(emu);
   const std::string report_dir = *env.at("QASE_REPORT_CONNECTION_PATH");
   const process_result r = run_fixture("fixture_5000", env);
@@ -253,7 +247,7 @@ TEST(DeliveryEndToEnd, ServerErrorsOnEveryUploadEndInTheFallbackAndUploadSendsTh
 }
 
 TEST(DeliveryEndToEnd, AHangingServerDoesNotHoldTheBinaryPastTheDeadline) {
-  emulator_fixture emu(with_faults("POST /v2/.*/results=hang"));
+  emulator_fixture emu(emulator_fixture::with_faults("POST /v2/.*/results=hang"));
   const auto env = fallback_env(emu);
   const std::string report_dir = *env.at("QASE_REPORT_CONNECTION_PATH");
   const process_result r = run_fixture("fixture_5000", env);
@@ -325,7 +319,7 @@ TEST(DeliveryEndToEnd, ExitInTheThirdTestDeliversTheTwoFinishedResultsOnce) { cr
 
 void refused_batch_is_split_and_delivered(int status) {
   SCOPED_TRACE(status);
-  emulator_fixture emu(with_faults("POST /v2/.*/results#1=" + std::to_string(status)));
+  emulator_fixture emu(emulator_fixture::with_faults("POST /v2/.*/results#1=" + std::to_string(status)));
   const auto env = fallback_env(emu);
   const process_result r = run_fixture("fixture_5000", env);
   ASSERT_FALSE(r.timed_out) << r.err;

@@ -36,12 +36,6 @@ process_result run_cli(env_map env, std::vector<std::string> args) {
   return run_process(GTEST_TMS_CLI, po);
 }
 
-emulator::emulator_options with_faults(const std::string& plan) {
-  auto o = emulator_fixture::default_options();
-  o.faults = emulator::parse_fault_plan(plan);
-  return o;
-}
-
 std::string str(const json::value& v) { return v.is_string() ? std::string(v.as_string()) : std::string(); }
 
 std::size_t step_depth(const json::value* steps) {
@@ -90,7 +84,7 @@ std::size_t count_posts(const std::vector<emulator::recorded_request>& log, cons
 // every level and completes the run the binary created.
 TEST(ReliabilityEndToEnd, SixteenNestedStepsGoThroughTheFallbackReportAndUpload) {
   constexpr std::size_t failing = 40;
-  emulator_fixture emu(with_faults("POST /v2/.*/results#1.." + std::to_string(failing) + "=500"));
+  emulator_fixture emu(emulator_fixture::with_faults("POST /v2/.*/results#1.." + std::to_string(failing) + "=500"));
   auto env = emu.qase_env();
   env["QASE_FALLBACK"] = "report";
   env["GTEST_TMS_DEADLINE"] = "10";
@@ -135,7 +129,7 @@ TEST(ReliabilityEndToEnd, SixteenNestedStepsGoThroughTheFallbackReportAndUpload)
 TEST(ReliabilityEndToEnd, QasphereOnlyRunsHonourTheFallbackSettings) {
   constexpr std::size_t failing = 40;
   const std::string batch = "/api/public/v0/project/BD/run/[0-9]+/result/batch";
-  emulator_fixture emu(with_faults("POST " + batch + "#1.." + std::to_string(failing) + "=500"));
+  emulator_fixture emu(emulator_fixture::with_faults("POST " + batch + "#1.." + std::to_string(failing) + "=500"));
   const std::string cwd = emu.dir() + "/cwd";
   const std::string report_dir = emu.dir() + "/rep";
   std::filesystem::create_directories(cwd);

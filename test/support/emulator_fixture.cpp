@@ -10,6 +10,12 @@
 
 namespace gtest_tms::detail::testing_support {
 
+emulator::emulator_options emulator_fixture::with_faults(const std::string& plan) {
+  auto o = default_options();
+  o.faults = emulator::parse_fault_plan(plan);
+  return o;
+}
+
 emulator::emulator_options emulator_fixture::default_options() {
   emulator::emulator_options o;
   o.qase_tokens = {qase_test_token};

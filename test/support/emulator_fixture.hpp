@@ -22,6 +22,8 @@ class emulator_fixture {
   ~emulator_fixture();
 
   static emulator::emulator_options default_options();
+  /// default_options() with a fault plan (syntax in tools/emulator/emulator.hpp).
+  static emulator::emulator_options with_faults(const std::string& plan);
 
   std::string url() const;  // https://127.0.0.1:PORT
   const std::string& ca_file() const { return ca_file_; }
