@@ -389,14 +389,14 @@ void pipeline::start(run_plan plan) {
 }
 
 void pipeline::submit(std::shared_ptr<const test_result> result) {
-  bool first = false;
+  bool schedule = false;
   {
     std::lock_guard<std::mutex> lock(incoming_mutex_);
-    first = incoming_.empty();
     incoming_.push_back(std::move(result));
+    schedule = !std::exchange(drain_scheduled_, true);
   }
-  // Only the empty -> non-empty transition posts: bursts cost one wake-up of the io thread.
-  if (first) transport_.post([this] { drain(); });
+  // One wake-up of the io thread per interval, however many tests end in it.
+  if (schedule) transport_.post_after(state_->opt.hand_off_interval, [this] { drain(); });
 }
 
 void pipeline::drain() {
@@ -404,6 +404,7 @@ void pipeline::drain() {
   {
     std::lock_guard<std::mutex> lock(incoming_mutex_);
     batch.swap(incoming_);
+    drain_scheduled_ = false;
   }
   for (const auto& r : batch) state_->add_result(r);
   for (auto& c : state_->channels) state_->pump(*c);

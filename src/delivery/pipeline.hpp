@@ -34,6 +34,9 @@ struct delivery_observer {
 struct pipeline_options {
   std::chrono::milliseconds batch_age{1000};  // send a partial batch once its oldest item is this old
   std::size_t max_in_flight = 4;              // batches in flight per backend
+  /// How long submitted results wait to be handed to the io thread: one wake-up per interval
+  /// instead of one per test (a futex/eventfd write costs more than the rest of the hand-off).
+  std::chrono::milliseconds hand_off_interval{2};
   retry_policy retry;
   debug_log_options debug;  // QASE_DEBUG
   delivery_observer observer;
@@ -91,6 +94,7 @@ class pipeline {
   transport& transport_;
   std::mutex incoming_mutex_;
   std::vector<std::shared_ptr<const test_result>> incoming_;
+  bool drain_scheduled_ = false;  // guarded by incoming_mutex_
 };
 
 }  // namespace gtest_tms::detail

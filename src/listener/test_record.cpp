@@ -20,8 +20,13 @@ bool is_exception_text(std::string_view message) {
 
 std::vector<std::int64_t> parse_ids(std::string_view value) {
   std::vector<std::int64_t> ids;
-  for (const auto& part : split_list(value, ',')) {
+  // In place: a vector of strings per property would be most of a passing test's cost.
+  while (!value.empty()) {
+    const std::size_t comma = value.find(',');
+    const std::string_view part = trim(value.substr(0, comma));
     if (const auto v = parse_int(part, 1, std::numeric_limits<std::int64_t>::max())) ids.push_back(*v);
+    if (comma == std::string_view::npos) break;
+    value.remove_prefix(comma + 1);
   }
   return ids;
 }
@@ -158,6 +163,45 @@ test_result make_test_result(const testing::TestInfo& info, int iteration) {
       continue;  // attachments: taken by OnTestEnd through the test context
     } else {
       out.properties.emplace_back(prop.key(), prop.value());
+    }
+  }
+  return out;
+}
+
+// DISABLED_ tests never get events. Each is reported once as skipped: gtest assigns every disabled
+// test to exactly one shard (is_in_another_shard() is false there), and is_reportable() also
+// honours the filter.
+std::vector<std::shared_ptr<test_result>> disabled_results(const testing::UnitTest& unit_test, int iteration) {
+  std::vector<std::shared_ptr<test_result>> out;
+  for (int i = 0; i < unit_test.total_test_suite_count(); ++i) {
+    const testing::TestSuite* suite = unit_test.GetTestSuite(i);
+    for (int j = 0; j < suite->total_test_count(); ++j) {
+      const testing::TestInfo* info = suite->GetTestInfo(j);
+      if (info->should_run() || !info->is_reportable() || !is_disabled(*info)) continue;
+      auto r = not_run_result(*info, iteration, "disabled test (DISABLED_ prefix)");
+      if (info->file() != nullptr) r->file = info->file();
+      r->line = info->line();
+      out.push_back(std::move(r));
+    }
+  }
+  return out;
+}
+
+// GTEST_SKIP() in a global Environment's SetUp skips every test without a single test event.
+std::vector<std::shared_ptr<test_result>> skipped_by_environment(const testing::UnitTest& unit_test, int iteration) {
+  std::vector<std::shared_ptr<test_result>> out;
+  const testing::TestResult& global = unit_test.ad_hoc_test_result();
+  if (!global.Skipped()) return out;
+  std::string reason = "skipped by the global test environment";
+  for (int i = 0; i < global.total_part_count(); ++i) {
+    const auto& p = global.GetTestPartResult(i);
+    if (p.skipped() && p.message() != nullptr && *p.message() != '\0') reason += ": " + std::string(p.message());
+  }
+  for (int i = 0; i < unit_test.total_test_suite_count(); ++i) {
+    const testing::TestSuite* suite = unit_test.GetTestSuite(i);
+    for (int j = 0; j < suite->total_test_count(); ++j) {
+      const testing::TestInfo* info = suite->GetTestInfo(j);
+      if (info->should_run()) out.push_back(not_run_result(*info, iteration, reason));
     }
   }
   return out;

@@ -18,6 +18,7 @@
 
 #include "model/limits.hpp"
 #include "model/test_result_json.hpp"
+#include "model/unfinished.hpp"
 #include "platform/signals.hpp"
 #include "util/text.hpp"
 #include "util/time_format.hpp"
@@ -51,7 +52,47 @@ std::atomic<journal*> signal_journal{nullptr};
 
 // --- compact serializer: a plain loop, no allocations beyond the reused buffer ---------------
 
-void put_str(std::string& o, std::string_view s) {
+// Appends through a small stack buffer: std::string's out-of-line push_back/append per token cost
+// more than the rest of a passing result's line. flush() before the string is read.
+class line_sink {
+ public:
+  explicit line_sink(std::string& s) : s_(s) {}
+  line_sink(const line_sink&) = delete;
+  line_sink& operator=(const line_sink&) = delete;
+  ~line_sink() = default;
+
+  void operator+=(char c) {
+    if (n_ == cap) flush();
+    buf_[n_++] = c;
+  }
+  void operator+=(std::string_view v) { append(v.data(), v.data() + v.size()); }
+  void operator+=(const char* z) { *this += std::string_view(z); }
+  void append(const char* b, const char* e) {
+    const auto len = static_cast<std::size_t>(e - b);
+    if (len > cap - n_) {
+      flush();
+      if (len > cap) {
+        s_.append(b, len);
+        return;
+      }
+    }
+    std::memcpy(buf_ + n_, b, len);
+    n_ += len;
+  }
+  void flush() {
+    s_.append(buf_, n_);
+    n_ = 0;
+  }
+
+ private:
+  static constexpr std::size_t cap = 480;
+  std::string& s_;
+  char buf_[cap];
+  std::size_t n_ = 0;
+};
+
+template <class Out>
+void put_str(Out& o, std::string_view s) {
   static constexpr char hex[] = "0123456789abcdef";
   o += '"';
   const char* p = s.data();
@@ -88,25 +129,29 @@ void put_str(std::string& o, std::string_view s) {
   o += '"';
 }
 
-void put_int(std::string& o, std::int64_t v) {
+template <class Out>
+void put_int(Out& o, std::int64_t v) {
   char buf[24];
   const auto r = std::to_chars(buf, buf + sizeof buf, v);
   o.append(buf, r.ptr);
 }
 
-void put_key(std::string& o, std::string_view key) {
+template <class Out>
+void put_key(Out& o, std::string_view key) {
   o += ",\"";
   o += key;
   o += "\":";
 }
 
-void put_str_field(std::string& o, std::string_view key, std::string_view value) {
+template <class Out>
+void put_str_field(Out& o, std::string_view key, std::string_view value) {
   if (value.empty()) return;
   put_key(o, key);
   put_str(o, value);
 }
 
-void put_steps(std::string& o, const std::vector<step_record>& steps, std::size_t depth) {
+template <class Out>
+void put_steps(Out& o, const std::vector<step_record>& steps, std::size_t depth) {
   o += '[';
   for (std::size_t i = 0; i < steps.size(); ++i) {
     const step_record& st = steps[i];
@@ -234,7 +279,10 @@ std::string journal_dir_for(const settings& s) {
 
 // --- serialization -------------------------------------------------------------------------
 
-void serialize_journal_result(const test_result& r, std::string& o) {
+namespace {
+
+template <class Out>
+void serialize_result(const test_result& r, Out& o) {
   o += "{\"t\":\"r\"";
   put_key(o, "id");
   put_str(o, r.id);
@@ -333,6 +381,14 @@ void serialize_journal_result(const test_result& r, std::string& o) {
     o += ']';
   }
   o += '}';
+}
+
+}  // namespace
+
+void serialize_journal_result(const test_result& r, std::string& o) {
+  line_sink sink(o);
+  serialize_result(r, sink);
+  sink.flush();
 }
 
 bool parse_journal_result(std::string_view line, test_result& out, std::string& error) {
@@ -840,9 +896,8 @@ bool read_journal(const std::string& path, journal_contents& out, std::string& e
 }
 
 std::vector<std::shared_ptr<const test_result>> results_lost_with_process(const journal_contents& c) {
-  std::vector<std::shared_ptr<const test_result>> out;
   // An incomplete journal may lack results that were delivered: reporting them lost would double them.
-  if (!c.has_plan || c.ended || c.incomplete) return out;
+  if (!c.has_plan || c.ended || c.incomplete) return {};
   std::set<std::tuple<std::string, std::string, int>> have;
   for (const auto& r : c.results) have.emplace(r->suite, r->name, r->iteration);
   const int it = c.last_started_iteration;
@@ -858,38 +913,22 @@ std::vector<std::shared_ptr<const test_result>> results_lost_with_process(const 
   const std::string verb = c.death.empty()     ? std::string("the process was killed")
                            : c.death == "exit" ? std::string("the process exited")
                                                : "the process died (" + c.death + ")";
-  const auto make = [&](const journal_plan::entry& e, test_status st, const std::string& text) {
-    auto r = std::make_shared<test_result>();
-    r->id = make_uuid();
-    r->suite = e.suite;
-    r->name = e.name;
-    r->status = st;
-    r->iteration = it;
-    r->start_ms = c.last_started_ms;
-    failure_part p;
-    p.summary = p.message = text;
-    p.fatal = st == test_status::failed;
-    p.skip = st == test_status::skipped;
-    r->parts.push_back(std::move(p));
-    return r;
-  };
+  unfinished_texts how;
+  how.during = during;
+  how.iteration = it;
+  how.start_ms = c.last_started_ms;
+  how.disabled_too = it == 0;
   std::string last_name;
-  if (running != nullptr) {
-    out.push_back(make(*running, test_status::failed, during));
-    last_name = running->suite + "." + running->name;
-  }
-  const std::string not_run = running != nullptr ? "not run: " + verb.substr(0, verb.find(" (")) + " in " + last_name
-                                                 : "not run: " + verb + " before this test";
-  for (std::size_t i = 0; i < c.plan.tests.size(); ++i) {
-    const journal_plan::entry& e = c.plan.tests[i];
-    if (&e == running || have.count({e.suite, e.name, it}) > 0) continue;
-    if (e.disabled) {
-      if (it == 0) out.push_back(make(e, test_status::skipped, "disabled test (DISABLED_ prefix)"));
-      continue;
-    }
-    out.push_back(make(e, test_status::blocked, not_run));
-  }
-  return out;
+  if (running != nullptr) last_name = running->suite + "." + running->name;
+  how.not_run = running != nullptr ? "not run: " + verb.substr(0, verb.find(" (")) + " in " + last_name
+                                   : "not run: " + verb + " before this test";
+  const std::int64_t index = running != nullptr ? running - c.plan.tests.data() : -1;
+  return unfinished_results(
+      c.plan.tests, index,
+      [&](std::size_t i) {
+        return have.count({c.plan.tests[i].suite, c.plan.tests[i].name, it}) > 0;
+      },
+      how);
 }
 
 std::vector<std::string> find_journals(const std::string& path) {

@@ -6,40 +6,15 @@
 #include <chrono>
 #include <cstdint>
 #include <exception>
-#include <memory>
+#include <functional>
 #include <random>
 #include <thread>
-
-#include <boost/uuid/random_generator.hpp>
-#include <boost/uuid/uuid.hpp>
-#include <boost/uuid/uuid_io.hpp>
 
 namespace gtest_tms::detail {
 namespace {
 
-boost::uuids::uuid fallback_uuid() noexcept {
-  static std::atomic<std::uint64_t> counter{0};
-  thread_local std::mt19937_64 rng([] {
-    const auto t = static_cast<std::uint64_t>(std::chrono::high_resolution_clock::now().time_since_epoch().count());
-    const auto tid = static_cast<std::uint64_t>(std::hash<std::thread::id>{}(std::this_thread::get_id()));
-    const auto c = counter.fetch_add(1, std::memory_order_relaxed);
-    std::seed_seq seq{static_cast<std::uint32_t>(t), static_cast<std::uint32_t>(t >> 32),
-                      static_cast<std::uint32_t>(tid), static_cast<std::uint32_t>(tid >> 32),
-                      static_cast<std::uint32_t>(c)};
-    return std::mt19937_64(seq);
-  }());
-  boost::uuids::uuid u{};
-  for (std::size_t i = 0; i < u.size(); i += 8) {
-    const std::uint64_t r = rng();
-    for (std::size_t k = 0; k < 8; ++k) u.data[i + k] = static_cast<std::uint8_t>(r >> (8 * k));
-  }
-  u.data[6] = static_cast<std::uint8_t>((u.data[6] & 0x0F) | 0x40);  // version 4
-  u.data[8] = static_cast<std::uint8_t>((u.data[8] & 0x3F) | 0x80);  // RFC 4122 variant
-  return u;
-}
-
 // A forked child must not repeat its parent's sequence: the child handler bumps the generation and
-// every thread reseeds from the OS on its next call. Registered once, before the first generator.
+// every thread reseeds on its next call. Registered once, before the first generator.
 std::atomic<unsigned> fork_generation{0};
 
 unsigned current_generation() noexcept {
@@ -50,26 +25,60 @@ unsigned current_generation() noexcept {
   return fork_generation.load(std::memory_order_relaxed);
 }
 
+// 256 bits from the OS; when it has none to give (random_device throws), time, thread id and a
+// process-wide counter, still unique enough for idempotency keys.
+std::mt19937_64 seeded_engine() noexcept {
+  std::uint32_t words[8] = {};
+  try {
+    std::random_device os;
+    for (auto& w : words) w = os();
+  } catch (...) {
+    static std::atomic<std::uint64_t> counter{0};
+    const auto t = static_cast<std::uint64_t>(std::chrono::high_resolution_clock::now().time_since_epoch().count());
+    const auto tid = static_cast<std::uint64_t>(std::hash<std::thread::id>{}(std::this_thread::get_id()));
+    const auto c = counter.fetch_add(1, std::memory_order_relaxed);
+    words[0] = static_cast<std::uint32_t>(t);
+    words[1] = static_cast<std::uint32_t>(t >> 32);
+    words[2] = static_cast<std::uint32_t>(tid);
+    words[3] = static_cast<std::uint32_t>(tid >> 32);
+    words[4] = static_cast<std::uint32_t>(c);
+  }
+  try {
+    std::seed_seq seq(std::begin(words), std::end(words));
+    return std::mt19937_64(seq);
+  } catch (...) {
+    return std::mt19937_64(static_cast<std::uint64_t>(words[0]) << 32 | words[1]);  // seed_seq allocates
+  }
+}
+
 }  // namespace
 
 std::string make_uuid() noexcept {
-  boost::uuids::uuid u{};
-  try {
-    // Seeded from the OS once per thread (and again after fork()): a getrandom() call per result
-    // would cost about a microsecond of the test thread's budget.
-    thread_local std::unique_ptr<boost::uuids::random_generator_mt19937> gen;
-    thread_local unsigned generation = 0;
-    const unsigned now = current_generation();
-    if (!gen || generation != now) {
-      gen = std::make_unique<boost::uuids::random_generator_mt19937>();
-      generation = now;
-    }
-    u = (*gen)();
-  } catch (...) {
-    u = fallback_uuid();
+  // One engine per thread, seeded on its first use (and again after fork()): a getrandom() per
+  // result would cost about a microsecond of the test thread's budget.
+  thread_local std::mt19937_64 engine = seeded_engine();
+  thread_local unsigned generation = current_generation();
+  if (const unsigned now = current_generation(); now != generation) {
+    engine = seeded_engine();
+    generation = now;
+  }
+  std::uint8_t b[16];
+  for (std::size_t i = 0; i < 16; i += 8) {
+    const std::uint64_t r = engine();
+    for (std::size_t k = 0; k < 8; ++k) b[i + k] = static_cast<std::uint8_t>(r >> (8 * k));
+  }
+  b[6] = static_cast<std::uint8_t>((b[6] & 0x0F) | 0x40);  // version 4
+  b[8] = static_cast<std::uint8_t>((b[8] & 0x3F) | 0x80);  // RFC 4122 variant
+  static constexpr char hex[] = "0123456789abcdef";
+  char text[36];
+  std::size_t o = 0;
+  for (std::size_t i = 0; i < 16; ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) text[o++] = '-';
+    text[o++] = hex[b[i] >> 4];
+    text[o++] = hex[b[i] & 0x0F];
   }
   try {
-    return boost::uuids::to_string(u);
+    return std::string(text, sizeof text);
   } catch (...) {
     return std::string();  // only std::bad_alloc can get here
   }

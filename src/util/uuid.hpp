@@ -5,7 +5,7 @@
 
 namespace gtest_tms::detail {
 
-/// A random RFC 4122 version 4 UUID in lower-case 8-4-4-4-12 form. Thread-safe (one mt19937 engine
+/// A random RFC 4122 version 4 UUID in lower-case 8-4-4-4-12 form. Thread-safe (one mt19937_64 engine
 /// per thread, seeded from the OS on its first use rather than on every call, which would cost a
 /// getrandom() per result), fork-safe (after fork() the child reseeds from the OS before its next
 /// UUID, so it never repeats its parent's sequence) and never throws: when the OS has no entropy to
