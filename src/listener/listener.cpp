@@ -9,9 +9,11 @@
 #include "delivery/session.hpp"
 #include "delivery/summary.hpp"
 #include "listener/test_context.hpp"
+#include "model/unfinished.hpp"
 #include "platform/process.hpp"
 #include "platform/signals.hpp"
 #include "util/text.hpp"
+#include "util/time_format.hpp"
 
 namespace gtest_tms::detail {
 
@@ -33,15 +35,17 @@ template <class F>
 void listener::guarded(const char* where, F&& work) noexcept {
   try {
     work();
-  } catch (const std::exception& e) {
-    active_ = false;
-    std::fprintf(stderr, "gtest-tms: internal error in %s (%s); reporting is off for the rest of this run\n", where,
-                 e.what());
   } catch (...) {
     active_ = false;
-    std::fprintf(stderr,
-                 "gtest-tms: internal error in %s (unknown exception); reporting is off for the rest of this run\n",
-                 where);
+    const char* what = "unknown exception";
+    try {
+      throw;
+    } catch (const std::exception& e) {
+      what = e.what();  // the exception object lives until the outer handler ends
+    } catch (...) {
+    }
+    std::fprintf(stderr, "gtest-tms: internal error in %s (%s); reporting is off for the rest of this run\n", where,
+                 what);
   }
 }
 
@@ -100,39 +104,20 @@ void listener::on_terminate(int sig) {
             "gtest-tms: %s: the interrupted test is reported as failed; sending what is pending (at most %lld s)\n",
             name, static_cast<long long>(std::chrono::duration_cast<std::chrono::seconds>(grace).count()));
         session_->note_death(name);
-        std::string where = "before the first test";
-        if (current_ >= 0 && ended_[static_cast<std::size_t>(current_)] == 0) {
-          const plan_entry& e = plan_[static_cast<std::size_t>(current_)];
-          auto r = synthetic_result(e.suite, e.name, test_status::failed, iteration_);
-          failure_part p;
-          p.summary = p.message = std::string("interrupted (") + name + ")";
-          p.fatal = true;
-          r->parts.push_back(std::move(p));
-          submit(std::move(r));
-          ended_[static_cast<std::size_t>(current_)] = 1;
-          where = "in " + e.suite + "." + e.name;
-        }
+        unfinished_texts how;
+        how.during = std::string("interrupted (") + name + ")";
+        how.iteration = iteration_;
+        how.start_ms = now_epoch_ms();
+        how.disabled_too = !disabled_reported_ && !also_run_disabled();
+        const bool running = current_ >= 0 && ended_[static_cast<std::size_t>(current_)] == 0;
+        const std::string where = running ? "in " + plan_[static_cast<std::size_t>(current_)].suite + "." +
+                                                plan_[static_cast<std::size_t>(current_)].name
+                                          : "before the first test";
         // The tests that never ran, as `upload` reports them after a crash.
-        const std::string reason = std::string("not run: the process was interrupted (") + name + ") " + where;
-        for (std::size_t i = 0; i < plan_.size(); ++i) {
-          if (ended_[i] != 0) continue;
-          const plan_entry& e = plan_[i];
-          if (e.disabled) {
-            if (disabled_reported_ || also_run_disabled()) continue;
-            auto r = synthetic_result(e.suite, e.name, test_status::skipped, iteration_);
-            failure_part p;
-            p.skip = true;
-            p.summary = p.message = "disabled test (DISABLED_ prefix)";
-            r->parts.push_back(std::move(p));
-            submit(std::move(r));
-            continue;
-          }
-          auto r = synthetic_result(e.suite, e.name, test_status::blocked, iteration_);
-          failure_part p;
-          p.summary = p.message = reason;
-          r->parts.push_back(std::move(p));
+        how.not_run = std::string("not run: the process was interrupted (") + name + ") " + where;
+        for (auto& r : unfinished_results(
+                 plan_, running ? current_ : -1, [&](std::size_t i) { return ended_[i] != 0; }, how))
           submit(std::move(r));
-        }
         finish(std::chrono::steady_clock::now() + grace);
         std::fflush(nullptr);
       });
@@ -255,41 +240,15 @@ void listener::OnTestSuiteEnd(const testing::TestSuite& suite) {
   });
 }
 
-// DISABLED_ tests never get events. Each is reported once as skipped: gtest assigns every disabled
-// test to exactly one shard (is_in_another_shard() is false there), and is_reportable() also
-// honours the filter.
 void listener::report_disabled(const testing::UnitTest& unit_test) {
   if (disabled_reported_ || !settings_.common.report_disabled || also_run_disabled()) return;
   disabled_reported_ = true;
-  for (int i = 0; i < unit_test.total_test_suite_count(); ++i) {
-    const testing::TestSuite* suite = unit_test.GetTestSuite(i);
-    for (int j = 0; j < suite->total_test_count(); ++j) {
-      const testing::TestInfo* info = suite->GetTestInfo(j);
-      if (info->should_run() || !info->is_reportable() || !is_disabled(*info)) continue;
-      auto r = not_run_result(*info, iteration_, "disabled test (DISABLED_ prefix)");
-      if (info->file() != nullptr) r->file = info->file();
-      r->line = info->line();
-      submit(std::move(r));
-    }
-  }
+  for (auto& r : disabled_results(unit_test, iteration_)) submit(std::move(r));
 }
 
-// GTEST_SKIP() in a global Environment's SetUp skips every test without a single test event.
 void listener::report_skipped_by_environment(const testing::UnitTest& unit_test) {
-  const testing::TestResult& global = unit_test.ad_hoc_test_result();
-  if (tests_ended_in_iteration_ > 0 || !global.Skipped()) return;
-  std::string reason = "skipped by the global test environment";
-  for (int i = 0; i < global.total_part_count(); ++i) {
-    const auto& p = global.GetTestPartResult(i);
-    if (p.skipped() && p.message() != nullptr && *p.message() != '\0') reason += ": " + std::string(p.message());
-  }
-  for (int i = 0; i < unit_test.total_test_suite_count(); ++i) {
-    const testing::TestSuite* suite = unit_test.GetTestSuite(i);
-    for (int j = 0; j < suite->total_test_count(); ++j) {
-      const testing::TestInfo* info = suite->GetTestInfo(j);
-      if (info->should_run()) submit(not_run_result(*info, iteration_, reason));
-    }
-  }
+  if (tests_ended_in_iteration_ > 0) return;
+  for (auto& r : skipped_by_environment(unit_test, iteration_)) submit(std::move(r));
 }
 
 void listener::OnTestIterationEnd(const testing::UnitTest& unit_test, int /*iteration*/) {

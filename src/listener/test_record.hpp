@@ -35,4 +35,10 @@ bool also_run_disabled();
 /// the pid check instead, since their events are suppressed anyway.
 bool in_death_test_child();
 
+/// The DISABLED_ tests of this shard and filter, each as skipped.
+std::vector<std::shared_ptr<test_result>> disabled_results(const testing::UnitTest& unit_test, int iteration);
+
+/// Every test, skipped, when the global environment's SetUp called GTEST_SKIP(); else none.
+std::vector<std::shared_ptr<test_result>> skipped_by_environment(const testing::UnitTest& unit_test, int iteration);
+
 }  // namespace gtest_tms::detail
