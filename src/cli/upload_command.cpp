@@ -285,6 +285,17 @@ ci_outcome upload_results(const std::string& path, const settings& s, const sess
       const bool created = creates || (id == was && was_created);
       for (const auto index : group_journals) journals[index].j->run_started(sys, id, created);
     };
+    // The crashed process may have created its run without learning the id: find it by the marker
+    // its journal recorded before the request, rather than leave it open and empty beside a new one.
+    if (creates) {
+      for (const auto index : group_journals) {
+        const std::string& marker = journals[index].contents.plan.creation_marker;
+        if (marker.empty()) continue;
+        plan.creation_marker = marker;
+        plan.find_created_run = true;
+        break;
+      }
+    }
     session sess(gs, std::move(options));
     sess.open(std::move(plan));
     for (const auto& r : g.results) sess.submit(r);

@@ -31,6 +31,13 @@ struct run_plan {
   int shard_index = -1;  // -1: not sharded
   int total_shards = 0;
   std::string binary_name;
+  /// Written into each run this process creates ("gtest-tms:<uuid>", in the description), so a run
+  /// whose creation answer was lost can be found again instead of created twice (session::open
+  /// makes one; `upload` reuses the crashed process's, from its journal).
+  std::string creation_marker;
+  /// Look for a run with creation_marker before creating one: the process that wrote the journal
+  /// may have created it without learning its id.
+  bool find_created_run = false;
 };
 
 /// Whether a 2xx answer is the documented success answer of its request (a 2xx alone proves

@@ -276,6 +276,7 @@ struct pipeline::state : std::enable_shared_from_this<pipeline::state> {
 };
 
 void pipeline::channel::send(http_request req, bool idempotent, confirm_check confirms, response_handler done) {
+  req.idempotent = idempotent;
   auto shared_req = std::make_shared<http_request>(std::move(req));
   auto check = std::make_shared<confirm_check>(std::move(confirms));
   acquire([this, shared_req, idempotent, check, done = std::move(done)]() mutable {

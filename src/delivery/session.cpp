@@ -1,4 +1,5 @@
 #include "delivery/session.hpp"
+#include "util/uuid.hpp"
 
 #include <atomic>
 #include <cstdio>
@@ -129,6 +130,7 @@ void session::note_death(const char* how) noexcept {
 
 void session::open(run_plan plan) {
   start_ms_ = now_epoch_ms();
+  if (plan.creation_marker.empty()) plan.creation_marker = "gtest-tms:" + make_uuid();
   // Crash safety: each finished result is on disk before submit() returns.
   if (options_.journal) {
     if (const std::string dir = journal_dir_for(settings_); !dir.empty()) {
@@ -147,6 +149,7 @@ void session::open(run_plan plan) {
     journal_plan jp;
     jp.shard_index = plan.shard_index;
     jp.total_shards = plan.total_shards;
+    jp.creation_marker = plan.creation_marker;
     jp.tests.reserve(plan.tests.size());
     for (const auto& t : plan.tests) jp.tests.push_back({t.suite, t.name, t.disabled});
     journal_->plan(jp);

@@ -76,6 +76,7 @@ constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
 constexpr std::chrono::seconds shutdown_grace{1};     // TLS close_notify exchange
 constexpr std::chrono::seconds stop_join_limit{3};    // then the io_context is stopped hard
 constexpr std::chrono::seconds idle_reuse_limit{30};  // older idle connections are not reused
+constexpr std::chrono::seconds fresh_reuse_limit{2};  // the same for requests that must not be resent
 constexpr std::uint32_t header_limit = 64 * 1024;
 
 // ---- URL ----------------------------------------------------------------------------------------
@@ -278,7 +279,7 @@ class client {
   void finish(const exchange_ptr& ex, http_response res) noexcept;
   void shutdown_now();  // io thread
   void close_gracefully(std::shared_ptr<connection> conn);
-  std::shared_ptr<connection> take_idle(host_pool& pool);
+  std::shared_ptr<connection> take_idle(host_pool& pool, bool idempotent);
 
   net::awaitable<void> run(pool_ptr pool, exchange_ptr ex);
   net::awaitable<void> run_attempts(host_pool& pool, exchange_ptr ex);
@@ -499,11 +500,14 @@ void client::pump(const pool_ptr& pool) {
   }
 }
 
-std::shared_ptr<connection> client::take_idle(host_pool& pool) {
+std::shared_ptr<connection> client::take_idle(host_pool& pool, bool idempotent) {
+  // A request that cannot be resent after a stale connection only takes one that was busy moments
+  // ago: servers close idle keep-alive connections after many seconds, not within this.
+  const auto limit = idempotent ? idle_reuse_limit : fresh_reuse_limit;
   while (!pool.idle.empty()) {
     auto conn = std::move(pool.idle.back());  // most recently used first: least likely to be stale
     pool.idle.pop_back();
-    if (clock_type::now() - conn->idle_since < idle_reuse_limit && conn->looks_alive()) return conn;
+    if (clock_type::now() - conn->idle_since < limit && conn->looks_alive()) return conn;
     conn->close();
   }
   return nullptr;
@@ -538,7 +542,7 @@ net::awaitable<void> client::run_attempts(host_pool& pool, exchange_ptr ex) {
   http_response res;
   for (int attempt = 0; attempt < 2; ++attempt) {
     // The retry always uses a fresh connection: other idle ones are as old as the stale one.
-    std::shared_ptr<connection> conn = attempt == 0 ? take_idle(pool) : nullptr;
+    std::shared_ptr<connection> conn = attempt == 0 ? take_idle(pool, ex->req.idempotent) : nullptr;
     const bool reused = conn != nullptr;
     if (!conn) {
       conn = co_await open(pool, *ex, res);
@@ -566,12 +570,14 @@ net::awaitable<void> client::run_attempts(host_pool& pool, exchange_ptr ex) {
     conn->close();
     // eof/reset/truncation on a reused connection before any response byte is the signature of a
     // keep-alive connection the server closed while it sat idle: retry once on a fresh connection.
-    // (A server that processed the request and then dropped the connection would see it twice; the
-    // backends' retries have the same exposure, and Qase result ids make those requests idempotent.)
+    // Not for a request that must not be sent twice: a server that processed it and then lost the
+    // connection looks the same. Its fate stays unknown (request_sent) for the backend to settle.
     const bool stale = reused && !res.response_started && is_stale_error(io_error);
-    if (!stale || ex->done || stopping_) break;
-    for (auto& old : pool.idle) old->close();
-    pool.idle.clear();
+    if (stale) {  // the other idle connections are as old as this one
+      for (auto& old : pool.idle) old->close();
+      pool.idle.clear();
+    }
+    if (!stale || !ex->req.idempotent || ex->done || stopping_) break;
   }
   finish(ex, std::move(res));
 }

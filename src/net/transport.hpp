@@ -23,6 +23,9 @@ struct http_request {
   std::vector<http_header> headers;  // secrets included; never logged unredacted
   std::string content_type;          // empty: no Content-Type header
   std::string body;
+  /// Sending it twice duplicates nothing. False (run creation, QA Sphere results): the transport
+  /// never resends it on its own, not even after a reused connection turned out to be closed.
+  bool idempotent = true;
 };
 
 enum class net_error {

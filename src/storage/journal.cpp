@@ -630,7 +630,9 @@ void journal::plan(const journal_plan& p) noexcept {
     if (!p.tests.empty()) o += "]]";
     o += "],\"dis\":[";
     o += dis;
-    o += "]}\n";
+    o += ']';
+    put_str_field(o, "mk", p.creation_marker);
+    o += "}\n";
     std::lock_guard<std::mutex> lock(mutex_);
     write_line(o);
   } catch (...) {
@@ -847,6 +849,8 @@ bool read_journal(const std::string& path, journal_contents& out, std::string& e
       out.has_plan = true;
       out.plan.shard_index = static_cast<int>(int_member(o, "sh"));
       out.plan.total_shards = static_cast<int>(int_member(o, "of"));
+      if (const json::value* mk = o.if_contains("mk"); mk != nullptr && mk->is_string())
+        out.plan.creation_marker = std::string(mk->get_string());
       if (const json::value* suites = o.if_contains("suites"); suites != nullptr && suites->is_array()) {
         for (const auto& sv : suites->get_array()) {
           const json::array* pair = sv.if_array();

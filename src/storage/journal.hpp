@@ -57,6 +57,7 @@ struct journal_plan {
   std::vector<entry> tests;
   int shard_index = -1;
   int total_shards = 0;
+  std::string creation_marker;  // run_plan::creation_marker: `upload` looks for the run it named
 };
 
 /// One open journal file. append()/ack()/run_started() may be called from different threads

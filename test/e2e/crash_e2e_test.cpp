@@ -156,12 +156,8 @@ TEST(CrashEndToEnd, SigtermFlushesReportsTheInterruptedTestAndKeepsTheExitStatus
 }
 
 TEST(CrashEndToEnd, AFullDiskIsSaidAndUploadNeverCompletesTheRun) {
-#if defined(__SANITIZE_ADDRESS__)
-  // Under ASan the run's id arrives after the 24 KiB are used up, so the journal cannot say which run
-  // its results belong to and upload opens a second one: the orphan-run case (reliability item 8,
-  // still open). Covered by the plain and TSan builds.
-  GTEST_SKIP() << "the journal fills before the run id arrives under ASan (reliability item 8)";
-#endif
+  // Under ASan the run's id may arrive after the 24 KiB are used up: upload then finds the run by
+  // the creation marker of the journal's plan line instead of opening a second one.
   emulator_fixture emu;
   const auto env = emu.qase_env();
   const std::string journal_dir = *env.at("GTEST_TMS_JOURNAL_DIR");

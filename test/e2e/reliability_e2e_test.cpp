@@ -179,5 +179,111 @@ TEST(ReliabilityEndToEnd, QasphereOnlyRunsHonourTheFallbackSettings) {
   EXPECT_TRUE(no_secret_in(u, emu.dir()));
 }
 
+// Item 8: fixture_confirm has 49 tests (4 with QA Sphere markers); every scenario below ends with
+// one run holding each of them once, completed once, and nothing said about a failed creation.
+constexpr std::size_t confirm_tests = 49;
+constexpr std::size_t confirm_marked = 4;
+
+std::size_t distinct_qase_results(emulator_fixture& emu, std::int64_t run_id) {
+  std::set<std::string> keys;
+  for (const auto& r : emu.tms().qase_results(run_id)) {
+    std::string key;
+    for (const auto& s : r.at("relations").at("suite").at("data").as_array()) key += str(s.at("title")) + "/";
+    key += str(r.at("title"));
+    if (const auto* p = r.if_contains("params")) key += "|" + json::serialize(*p);
+    keys.insert(key);
+  }
+  return keys.size();
+}
+
+std::size_t run_list_requests(emulator_fixture& emu, const std::string& path) {
+  std::size_t n = 0;
+  for (const auto& q : emu.tms().requests()) n += q.method == "GET" && q.path == path ? 1 : 0;
+  return n;
+}
+
+// The run is created but the answer is lost on the way back: the binary finds the run by the
+// marker it wrote into the description, and reports into it instead of giving up on Qase.
+TEST(ReliabilityEndToEnd, ALostRunCreationAnswerIsFoundByItsMarkerAndUsed) {
+  emulator_fixture emu(emulator_fixture::with_faults("POST /v1/run/DEMO#1=reset_after_read"));
+  const process_result r = run_fixture("fixture_confirm", emu.qase_env());
+  ASSERT_FALSE(r.timed_out) << r.err;
+  EXPECT_EQ(r.exit_code, 1) << r.err;  // the fixture's own failures
+  EXPECT_EQ(r.err.find("could not create"), std::string::npos) << r.err;
+  const auto runs = emu.tms().qase_runs();
+  ASSERT_EQ(runs.size(), 1u) << r.err;
+  EXPECT_TRUE(runs[0].completed) << r.err;
+  EXPECT_EQ(runs[0].complete_count, 1);
+  EXPECT_EQ(emu.tms().qase_results(runs[0].id).size(), confirm_tests) << r.err;
+  EXPECT_EQ(distinct_qase_results(emu, runs[0].id), confirm_tests);
+  EXPECT_EQ(run_list_requests(emu, "/v1/run/DEMO"), 1u);
+  EXPECT_TRUE(requests_match_spec(emu));
+  EXPECT_TRUE(no_secret_in(r, emu.dir()));
+}
+
+// The answer never comes and the binary's deadline passes: the run exists, its id is known to
+// nobody. `upload` of the journal looks for the marker the journal recorded before the request.
+TEST(ReliabilityEndToEnd, UploadFindsTheRunWhoseCreationAnswerTheBinaryNeverGot) {
+  emulator_fixture emu(emulator_fixture::with_faults("POST /v1/run/DEMO#1=hang"));
+  auto env = emu.qase_env();
+  env["GTEST_TMS_DEADLINE"] = "3";
+  const std::string journal_dir = *env.at("GTEST_TMS_JOURNAL_DIR");
+  const process_result r = run_fixture("fixture_confirm", env);
+  ASSERT_FALSE(r.timed_out) << r.err;
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  auto runs = emu.tms().qase_runs();
+  ASSERT_EQ(runs.size(), 1u) << r.err;
+  EXPECT_FALSE(runs[0].completed) << r.err;
+  EXPECT_EQ(emu.tms().qase_results(runs[0].id).size(), 0u);
+
+  const process_result u = run_cli(emu.qase_env(), {"upload", journal_dir});
+  ASSERT_FALSE(u.timed_out) << u.out << u.err;
+  EXPECT_EQ(u.exit_code, 0) << u.out << u.err;
+  runs = emu.tms().qase_runs();
+  ASSERT_EQ(runs.size(), 1u) << "a second run was created beside the orphan:\n" << u.out << u.err;
+  EXPECT_TRUE(runs[0].completed) << u.out;
+  EXPECT_EQ(runs[0].complete_count, 1);
+  EXPECT_EQ(emu.tms().qase_results(runs[0].id).size(), confirm_tests) << u.out << u.err;
+  EXPECT_EQ(distinct_qase_results(emu, runs[0].id), confirm_tests);
+  EXPECT_TRUE(requests_match_spec(emu));
+  EXPECT_TRUE(no_secret_in(r, emu.dir()));
+  EXPECT_TRUE(no_secret_in(u, emu.dir()));
+}
+
+// The request never reached the server (the connection closed as its head arrived): the lookup
+// finds no run, so the creation is sent again, once, and the suite reports as if nothing happened.
+TEST(ReliabilityEndToEnd, ARunCreationTheServerNeverSawIsSentAgainOnce) {
+  emulator_fixture emu(emulator_fixture::with_faults("POST /v1/run/DEMO#1=reset_before_read"));
+  const process_result r = run_fixture("fixture_confirm", emu.qase_env());
+  ASSERT_FALSE(r.timed_out) << r.err;
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_EQ(r.err.find("could not create"), std::string::npos) << r.err;
+  const auto runs = emu.tms().qase_runs();
+  ASSERT_EQ(runs.size(), 1u) << r.err;
+  EXPECT_TRUE(runs[0].completed) << r.err;
+  EXPECT_EQ(emu.tms().qase_results(runs[0].id).size(), confirm_tests) << r.err;
+  EXPECT_EQ(count_posts(emu.tms().requests(), "/v1/run/DEMO"), 2u);  // the unprocessed one, then once more
+  EXPECT_TRUE(requests_match_spec(emu));
+}
+
+TEST(ReliabilityEndToEnd, QasphereALostRunCreationAnswerIsFoundByItsMarkerAndUsed) {
+  emulator_fixture emu(emulator_fixture::with_faults("POST /api/public/v0/project/BD/run#1=reset_after_read"));
+  const process_result r = run_fixture("fixture_confirm", emu.qasphere_env());
+  ASSERT_FALSE(r.timed_out) << r.err;
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_EQ(r.err.find("could not create"), std::string::npos) << r.err;
+  const auto runs = emu.tms().qasphere_runs();
+  ASSERT_EQ(runs.size(), 1u) << r.err;
+  EXPECT_TRUE(runs[0].closed) << r.err;
+  EXPECT_EQ(runs[0].close_count, 1);
+  std::set<std::string> tcases;
+  const auto stored = emu.tms().qasphere_results(runs[0].id);
+  for (const auto& res : stored) tcases.insert(res.tcase_id);
+  EXPECT_EQ(stored.size(), confirm_marked) << r.err;
+  EXPECT_EQ(tcases.size(), confirm_marked);
+  EXPECT_EQ(run_list_requests(emu, "/api/public/v0/project/BD/run"), 1u);
+  EXPECT_TRUE(no_secret_in(r, emu.dir()));
+}
+
 }  // namespace
 }  // namespace gtest_tms::detail::testing_support

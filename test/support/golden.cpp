@@ -29,6 +29,8 @@ std::string scrub(std::string s) {
   for (auto pos = s.find(src); pos != std::string::npos; pos = s.find(src, pos)) s.replace(pos, src.size(), "<src>");
   static const std::regex ms_re(R"(\(\d+ ms\))");
   s = std::regex_replace(s, ms_re, "(N ms)");
+  static const std::regex marker_re(R"(gtest-tms:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})");
+  s = std::regex_replace(s, marker_re, "gtest-tms:<creation marker>");
   return s;
 }
 

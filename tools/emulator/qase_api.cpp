@@ -599,6 +599,40 @@ server_reply handle_qase(emulator_state& st, request_context& ctx) {
 
 namespace {
 
+// GET /v1/run/{code} (v1/paths/runs.yaml): status (comma-separated; in_progress = not completed,
+// passed/failed/complete = completed), limit (default 10, at most 100), offset.
+server_reply list_runs(const emulator_state& st, const request_context& ctx, const std::string& code) {
+  auto query_int = [&](const char* key, std::int64_t fallback) {
+    const auto it = ctx.query.find(key);
+    if (it == ctx.query.end()) return fallback;
+    const auto v = parse_id(it->second);
+    return v ? *v : fallback;
+  };
+  const std::int64_t limit = std::clamp<std::int64_t>(query_int("limit", 10), 1, 100);
+  const std::int64_t offset = std::max<std::int64_t>(query_int("offset", 0), 0);
+  std::string status;
+  if (const auto it = ctx.query.find("status"); it != ctx.query.end()) status = it->second;
+  const bool want_open =
+      status.empty() || status.find("in_progress") != std::string::npos || status.find("active") != std::string::npos;
+  const bool want_done = status.empty() || status.find("passed") != std::string::npos ||
+                         status.find("failed") != std::string::npos || status.find("complete") != std::string::npos;
+  array entities;
+  std::int64_t filtered = 0;
+  std::int64_t total = 0;
+  for (const auto& [id, r] : st.qase_runs) {
+    if (r.project != code) continue;
+    ++total;
+    if (r.completed ? !want_done : !want_open) continue;
+    if (filtered++ < offset || static_cast<std::int64_t>(entities.size()) >= limit) continue;
+    entities.push_back(run_json(r));
+  }
+  const auto count = static_cast<std::int64_t>(entities.size());
+  return json_reply(
+      200,
+      {{"status", true},
+       {"result", {{"total", total}, {"filtered", filtered}, {"count", count}, {"entities", std::move(entities)}}}});
+}
+
 server_reply route_qase(emulator_state& st, request_context& ctx) {
   const auto& s = ctx.segments;
   const auto& m = ctx.method;
@@ -643,6 +677,7 @@ server_reply route_qase(emulator_state& st, request_context& ctx) {
     if (res == "attachment" && s.size() == 3 && m == "POST") return upload_attachments(st, ctx);
     if (res == "run") {
       if (s.size() == 3 && m == "POST") return create_run(st, ctx, code);
+      if (s.size() == 3 && m == "GET") return list_runs(st, ctx, code);
       if (s.size() >= 4) {
         qase_run_state* run = find_run(s[3]);
         if (!run) return envelope(404, "Run not found");

@@ -200,6 +200,8 @@ class qase_backend final : public backend {
   bool idempotent_results() const override { return true; }
 
   void start(requester& r, const run_plan& plan, std::function<void(std::string)> done) override {
+    marker_ = plan.creation_marker;
+    find_first_ = plan.find_created_run;
     thread_ = plan.binary_name;
     if (plan.total_shards > 1 && plan.shard_index >= 0) {
       thread_ += (thread_.empty() ? "" : " ") + std::string("shard ") + std::to_string(plan.shard_index);
@@ -457,11 +459,63 @@ class qase_backend final : public backend {
     return "Qase project check failed: " + describe_error(resp);
   }
 
+  // `upload` after a crash: the crashed process may have created the run and never learned its id.
   void create_run(requester& r, std::function<void(std::string)> done) {
+    if (!find_first_ || marker_.empty()) return post_run(r, std::move(done));
+    find_marked_run(r, 0, [this, &r, done = std::move(done)](std::int64_t id) mutable {
+      if (id > 0) return adopt_run(id, done);
+      post_run(r, std::move(done));
+    });
+  }
+
+  void adopt_run(std::int64_t id, const std::function<void(std::string)>& done) {
+    run_id_ = id;
+    created_run_ = true;  // ours: completed at the end like one whose answer arrived
+    done("");
+  }
+
+  // The open runs (v1/paths/runs.yaml: status=in_progress, pages of 100), searched for our
+  // marker in the description; 0 when none has it or the list cannot be read.
+  void find_marked_run(requester& r, int offset, std::function<void(std::int64_t)> found) {
+    constexpr int page = 100;
+    constexpr int max_pages = 10;
+    r.send(
+        get(api_ + "/v1/run/" + code_ + "?status=in_progress&limit=" + std::to_string(page) +
+            "&offset=" + std::to_string(offset)),
+        true, [](const http_request&, const http_response& resp) { return status_true(resp); },
+        [this, &r, offset, found = std::move(found)](http_response resp) mutable {
+          if (!resp.ok()) return found(0);
+          boost::system::error_code ec;
+          const json::value v = json::parse(resp.body, ec);
+          const json::object* env = ec ? nullptr : success_envelope(v);
+          const json::value* result = env != nullptr ? find(*env, "result") : nullptr;
+          const json::value* entities =
+              result != nullptr && result->is_object() ? find(result->get_object(), "entities") : nullptr;
+          if (entities == nullptr || !entities->is_array()) return found(0);
+          for (const auto& e : entities->get_array()) {
+            if (!e.is_object()) continue;
+            const json::value* d = find(e.get_object(), "description");
+            const json::value* id = find(e.get_object(), "id");
+            if (d != nullptr && d->is_string() && id != nullptr && id->is_int64() && id->get_int64() > 0 &&
+                std::string_view(d->get_string()).find(marker_) != std::string_view::npos)
+              return found(id->get_int64());
+          }
+          if (entities->get_array().size() < static_cast<std::size_t>(page) || offset / page + 1 >= max_pages)
+            return found(0);
+          find_marked_run(r, offset + page, std::move(found));
+        });
+  }
+
+  void post_run(requester& r, std::function<void(std::string)> done) {
     const std::int64_t now = now_();
     json::object body;
     body["title"] = s_.run_title.empty() ? "Automated run " + qase_datetime_utc(now) : clean(s_.run_title, 255);
-    if (!s_.run_description.empty()) body["description"] = clean(s_.run_description, 10000);
+    // The marker on a line of its own, after the user's text (both within Run.create's 10,000).
+    std::string description = s_.run_description.empty()
+                                  ? std::string()
+                                  : clean(s_.run_description, 10000 - (marker_.empty() ? 0 : marker_.size() + 2));
+    if (!marker_.empty()) description += (description.empty() ? "" : "\n\n") + marker_;
+    if (!description.empty()) body["description"] = std::move(description);
     body["is_autotest"] = true;
     body["start_time"] = qase_datetime_utc(now);
     if (!s_.environment.empty()) body["environment_slug"] = clean(s_.environment, 255);
@@ -475,12 +529,24 @@ class qase_backend final : public backend {
     }
     http_request req = post(api_ + "/v1/run/" + code_);
     req.body = json::serialize(body);
-    // Run creation is not idempotent: a retry after a lost response would create a second run.
+    // Run creation is not idempotent: a retry after a lost response would create a second run. When
+    // the answer is lost (no answer, a gateway's 5xx, a 2xx that confirms nothing) the run may exist:
+    // look it up by its marker before giving up.
     r.send(
         std::move(req), false, [](const http_request&, const http_response& resp) { return status_true(resp); },
-        [this, done = std::move(done)](http_response resp) {
+        [this, &r, done = std::move(done)](http_response resp) mutable {
           if (!resp.ok()) {
-            done("Qase could not create a run in project '" + one_line(s_.project, 64) + "': " + describe_error(resp));
+            std::string error =
+                "Qase could not create a run in project '" + one_line(s_.project, 64) + "': " + describe_error(resp);
+            const bool refused = resp.error == net_error::none && resp.status >= 400 && resp.status < 500;
+            if (refused || marker_.empty()) return done(std::move(error));
+            // Not there: the request never reached the server, so sending it again (once) is safe.
+            find_marked_run(r, 0,
+                            [this, &r, done = std::move(done), error = std::move(error)](std::int64_t id) mutable {
+                              if (id > 0) return adopt_run(id, done);
+                              if (std::exchange(reposted_, true)) return done(error);
+                              post_run(r, std::move(done));
+                            });
             return;
           }
           const std::int64_t id = run_id_of(resp.body);
@@ -519,7 +585,10 @@ class qase_backend final : public backend {
   epoch_ms_clock now_;
   std::string api_;
   std::string app_;
-  std::string code_;  // percent-encoded project code, as configured
+  std::string code_;         // percent-encoded project code, as configured
+  std::string marker_;       // run_plan::creation_marker
+  bool find_first_ = false;  // run_plan::find_created_run
+  bool reposted_ = false;    // the creation was sent again after a lookup found no run
   std::vector<http_header> headers_;
   std::string thread_;
   std::int64_t run_id_ = 0;

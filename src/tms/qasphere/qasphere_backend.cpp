@@ -180,6 +180,9 @@ class qasphere_backend final : public backend {
   void check_project();
   void resolve_markers(std::int64_t offset, int page);
   void create_run();
+  void post_run();
+  void adopt_run(std::int64_t id);
+  void find_marked_run(std::function<void(std::int64_t)> found);
   void read_run_cases(bool created_by_conflict);
   void started();
   void stop_reporting(std::string why);  // reporting off: nothing of this run is for QA Sphere
@@ -212,6 +215,9 @@ class qasphere_backend final : public backend {
   std::map<int, std::string> case_ids_;   // seq -> case id, from /tcase/seq
   std::map<int, std::string> run_cases_;  // seq -> case id, for cases of the run we report to
   std::vector<std::string> notes_;        // for the summary (unknown markers, other projects)
+  std::string marker_;                    // run_plan::creation_marker
+  bool find_first_ = false;               // run_plan::find_created_run
+  bool reposted_ = false;                 // the creation was sent again after a lookup found no run
   std::int64_t run_id_ = 0;
   bool created_run_ = false;
   bool sharded_ = false;
@@ -318,6 +324,8 @@ void qasphere_backend::start(requester& r, const run_plan& plan, std::function<v
   start_done_ = std::move(done);
   phase_ = phase::starting;
   shards_ = plan.total_shards;
+  marker_ = plan.creation_marker;
+  find_first_ = plan.find_created_run;
   sharded_ = plan.total_shards > 1;
   planned_total_ = plan.tests.size();
 
@@ -432,7 +440,47 @@ void qasphere_backend::resolve_markers(std::int64_t offset, int page) {
       });
 }
 
+// `upload` after a crash: the crashed process may have created the run without learning its id.
 void qasphere_backend::create_run() {
+  if (!find_first_ || marker_.empty()) return post_run();
+  find_marked_run([this](std::int64_t id) {
+    if (id > 0) return adopt_run(id);
+    post_run();
+  });
+}
+
+void qasphere_backend::adopt_run(std::int64_t id) {
+  run_id_ = id;
+  created_run_ = true;  // ours: closed at the end like one whose answer arrived
+  notes_.push_back("found run " + std::to_string(id) + ", created earlier, whose creation answer was lost");
+  read_run_cases(false);
+}
+
+// The open runs (qasphere-api.md, "List runs"), searched for our marker in the description.
+void qasphere_backend::find_marked_run(std::function<void(std::int64_t)> found) {
+  send(
+      request("GET", "/project/" + encoded_project() + "/run?closed=false", {}), true,
+      [](const http_request&, const http_response& r) { return has_array_or_null(r, "runs"); },
+      [this, found = std::move(found)](http_response r) {
+        if (!r.ok()) return found(0);
+        const auto v = parse_json(r.body);
+        if (const json::array* runs = v ? array_field(*v, "runs") : nullptr) {
+          for (const json::value& e : *runs) {
+            if (!e.is_object()) continue;
+            const json::value* closed = e.as_object().if_contains("closed");
+            if (closed != nullptr && closed->is_bool() && closed->get_bool()) continue;
+            const json::value* d = e.as_object().if_contains("description");
+            const auto id = int_field(e.as_object(), "id");
+            if (d != nullptr && d->is_string() && id && *id > 0 &&
+                std::string_view(d->get_string()).find(marker_) != std::string_view::npos)
+              return found(*id);
+          }
+        }
+        found(0);
+      });
+}
+
+void qasphere_backend::post_run() {
   const std::int64_t now = hooks_.now_epoch_ms ? hooks_.now_epoch_ms() : now_epoch_ms();
   const int offset = hooks_.utc_offset_minutes ? *hooks_.utc_offset_minutes : local_utc_offset_minutes(now);
   std::string title = format_run_title(settings_.run_title, now, hooks_.env, offset);
@@ -440,7 +488,9 @@ void qasphere_backend::create_run() {
   if (trim(title).empty()) title = format_run_title("", now, hooks_.env, offset);
   std::string description = settings_.run_description.empty()
                                 ? std::string(default_description)
-                                : truncate_utf8(clean_text(settings_.run_description, 2048), 512);
+                                : truncate_utf8(clean_text(settings_.run_description, 2048),
+                                                512 - (marker_.empty() ? 0 : marker_.size() + 2));
+  if (!marker_.empty()) description += "\n\n" + marker_;  // finds the run again if the answer is lost
 
   json::array ids;
   for (const auto& [seq, id] : case_ids_) ids.emplace_back(id);
@@ -477,7 +527,16 @@ void qasphere_backend::create_run() {
              return fail_start(redact("QA Sphere refused to create a run in project " + code_ +
                                       " (QAS_TOKEN needs the Test Runner role or higher): " + describe_error(r)));
          }
-         fail_start(request_error(r, "could not create a run in project " + code_));
+         // No answer, a gateway's 5xx or a 2xx that confirms nothing: the run may exist.
+         std::string error = request_error(r, "could not create a run in project " + code_);
+         const bool refused = r.error == net_error::none && r.status >= 400 && r.status < 500;
+         if (refused || marker_.empty()) return fail_start(std::move(error));
+         // Not there: the request never reached the server, so sending it again (once) is safe.
+         find_marked_run([this, error = std::move(error)](std::int64_t id) {
+           if (id > 0) return adopt_run(id);
+           if (std::exchange(reposted_, true)) return fail_start(error);
+           post_run();
+         });
        });
 }
 
