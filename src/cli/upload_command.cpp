@@ -16,6 +16,7 @@
 #include "cli/commands.hpp"
 #include "config/system_settings.hpp"
 #include "delivery/summary.hpp"
+#include "platform/file_lock.hpp"
 #include "storage/journal.hpp"
 #include "storage/qase_report.hpp"
 
@@ -76,6 +77,25 @@ ci_outcome upload_results(const std::string& path, const settings& s, const sess
   if (!fs::exists(path, ec)) {
     out.lines.push_back("cannot upload: " + path + " does not exist");
     return out;
+  }
+
+  // Two uploads of one folder at once would send the same results twice (QA Sphere results have
+  // no idempotency key): the second one leaves it to the first.
+  const bool is_dir = fs::is_directory(path, ec);
+  const fs::path lock_dir = is_dir ? fs::path(path) : fs::path(path).parent_path();
+  const std::string lock_path = (lock_dir.empty() ? fs::path(".") : lock_dir).string() + "/.gtest-tms-upload.lock";
+  file_lock lock;
+  std::string lock_error;
+  switch (lock.try_lock(lock_path, lock_error)) {
+    case file_lock::result::busy:
+      out.lines.push_back(path + " is already being uploaded by another gtest-tms upload; nothing sent");
+      out.ok = true;
+      return out;
+    case file_lock::result::error:  // a read-only folder: upload anyway, as before
+      out.lines.push_back("no upload lock (" + lock_error + "); uploading without it");
+      break;
+    case file_lock::result::locked:
+      break;
   }
 
   std::size_t unreadable = 0;
@@ -274,6 +294,19 @@ ci_outcome upload_results(const std::string& path, const settings& s, const sess
           if (o.journal_index != SIZE_MAX) journals[o.journal_index].j->ack(sys, {std::string_view(r->id)});
       }
     };
+    // Requests of a system without idempotency keys are recorded before they go, as by the binary:
+    // an upload that dies with one in flight leaves the next one something to ask the server about.
+    options.observer.sending = [&journals, &origins, tag](tms sys,
+                                                          const std::vector<std::shared_ptr<const test_result>>& rs) {
+      std::map<std::size_t, std::vector<std::shared_ptr<const test_result>>> per_journal;
+      for (const auto& r : rs) {
+        const auto it = origins.find({tag, r->id});
+        if (it == origins.end()) continue;
+        for (const auto& o : it->second)
+          if (o.journal_index != SIZE_MAX) per_journal[o.journal_index].push_back(r);
+      }
+      for (const auto& [index, list] : per_journal) journals[index].j->sending(sys, list);
+    };
     // A run the upload creates is recorded too: a retry after a failure goes into the same run.
     const bool creates = !run_id_setting(gs, system).has_value();
     std::set<std::size_t> group_journals;
@@ -285,6 +318,12 @@ ci_outcome upload_results(const std::string& path, const settings& s, const sess
       const bool created = creates || (id == was && was_created);
       for (const auto index : group_journals) journals[index].j->run_started(sys, id, created);
     };
+    // Results a request carried whose answer never came: the backend asks the run before resending.
+    for (const auto& r : g.results)
+      for (const auto& o : origins[{g.system, r->id}])
+        if (o.journal_index != SIZE_MAX && journals[o.journal_index].contents.sent.count(g.system) > 0 &&
+            journals[o.journal_index].contents.sent.at(g.system).count(r->id) > 0)
+          plan.fate_unknown.insert(r->id);
     // The crashed process may have created its run without learning the id: find it by the marker
     // its journal recorded before the request, rather than leave it open and empty beside a new one.
     if (creates) {

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -38,6 +39,9 @@ struct run_plan {
   /// Look for a run with creation_marker before creating one: the process that wrote the journal
   /// may have created it without learning its id.
   bool find_created_run = false;
+  /// Results a request carried to a system without idempotency keys whose answer never came (the
+  /// journal's "w" lines without an acknowledgement): asked about before they are sent again.
+  std::set<std::string> fate_unknown;
 };
 
 /// Whether a 2xx answer is the documented success answer of its request (a 2xx alone proves
@@ -128,6 +132,12 @@ class backend {
   virtual std::string status_name(test_status s) const { return to_string(s); }
   /// Results the backend deliberately does not send (e.g. tests without a QA Sphere marker).
   virtual std::size_t not_sent_count() const { return 0; }
+  /// The server already holds this item (a request carried it, its answer was lost, and the run
+  /// shows it stored): not sent again. Only for systems without idempotency keys.
+  virtual bool already_stored(const outbound_item& item) const {
+    (void)item;
+    return false;
+  }
 };
 
 }  // namespace gtest_tms::detail

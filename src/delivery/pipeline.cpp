@@ -94,6 +94,27 @@ struct pipeline::state : std::enable_shared_from_this<pipeline::state> {
     }
   }
 
+  // The server has these results: counted as delivered and acknowledged.
+  void confirm(channel& c, const std::vector<outbound_item>& batch) {
+    std::vector<std::shared_ptr<const test_result>> acked;
+    for (const auto& item : batch) {
+      for (const auto& s : item.sources) {
+        ++c.report.delivered;
+        if (counts_as_failed(s->status)) {
+          ++c.report.delivered_failed;
+          ++c.report.delivered_by_status[c.be->status_name(s->status)];
+        }
+        acked.push_back(s);
+      }
+    }
+    if (opt.observer.delivered) {
+      try {
+        opt.observer.delivered(c.report.system, acked);
+      } catch (...) {
+      }
+    }
+  }
+
   void enqueue(channel& c, outbound_item item) {
     if (c.ph == channel::phase::failed || c.ph == channel::phase::done) {
       for (auto& s : item.sources) c.undelivered.push_back(s);
@@ -135,7 +156,30 @@ struct pipeline::state : std::enable_shared_from_this<pipeline::state> {
     check_done(c);
   }
 
+  // Resends of results whose first request's answer was lost and which the run shows stored.
+  // Asked here, not at enqueue: only a started backend knows what the run holds.
+  bool drop_already_stored(channel& c, std::vector<outbound_item>& batch) {
+    std::vector<outbound_item> stored;
+    for (auto it = batch.begin(); it != batch.end();) {
+      bool known = false;
+      try {
+        known = c.be->already_stored(*it);
+      } catch (...) {
+      }
+      if (!known) {
+        ++it;
+        continue;
+      }
+      c.report.already_stored += it->sources.size();
+      stored.push_back(std::move(*it));
+      it = batch.erase(it);
+    }
+    if (!stored.empty()) confirm(c, stored);
+    return batch.empty();
+  }
+
   void send_batch(channel& c, std::vector<outbound_item> batch) {
+    if (drop_already_stored(c, batch)) return;
     const std::uint64_t id = next_batch_id++;
     const bool prepare = std::any_of(batch.begin(), batch.end(),
                                      [&](const outbound_item& i) { return !i.prepared && c.be->needs_preparation(i); });
@@ -165,6 +209,14 @@ struct pipeline::state : std::enable_shared_from_this<pipeline::state> {
     for (auto& i : it->second) ptrs.push_back(&i);
     http_request req = c.be->make_batch(ptrs);
     const std::size_t items = ptrs.size();
+    if (!c.be->idempotent_results() && opt.observer.sending) {
+      std::vector<std::shared_ptr<const test_result>> sources;
+      for (const auto* i : ptrs) sources.insert(sources.end(), i->sources.begin(), i->sources.end());
+      try {
+        opt.observer.sending(c.report.system, sources);
+      } catch (...) {
+      }
+    }
     confirm_check confirms = [&c, items](const http_request& sent, const http_response& r) {
       return c.be->confirms_batch(sent, r, items);
     };
@@ -178,23 +230,7 @@ struct pipeline::state : std::enable_shared_from_this<pipeline::state> {
     std::vector<outbound_item> batch = std::move(it->second);
     c.in_flight.erase(it);
     if (r.ok()) {
-      std::vector<std::shared_ptr<const test_result>> acked;
-      for (const auto& item : batch) {
-        for (const auto& s : item.sources) {
-          ++c.report.delivered;
-          if (counts_as_failed(s->status)) {
-            ++c.report.delivered_failed;
-            ++c.report.delivered_by_status[c.be->status_name(s->status)];
-          }
-          acked.push_back(s);
-        }
-      }
-      if (opt.observer.delivered) {
-        try {
-          opt.observer.delivered(c.report.system, acked);
-        } catch (...) {
-        }
-      }
+      confirm(c, batch);
     } else if (r.error == net_error::none && (r.status == 413 || r.status == 400 || r.status == 422)) {
       if (batch.size() > 1) {
         // One bad result refuses the whole batch: bisect until the culprits stand alone.

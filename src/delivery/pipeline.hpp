@@ -29,6 +29,8 @@ struct delivery_observer {
   std::function<void(tms system, std::int64_t run_id)> run_started;
   /// The server acknowledged these results.
   std::function<void(tms system, const std::vector<std::shared_ptr<const test_result>>& results)> delivered;
+  /// A request with these results is about to go to a system without idempotency keys.
+  std::function<void(tms system, const std::vector<std::shared_ptr<const test_result>>& results)> sending;
 };
 
 struct pipeline_options {
@@ -58,6 +60,7 @@ struct backend_report {
   /// The same, per status in the system's words ("failed", "invalid", "blocked"), each on its own.
   std::map<std::string, std::size_t> delivered_by_status;
   std::size_t not_sent = 0;             // deliberately not for this backend (e.g. no QA Sphere marker)
+  std::size_t already_stored = 0;       // of delivered: found on the server, not sent again
   std::vector<std::string> rejections;  // "Suite.Test: <server's reason>", refused for their content
   std::vector<std::string> warnings;    // delivered, but incomplete ("Suite.Test: attachment not uploaded: ...")
   /// When the deadline passed: results still queued (never sent), and whether the system's rate limit

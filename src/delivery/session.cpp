@@ -189,6 +189,11 @@ void session::open(run_plan plan) {
     if (journal_) journal_->ack(system, results);
     if (extra) extra(system, results);
   };
+  popt.observer.sending = [this, extra = options_.observer.sending](
+                              tms system, const std::vector<std::shared_ptr<const test_result>>& results) {
+    if (journal_) journal_->sending(system, results);
+    if (extra) extra(system, results);
+  };
   pipeline_ = std::make_unique<pipeline>(*transport_, std::move(backends), popt);
   pipeline_->start(std::move(plan));
 }

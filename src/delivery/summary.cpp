@@ -54,6 +54,8 @@ std::vector<std::string> summary_lines(const std::vector<summary_entry>& entries
     } else {
       line += plural(r.delivered, "result", "results") + " sent";
       if (r.delivered_failed > 0) line += " (" + status_counts(r) + ")";
+      if (r.already_stored > 0)
+        line += ", " + std::to_string(r.already_stored) + " of them found already stored (an earlier answer was lost)";
       if (r.not_sent > 0) line += ", " + plural(r.not_sent, "test", "tests") + " not for this system";
       if (!r.finish_message.empty()) line += ", " + r.finish_message;
     }

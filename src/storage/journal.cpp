@@ -700,10 +700,25 @@ void journal::on_fatal_signal(int sig) noexcept {
   }
 }
 
-void journal::ack(tms system, const std::vector<std::string_view>& ids) noexcept {
+void journal::ack(tms system, const std::vector<std::string_view>& ids) noexcept { id_line("a", system, ids); }
+
+void journal::sending(tms system, const std::vector<std::shared_ptr<const test_result>>& results) noexcept {
+  try {
+    std::vector<std::string_view> ids;
+    ids.reserve(results.size());
+    for (const auto& r : results)
+      if (r) ids.push_back(r->id);
+    id_line("w", system, ids);
+  } catch (...) {
+  }
+}
+
+void journal::id_line(const char* type, tms system, const std::vector<std::string_view>& ids) noexcept {
   if (ids.empty()) return;
   try {
-    std::string o = "{\"t\":\"a\",\"sys\":";
+    std::string o = "{\"t\":\"";
+    o += type;
+    o += "\",\"sys\":";
     put_str(o, tag(system));
     o += ",\"ids\":[";
     for (std::size_t i = 0; i < ids.size(); ++i) {
@@ -874,14 +889,15 @@ bool read_journal(const std::string& path, journal_contents& out, std::string& e
       }
       if (!seen.insert(r->id).second) continue;
       out.results.push_back(std::move(r));
-    } else if (t == "a") {
+    } else if (t == "a" || t == "w") {
       const std::string sys = string_member(o, "sys");
       const json::value* ids = o.if_contains("ids");
       if (sys.empty() || ids == nullptr || !ids->is_array()) {
-        out.warnings.push_back(path + ":" + std::to_string(line_no) + ": skipped a malformed acknowledgement");
+        out.warnings.push_back(path + ":" + std::to_string(line_no) + ": skipped a malformed " +
+                               (t == "a" ? "acknowledgement" : "in-flight record"));
         continue;
       }
-      auto& set = out.acked[sys];
+      auto& set = t == "a" ? out.acked[sys] : out.sent[sys];
       for (const auto& id : ids->get_array())
         if (id.is_string()) set.emplace(id.get_string());
     } else if (t == "run") {

@@ -92,6 +92,9 @@ class journal {
   /// io thread: these results were acknowledged by `system` (or written to its fallback report).
   void ack(tms system, const std::vector<std::string_view>& ids) noexcept;
   void ack(tms system, const std::vector<std::shared_ptr<const test_result>>& results) noexcept;
+  /// io thread: a request with these results is about to go to `system`, which has no idempotency
+  /// key: after a crash, `upload` asks the server about them before sending them again.
+  void sending(tms system, const std::vector<std::shared_ptr<const test_result>>& results) noexcept;
   /// io thread: the run results for `system` go to.
   void run_started(tms system, std::int64_t run_id, bool created) noexcept;
   /// Once, before the first test: what the process is going to run.
@@ -124,6 +127,7 @@ class journal {
   std::size_t results_written() const;
 
  private:
+  void id_line(const char* type, tms system, const std::vector<std::string_view>& ids) noexcept;
   journal(int fd, std::string path, std::size_t pos);
   void write_line(std::string_view line) noexcept;  // under mutex_
   bool map_for(std::size_t n) noexcept;             // under mutex_
@@ -162,6 +166,7 @@ struct journal_contents {
   journal_header header;
   std::vector<std::shared_ptr<const test_result>> results;  // in order, unique by id
   std::map<std::string, std::set<std::string>> acked;       // system tag -> result ids
+  std::map<std::string, std::set<std::string>> sent;        // system tag -> ids once in a request
   std::map<std::string, journal_run> runs;                  // system tag -> run
   std::vector<std::string> warnings;                        // one line per skipped line
   bool has_plan = false;

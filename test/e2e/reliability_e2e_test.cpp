@@ -12,6 +12,7 @@
 #include <string>
 
 #include "emulator_fixture.hpp"
+#include "platform/file_lock.hpp"
 
 namespace gtest_tms::detail::testing_support {
 namespace {
@@ -283,6 +284,72 @@ TEST(ReliabilityEndToEnd, QasphereALostRunCreationAnswerIsFoundByItsMarkerAndUse
   EXPECT_EQ(tcases.size(), confirm_marked);
   EXPECT_EQ(run_list_requests(emu, "/api/public/v0/project/BD/run"), 1u);
   EXPECT_TRUE(no_secret_in(r, emu.dir()));
+}
+
+// Item 2: a QA Sphere batch is stored but its answer never comes (the binary's deadline passes
+// with it in flight, as a crash would leave it). The journal says it was in flight; `upload` asks
+// the run, finds each case already has its result, and sends nothing twice.
+TEST(ReliabilityEndToEnd, QasphereResultsWhoseAnswerWasLostAreNotSentTwiceByUpload) {
+  emulator_fixture emu(emulator_fixture::with_faults("POST /api/public/v0/project/BD/run/[0-9]+/result/batch#1=hang"));
+  auto env = emu.qasphere_env();
+  env["GTEST_TMS_DEADLINE"] = "3";
+  const std::string journal_dir = *env.at("GTEST_TMS_JOURNAL_DIR");
+  const process_result r = run_fixture("fixture_confirm", env);
+  ASSERT_FALSE(r.timed_out) << r.err;
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  auto runs = emu.tms().qasphere_runs();
+  ASSERT_EQ(runs.size(), 1u) << r.err;
+  EXPECT_FALSE(runs[0].closed) << r.err;
+  ASSERT_EQ(emu.tms().qasphere_results(runs[0].id).size(), confirm_marked) << "the hung batch was not stored";
+
+  const process_result u = run_cli(emu.qasphere_env(), {"upload", journal_dir});
+  ASSERT_FALSE(u.timed_out) << u.out << u.err;
+  EXPECT_EQ(u.exit_code, 0) << u.out << u.err;
+  EXPECT_NE(u.out.find("4 of them found already stored"), std::string::npos) << u.out;
+  std::set<std::string> tcases;
+  const auto stored = emu.tms().qasphere_results(runs[0].id);
+  for (const auto& res : stored) tcases.insert(res.tcase_id);
+  EXPECT_EQ(stored.size(), confirm_marked) << "results stored twice:\n" << u.out << u.err;
+  EXPECT_EQ(tcases.size(), confirm_marked);
+  runs = emu.tms().qasphere_runs();
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_TRUE(runs[0].closed) << u.out;
+  EXPECT_EQ(runs[0].close_count, 1);
+  // A second upload has nothing left: the first acknowledged them in the journal.
+  const process_result again = run_cli(emu.qasphere_env(), {"upload", journal_dir});
+  EXPECT_EQ(again.exit_code, 0) << again.out << again.err;
+  EXPECT_EQ(emu.tms().qasphere_results(runs[0].id).size(), confirm_marked) << again.out;
+  EXPECT_TRUE(no_secret_in(r, emu.dir()));
+  EXPECT_TRUE(no_secret_in(u, emu.dir()));
+}
+
+// Item 2: while one `upload` of a folder runs, a second one of the same folder sends nothing and
+// says why; the first one's lock is held here by a stand-in.
+TEST(ReliabilityEndToEnd, ASecondUploadOfTheSameFolderLeavesItToTheFirst) {
+  emulator_fixture emu(emulator_fixture::with_faults("POST /v2/.*/results#1..40=500"));
+  auto env = emu.qase_env();
+  env["GTEST_TMS_DEADLINE"] = "3";
+  const std::string journal_dir = *env.at("GTEST_TMS_JOURNAL_DIR");
+  const process_result r = run_fixture("fixture_confirm", env);
+  ASSERT_FALSE(r.timed_out) << r.err;
+  const auto runs = emu.tms().qase_runs();
+  ASSERT_EQ(runs.size(), 1u) << r.err;
+  burn(emu, "/results", 40);
+  {
+    file_lock first;
+    std::string error;
+    ASSERT_EQ(first.try_lock(journal_dir + "/.gtest-tms-upload.lock", error), file_lock::result::locked) << error;
+    const process_result second = run_cli(emu.qase_env(), {"upload", journal_dir});
+    ASSERT_FALSE(second.timed_out);
+    EXPECT_EQ(second.exit_code, 0) << second.out << second.err;
+    EXPECT_NE(second.out.find(journal_dir + " is already being uploaded by another gtest-tms upload; nothing sent"),
+              std::string::npos)
+        << second.out;
+    EXPECT_EQ(emu.tms().qase_results(runs[0].id).size(), 0u);
+  }
+  const process_result u = run_cli(emu.qase_env(), {"upload", journal_dir});  // the lock is free again
+  EXPECT_EQ(u.exit_code, 0) << u.out << u.err;
+  EXPECT_EQ(emu.tms().qase_results(runs[0].id).size(), confirm_tests) << u.out;
 }
 
 }  // namespace

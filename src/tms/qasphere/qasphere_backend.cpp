@@ -184,6 +184,7 @@ class qasphere_backend final : public backend {
   void adopt_run(std::int64_t id);
   void find_marked_run(std::function<void(std::int64_t)> found);
   void read_run_cases(bool created_by_conflict);
+  bool already_stored(const outbound_item& item) const override;
   void started();
   void stop_reporting(std::string why);  // reporting off: nothing of this run is for QA Sphere
   void fail_start(std::string why);
@@ -218,6 +219,8 @@ class qasphere_backend final : public backend {
   std::string marker_;                    // run_plan::creation_marker
   bool find_first_ = false;               // run_plan::find_created_run
   bool reposted_ = false;                 // the creation was sent again after a lookup found no run
+  std::set<std::string> fate_unknown_;    // run_plan::fate_unknown
+  std::set<std::string> stored_cases_;    // ids of the joined run's cases that have a result
   std::int64_t run_id_ = 0;
   bool created_run_ = false;
   bool sharded_ = false;
@@ -326,6 +329,7 @@ void qasphere_backend::start(requester& r, const run_plan& plan, std::function<v
   shards_ = plan.total_shards;
   marker_ = plan.creation_marker;
   find_first_ = plan.find_created_run;
+  fate_unknown_ = plan.fate_unknown;
   sharded_ = plan.total_shards > 1;
   planned_total_ = plan.tests.size();
 
@@ -560,6 +564,9 @@ void qasphere_backend::read_run_cases(bool created_by_conflict) {
             const auto seq = int_field(e.as_object(), "seq");
             std::string id = string_field(e.as_object(), "id");
             if (!seq || id.empty() || *seq < 0 || *seq > INT32_MAX) continue;
+            // "open": no result yet. Anything else: a result is stored (qasphere-api.md, RunTCase).
+            if (const std::string st = string_field(e.as_object(), "status"); !st.empty() && st != "open")
+              stored_cases_.insert(id);
             if (planned_.count(static_cast<int>(*seq))) run_cases_[static_cast<int>(*seq)] = std::move(id);
           }
         }
@@ -670,6 +677,19 @@ void qasphere_backend::add(const std::shared_ptr<const test_result>& result, std
   }
   drain_backlog(out);
   map_result(result, out);
+}
+
+// Sent before, answer lost, and the run shows a result for the case: that request was stored.
+bool qasphere_backend::already_stored(const outbound_item& item) const {
+  if (fate_unknown_.empty()) return false;
+  const json::value* tcase = item.value.if_contains("tcaseId");  // the case id; its seq before start() ended
+  std::string id;
+  if (tcase != nullptr && tcase->is_string()) id = std::string(tcase->get_string());
+  if (tcase != nullptr && tcase->is_int64())
+    if (const auto it = run_cases_.find(static_cast<int>(tcase->get_int64())); it != run_cases_.end()) id = it->second;
+  if (id.empty() || stored_cases_.count(id) == 0) return false;
+  return std::all_of(item.sources.begin(), item.sources.end(),
+                     [this](const auto& s) { return s && fate_unknown_.count(s->id) > 0; });
 }
 
 void qasphere_backend::flush_held(std::vector<outbound_item>& out) {
