@@ -195,8 +195,12 @@ ci_outcome upload_results(const std::string& path, const settings& s, const sess
     g.results.push_back(r);
     g.sources.insert(source);
   };
+  std::set<std::string> report_fate_unknown;  // ids a fallback report marked gtest.fate_unknown
   for (const auto& c : reports) {
-    for (const auto& e : c.entries) add(c.system, e.run_id, e.run_created, e.result, origin{c.dir, e.file}, c.dir);
+    for (const auto& e : c.entries) {
+      add(c.system, e.run_id, e.run_created, e.result, origin{c.dir, e.file}, c.dir);
+      if (e.fate_unknown) report_fate_unknown.insert(e.result->id);
+    }
   }
   for (std::size_t i = 0; i < journals.size(); ++i) {
     const journal_contents& jc = journals[i].contents;
@@ -310,6 +314,8 @@ ci_outcome upload_results(const std::string& path, const settings& s, const sess
     // A run the upload creates is recorded too: a retry after a failure goes into the same run.
     const bool creates = !run_id_setting(gs, system).has_value();
     std::set<std::size_t> group_journals;
+    for (const auto& r : g.results)
+      if (report_fate_unknown.count(r->id) > 0) plan.fate_unknown.insert(r->id);
     for (const auto& r : g.results)
       for (const auto& o : origins[{g.system, r->id}])
         if (o.journal_index != SIZE_MAX) group_journals.insert(o.journal_index);

@@ -187,11 +187,15 @@ void session::open(run_plan plan) {
   popt.observer.delivered = [this, extra = options_.observer.delivered](
                                 tms system, const std::vector<std::shared_ptr<const test_result>>& results) {
     if (journal_) journal_->ack(system, results);
+    if (auto it = in_flight_.find(system); it != in_flight_.end())
+      for (const auto& r : results) it->second.erase(r->id);
     if (extra) extra(system, results);
   };
   popt.observer.sending = [this, extra = options_.observer.sending](
                               tms system, const std::vector<std::shared_ptr<const test_result>>& results) {
     if (journal_) journal_->sending(system, results);
+    auto& ids = in_flight_[system];
+    for (const auto& r : results) ids.insert(r->id);
     if (extra) extra(system, results);
   };
   pipeline_ = std::make_unique<pipeline>(*transport_, std::move(backends), popt);
@@ -224,8 +228,9 @@ session_outcome session::close(std::chrono::steady_clock::time_point deadline) {
     if (!e.report.undelivered.empty() && wants_fallback) {
       // QA Sphere's share goes into a subfolder, so `upload` can tell the two apart.
       e.fallback_dir = settings_.qase.report_path + (system == tms::qase ? "" : "/" + std::string(tag(system)));
-      const report_run_info run_info{start_ms_, end_ms, system, e.report.run_id,
-                                     !run_id_setting(settings_, system).has_value()};
+      const report_run_info run_info{
+          start_ms_,          end_ms, system, e.report.run_id, !run_id_setting(settings_, system).has_value(),
+          &in_flight_[system]};
       e.fallback_error = write_qase_report(e.fallback_dir, e.report.undelivered, run_info, settings_.qase);
     }
     if (!e.report.undelivered.empty()) {

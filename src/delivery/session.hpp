@@ -14,7 +14,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -98,6 +100,9 @@ class session {
   std::int64_t owner_pid_ = 0;
   std::int64_t start_ms_ = 0;
   std::unique_ptr<journal> journal_;  // declared first: outlives the io thread that acks into it
+  // io thread until close(): ids a request carried to a system without idempotency keys and no
+  // answer confirmed yet. The fallback report marks them, so `upload` asks before resending.
+  std::map<tms, std::set<std::string>> in_flight_;
   std::unique_ptr<transport> transport_;
   std::unique_ptr<pipeline> pipeline_;
   std::size_t results_ = 0;

@@ -366,6 +366,7 @@ std::string qase_report_result_json(const test_result& r, const report_run_info&
     f["gtest.run_id"] = to_str(run.run_id);
     f["gtest.run_created"] = run.run_created ? "true" : "false";
   }
+  if (run.fate_unknown != nullptr && run.fate_unknown->count(r.id) > 0) f["gtest.fate_unknown"] = "true";
   o["fields"] = std::move(f);
 
   json::array atts;
@@ -425,10 +426,11 @@ std::string write_qase_report(const std::string& dir, const std::vector<std::sha
 }
 
 bool parse_qase_report_result(const std::string& text, test_result& r, std::int64_t& run_id, bool& run_created,
-                              std::string& error) {
+                              std::string& error, bool* fate_unknown) {
   r = test_result{};
   run_id = 0;
   run_created = false;
+  if (fate_unknown != nullptr) *fate_unknown = false;
   std::string_view body = trim(text);
   // The "jsonp" format wraps each file as qaseJsonp(<json>);
   if (body.rfind("qaseJsonp(", 0) == 0 && body.size() >= 12 && body.substr(body.size() - 2) == ");") {
@@ -524,6 +526,7 @@ bool parse_qase_report_result(const std::string& text, test_result& r, std::int6
     }
     run_id = int_field("run_id", 0);
     run_created = field("run_created") == "true";
+    if (fate_unknown != nullptr) *fate_unknown = field("fate_unknown") == "true";
     return true;
   }
 
@@ -630,7 +633,7 @@ bool read_qase_report(const std::string& dir, report_contents& out, std::string&
         out.warnings.push_back(file + ": skipped: cannot be read");
         continue;
       }
-      if (!parse_qase_report_result(text, *r, e.run_id, e.run_created, why)) {
+      if (!parse_qase_report_result(text, *r, e.run_id, e.run_created, why, &e.fate_unknown)) {
         out.warnings.push_back(file + ": skipped: " + why);
         continue;
       }

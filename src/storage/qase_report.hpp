@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,9 @@ struct report_run_info {
   /// this process created that run, so `upload` completes it once everything is in.
   std::int64_t run_id = 0;
   bool run_created = false;
+  /// Results a request already carried to a system without idempotency keys, answer lost: marked
+  /// (gtest.fate_unknown) so that `upload` asks the run before sending them again.
+  const std::set<std::string>* fate_unknown = nullptr;
 };
 
 /// Writes (adds to) a report directory. Never throws; returns "" or one line saying what failed.
@@ -43,6 +47,7 @@ struct report_entry {
   std::shared_ptr<const test_result> result;
   std::int64_t run_id = 0;
   bool run_created = false;
+  bool fate_unknown = false;  // report_run_info::fate_unknown held it
 };
 
 struct report_contents {
@@ -69,6 +74,6 @@ std::string qase_report_result_json(const test_result& r, const report_run_info&
 /// Rebuilds a record from the text of a result file; false and one line in `error` when it
 /// cannot. `run_id` / `run_created` receive the gtest.run fields when present.
 bool parse_qase_report_result(const std::string& text, test_result& out, std::int64_t& run_id, bool& run_created,
-                              std::string& error);
+                              std::string& error, bool* fate_unknown = nullptr);
 
 }  // namespace gtest_tms::detail

@@ -323,6 +323,33 @@ TEST(ReliabilityEndToEnd, QasphereResultsWhoseAnswerWasLostAreNotSentTwiceByUplo
   EXPECT_TRUE(no_secret_in(u, emu.dir()));
 }
 
+// The same through the fallback report (QASE_FALLBACK=report): the report marks the results whose
+// request went unanswered, and `upload` of the report asks the run before sending them.
+TEST(ReliabilityEndToEnd, QasphereFallbackReportMarksResultsOfUnknownFateForUpload) {
+  emulator_fixture emu(emulator_fixture::with_faults("POST /api/public/v0/project/BD/run/[0-9]+/result/batch#1=hang"));
+  auto env = emu.qasphere_env();
+  const std::string report_dir = emu.dir() + "/rep";
+  env["GTEST_TMS_DEADLINE"] = "3";
+  env["QASE_FALLBACK"] = "report";
+  env["QASE_REPORT_CONNECTION_PATH"] = report_dir;
+  const process_result r = run_fixture("fixture_confirm", env);
+  ASSERT_FALSE(r.timed_out) << r.err;
+  auto runs = emu.tms().qasphere_runs();
+  ASSERT_EQ(runs.size(), 1u) << r.err;
+  ASSERT_EQ(emu.tms().qasphere_results(runs[0].id).size(), confirm_marked) << "the hung batch was not stored";
+
+  const process_result u = run_cli(emu.qasphere_env(), {"upload", report_dir});
+  ASSERT_FALSE(u.timed_out) << u.out << u.err;
+  EXPECT_EQ(u.exit_code, 0) << u.out << u.err;
+  EXPECT_NE(u.out.find("4 of them found already stored"), std::string::npos) << u.out;
+  EXPECT_EQ(emu.tms().qasphere_results(runs[0].id).size(), confirm_marked) << "results stored twice:\n" << u.out;
+  runs = emu.tms().qasphere_runs();
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_TRUE(runs[0].closed) << u.out;
+  EXPECT_TRUE(no_secret_in(r, emu.dir()));
+  EXPECT_TRUE(no_secret_in(u, emu.dir()));
+}
+
 // Item 2: while one `upload` of a folder runs, a second one of the same folder sends nothing and
 // says why; the first one's lock is held here by a stand-in.
 TEST(ReliabilityEndToEnd, ASecondUploadOfTheSameFolderLeavesItToTheFirst) {
