@@ -27,7 +27,7 @@ struct ip_address {
 };
 
 std::optional<ip_address> parse_ipv4(std::string_view s) {
-  auto r = urls::parse_ipv4_address(urls::string_view(s.data(), s.size()));
+  auto r = urls::parse_ipv4_address(s);
   if (!r) return std::nullopt;
   ip_address a;
   a.family = 4;
@@ -37,7 +37,7 @@ std::optional<ip_address> parse_ipv4(std::string_view s) {
 }
 
 std::optional<ip_address> parse_ipv6(std::string_view s) {
-  auto r = urls::parse_ipv6_address(urls::string_view(s.data(), s.size()));
+  auto r = urls::parse_ipv6_address(s);
   if (!r) return std::nullopt;
   ip_address a;
   a.family = 6;
@@ -216,7 +216,7 @@ bool parse_proxy_url(std::string_view url, proxy_url_parts& out, std::string& er
       out.host = u.host_address();
       break;
     case urls::host_type::name:
-      if (u.encoded_host().find('%') != urls::string_view::npos) {
+      if (u.encoded_host().find('%') != std::string_view::npos) {
         error = "the proxy URL's host must not be percent-encoded";
         return false;
       }
