@@ -515,7 +515,7 @@ class qase_backend final : public backend {
                                   ? std::string()
                                   : clean(s_.run_description, 10000 - (marker_.empty() ? 0 : marker_.size() + 2));
     if (!marker_.empty()) description += (description.empty() ? "" : "\n\n") + marker_;
-    if (!description.empty()) body["description"] = std::move(description);
+    if (!description.empty()) body["description"] = description;
     body["is_autotest"] = true;
     body["start_time"] = qase_datetime_utc(now);
     if (!s_.environment.empty()) body["environment_slug"] = clean(s_.environment, 255);
