@@ -700,15 +700,23 @@ void journal::on_fatal_signal(int sig) noexcept {
   }
 }
 
+namespace {
+
+std::vector<std::string_view> ids_of(const std::vector<std::shared_ptr<const test_result>>& results) {
+  std::vector<std::string_view> ids;
+  ids.reserve(results.size());
+  for (const auto& r : results)
+    if (r) ids.push_back(r->id);
+  return ids;
+}
+
+}  // namespace
+
 void journal::ack(tms system, const std::vector<std::string_view>& ids) noexcept { id_line("a", system, ids); }
 
 void journal::sending(tms system, const std::vector<std::shared_ptr<const test_result>>& results) noexcept {
   try {
-    std::vector<std::string_view> ids;
-    ids.reserve(results.size());
-    for (const auto& r : results)
-      if (r) ids.push_back(r->id);
-    id_line("w", system, ids);
+    id_line("w", system, ids_of(results));
   } catch (...) {
   }
 }
@@ -735,11 +743,7 @@ void journal::id_line(const char* type, tms system, const std::vector<std::strin
 
 void journal::ack(tms system, const std::vector<std::shared_ptr<const test_result>>& results) noexcept {
   try {
-    std::vector<std::string_view> ids;
-    ids.reserve(results.size());
-    for (const auto& r : results)
-      if (r) ids.push_back(r->id);
-    ack(system, ids);
+    ack(system, ids_of(results));
   } catch (...) {
   }
 }

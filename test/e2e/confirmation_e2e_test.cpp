@@ -41,20 +41,6 @@ process_result run_upload(env_map env, const std::string& dir) {
   return run_process(GTEST_TMS_CLI, po);
 }
 
-// Stored Qase results per "suite path.title|params" key; every key must appear once.
-std::map<std::string, int> qase_keys(emulator_fixture& emu, std::int64_t run_id) {
-  std::map<std::string, int> seen;
-  for (const auto& r : emu.tms().qase_results(run_id)) {
-    std::string key;
-    for (const auto& s : r.at("relations").at("suite").at("data").as_array())
-      key += (key.empty() ? "" : "/") + std::string(s.at("title").as_string());
-    key += "." + std::string(r.at("title").as_string());
-    if (const auto* p = r.if_contains("params")) key += "|" + json::serialize(*p);
-    ++seen[key];
-  }
-  return seen;
-}
-
 std::size_t count_requests(emulator_fixture& emu, const std::string& suffix) {
   std::size_t n = 0;
   for (const auto& q : emu.tms().requests())

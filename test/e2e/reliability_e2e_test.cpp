@@ -185,16 +185,14 @@ TEST(ReliabilityEndToEnd, QasphereOnlyRunsHonourTheFallbackSettings) {
 constexpr std::size_t confirm_tests = 49;
 constexpr std::size_t confirm_marked = 4;
 
-std::size_t distinct_qase_results(emulator_fixture& emu, std::int64_t run_id) {
-  std::set<std::string> keys;
-  for (const auto& r : emu.tms().qase_results(run_id)) {
-    std::string key;
-    for (const auto& s : r.at("relations").at("suite").at("data").as_array()) key += str(s.at("title")) + "/";
-    key += str(r.at("title"));
-    if (const auto* p = r.if_contains("params")) key += "|" + json::serialize(*p);
-    keys.insert(key);
-  }
-  return keys.size();
+// One Qase run, completed once, holding each of fixture_confirm's tests once.
+void expect_one_completed_run_with_each_test_once(emulator_fixture& emu, const std::string& context) {
+  const auto runs = emu.tms().qase_runs();
+  ASSERT_EQ(runs.size(), 1u) << "a second run was created beside the first:\n" << context;
+  EXPECT_TRUE(runs[0].completed) << context;
+  EXPECT_EQ(runs[0].complete_count, 1);
+  EXPECT_EQ(emu.tms().qase_results(runs[0].id).size(), confirm_tests) << context;
+  EXPECT_EQ(qase_keys(emu, runs[0].id).size(), confirm_tests);
 }
 
 std::size_t run_list_requests(emulator_fixture& emu, const std::string& path) {
@@ -211,12 +209,7 @@ TEST(ReliabilityEndToEnd, ALostRunCreationAnswerIsFoundByItsMarkerAndUsed) {
   ASSERT_FALSE(r.timed_out) << r.err;
   EXPECT_EQ(r.exit_code, 1) << r.err;  // the fixture's own failures
   EXPECT_EQ(r.err.find("could not create"), std::string::npos) << r.err;
-  const auto runs = emu.tms().qase_runs();
-  ASSERT_EQ(runs.size(), 1u) << r.err;
-  EXPECT_TRUE(runs[0].completed) << r.err;
-  EXPECT_EQ(runs[0].complete_count, 1);
-  EXPECT_EQ(emu.tms().qase_results(runs[0].id).size(), confirm_tests) << r.err;
-  EXPECT_EQ(distinct_qase_results(emu, runs[0].id), confirm_tests);
+  expect_one_completed_run_with_each_test_once(emu, r.err);
   EXPECT_EQ(run_list_requests(emu, "/v1/run/DEMO"), 1u);
   EXPECT_TRUE(requests_match_spec(emu));
   EXPECT_TRUE(no_secret_in(r, emu.dir()));
@@ -232,7 +225,7 @@ TEST(ReliabilityEndToEnd, UploadFindsTheRunWhoseCreationAnswerTheBinaryNeverGot)
   const process_result r = run_fixture("fixture_confirm", env);
   ASSERT_FALSE(r.timed_out) << r.err;
   EXPECT_EQ(r.exit_code, 1) << r.err;
-  auto runs = emu.tms().qase_runs();
+  const auto runs = emu.tms().qase_runs();
   ASSERT_EQ(runs.size(), 1u) << r.err;
   EXPECT_FALSE(runs[0].completed) << r.err;
   EXPECT_EQ(emu.tms().qase_results(runs[0].id).size(), 0u);
@@ -240,12 +233,7 @@ TEST(ReliabilityEndToEnd, UploadFindsTheRunWhoseCreationAnswerTheBinaryNeverGot)
   const process_result u = run_cli(emu.qase_env(), {"upload", journal_dir});
   ASSERT_FALSE(u.timed_out) << u.out << u.err;
   EXPECT_EQ(u.exit_code, 0) << u.out << u.err;
-  runs = emu.tms().qase_runs();
-  ASSERT_EQ(runs.size(), 1u) << "a second run was created beside the orphan:\n" << u.out << u.err;
-  EXPECT_TRUE(runs[0].completed) << u.out;
-  EXPECT_EQ(runs[0].complete_count, 1);
-  EXPECT_EQ(emu.tms().qase_results(runs[0].id).size(), confirm_tests) << u.out << u.err;
-  EXPECT_EQ(distinct_qase_results(emu, runs[0].id), confirm_tests);
+  expect_one_completed_run_with_each_test_once(emu, u.out + u.err);
   EXPECT_TRUE(requests_match_spec(emu));
   EXPECT_TRUE(no_secret_in(r, emu.dir()));
   EXPECT_TRUE(no_secret_in(u, emu.dir()));
@@ -259,10 +247,7 @@ TEST(ReliabilityEndToEnd, ARunCreationTheServerNeverSawIsSentAgainOnce) {
   ASSERT_FALSE(r.timed_out) << r.err;
   EXPECT_EQ(r.exit_code, 1) << r.err;
   EXPECT_EQ(r.err.find("could not create"), std::string::npos) << r.err;
-  const auto runs = emu.tms().qase_runs();
-  ASSERT_EQ(runs.size(), 1u) << r.err;
-  EXPECT_TRUE(runs[0].completed) << r.err;
-  EXPECT_EQ(emu.tms().qase_results(runs[0].id).size(), confirm_tests) << r.err;
+  expect_one_completed_run_with_each_test_once(emu, r.err);
   EXPECT_EQ(count_posts(emu.tms().requests(), "/v1/run/DEMO"), 2u);  // the unprocessed one, then once more
   EXPECT_TRUE(requests_match_spec(emu));
 }

@@ -2,6 +2,8 @@
 
 #include "emulator_fixture.hpp"
 
+#include <boost/json/serialize.hpp>
+
 #include "emulator/pki.hpp"
 
 #include <unistd.h>
@@ -145,6 +147,19 @@ std::string fixture_path(const std::string& name) { return std::string(GTEST_TMS
     }
   }
   return ::testing::AssertionSuccess();
+}
+
+std::map<std::string, int> qase_keys(emulator_fixture& emu, std::int64_t run_id) {
+  std::map<std::string, int> seen;
+  for (const auto& r : emu.tms().qase_results(run_id)) {
+    std::string key;
+    for (const auto& s : r.at("relations").at("suite").at("data").as_array())
+      key += (key.empty() ? "" : "/") + std::string(s.at("title").as_string());
+    key += "." + std::string(r.at("title").as_string());
+    if (const auto* p = r.if_contains("params")) key += "|" + boost::json::serialize(*p);
+    ++seen[key];
+  }
+  return seen;
 }
 
 }  // namespace gtest_tms::detail::testing_support

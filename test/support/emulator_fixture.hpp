@@ -51,6 +51,10 @@ std::string fixture_path(const std::string& name);
 /// (test/spec/validate_requests.mjs with Node; .ci/install-deps.sh installs its modules).
 ::testing::AssertionResult requests_match_spec(const emulator_fixture& emu);
 
+/// Stored Qase results of a run per "suite path.title|params" key: a finished test stored once has
+/// its key once.
+std::map<std::string, int> qase_keys(emulator_fixture& emu, std::int64_t run_id);
+
 /// Every byte the run left behind (stdout, stderr, files under dir) contains none of the secrets.
 ::testing::AssertionResult no_secret_in(const process_result& r, const std::string& dir);
 
