@@ -239,6 +239,20 @@ TEST(ReliabilityEndToEnd, UploadFindsTheRunWhoseCreationAnswerTheBinaryNeverGot)
   EXPECT_TRUE(no_secret_in(u, emu.dir()));
 }
 
+// `gtest-tms run create` (the CI step before the shards) meets the same lost answer: it reports the
+// run it finds by its marker, and no second run appears.
+TEST(ReliabilityEndToEnd, RunCreateFindsTheRunWhoseCreationAnswerWasLost) {
+  emulator_fixture emu(emulator_fixture::with_faults("POST /v1/run/DEMO#1=reset_after_read"));
+  const process_result c = run_cli(emu.qase_env(), {"run", "create", "--env-file", emu.dir() + "/run.env"});
+  ASSERT_FALSE(c.timed_out) << c.err;
+  EXPECT_EQ(c.exit_code, 0) << c.out << c.err;
+  const auto runs = emu.tms().qase_runs();
+  ASSERT_EQ(runs.size(), 1u) << c.out << c.err;
+  EXPECT_NE(c.out.find("QASE_TESTOPS_RUN_ID=" + std::to_string(runs[0].id)), std::string::npos) << c.out;
+  EXPECT_FALSE(runs[0].completed);  // completed by the step after the tests, not by this one
+  EXPECT_TRUE(no_secret_in(c, emu.dir()));
+}
+
 // The request never reached the server (the connection closed as its head arrived): the lookup
 // finds no run, so the creation is sent again, once, and the suite reports as if nothing happened.
 TEST(ReliabilityEndToEnd, ARunCreationTheServerNeverSawIsSentAgainOnce) {
