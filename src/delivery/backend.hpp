@@ -14,35 +14,12 @@
 
 #include <boost/json/object.hpp>
 
+#include "model/run_plan.hpp"
 #include "model/test_result.hpp"
 #include "model/tms.hpp"
 #include "net/transport.hpp"
 
 namespace gtest_tms::detail {
-
-/// One test this process is going to run (known at program start; used for QA Sphere markers).
-struct planned_test {
-  std::string suite;
-  std::string name;
-  bool disabled = false;  // a DISABLED_ test this process reports as skipped
-};
-
-struct run_plan {
-  std::vector<planned_test> tests;
-  int shard_index = -1;  // -1: not sharded
-  int total_shards = 0;
-  std::string binary_name;
-  /// Written into each run this process creates ("gtest-tms:<uuid>", in the description), so a run
-  /// whose creation answer was lost can be found again instead of created twice (session::open
-  /// makes one; `upload` reuses the crashed process's, from its journal).
-  std::string creation_marker;
-  /// Look for a run with creation_marker before creating one: the process that wrote the journal
-  /// may have created it without learning its id.
-  bool find_created_run = false;
-  /// Results a request carried to a system without idempotency keys whose answer never came (the
-  /// journal's "w" lines without an acknowledgement): asked about before they are sent again.
-  std::set<std::string> fate_unknown;
-};
 
 /// Whether a 2xx answer is the documented success answer of its request (a 2xx alone proves
 /// nothing: a proxy or WAF may answer 200 with an HTML page). Gets the request it answers.

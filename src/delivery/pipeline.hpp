@@ -98,6 +98,7 @@ class pipeline {
   std::mutex incoming_mutex_;
   std::vector<std::shared_ptr<const test_result>> incoming_;
   bool drain_scheduled_ = false;  // guarded by incoming_mutex_
+  std::size_t last_drained_ = 0;  // io thread: results the last drain() took
 };
 
 }  // namespace gtest_tms::detail

@@ -146,13 +146,7 @@ void session::open(run_plan plan) {
   }
   if (journal_) {
     // The selected tests, so that `upload` can name the one a crash interrupted and those never run.
-    journal_plan jp;
-    jp.shard_index = plan.shard_index;
-    jp.total_shards = plan.total_shards;
-    jp.creation_marker = plan.creation_marker;
-    jp.tests.reserve(plan.tests.size());
-    for (const auto& t : plan.tests) jp.tests.push_back({t.suite, t.name, t.disabled});
-    journal_->plan(jp);
+    journal_->plan(plan);
     journal::arm_for_signals(journal_.get());
     set_fatal_signal_hook(&journal::on_fatal_signal);
   }
@@ -202,11 +196,11 @@ void session::open(run_plan plan) {
   pipeline_->start(std::move(plan));
 }
 
-void session::submit(std::shared_ptr<const test_result> result) {
+void session::submit(std::shared_ptr<const test_result> result, std::int64_t plan_index) {
   ++results_;
   if (counts_as_failed(result->status) && failed_names_.size() < max_failed_names)
     failed_names_.push_back(result->full_name());
-  if (journal_) journal_->append(*result);
+  if (journal_) journal_->append(*result, plan_index);
   if (pipeline_) pipeline_->submit(result);
   if (options_.fallback && settings_.qase.mode == qase_mode::report) report_only_.push_back(std::move(result));
 }

@@ -69,7 +69,13 @@ void listener::start(const testing::UnitTest& unit_test) {
       if (info->should_run() || (settings_.common.report_disabled && is_disabled(*info) && info->is_reportable())) {
         plan_index_.emplace(info, static_cast<std::uint32_t>(plan.tests.size()));
         plan_.push_back({info->test_suite_name(), info->name(), disabled});
-        plan.tests.push_back({info->test_suite_name(), info->name(), disabled});
+        planned_test t{info->test_suite_name(), info->name(), disabled};
+        // As fill_test_result reads them, so that a result line can name its test by index.
+        if (info->file() != nullptr) t.file = info->file();
+        t.line = info->line();
+        if (info->value_param() != nullptr) t.value_param = info->value_param();
+        if (info->type_param() != nullptr) t.type_param = info->type_param();
+        plan.tests.push_back(std::move(t));
       }
     }
   }
@@ -198,14 +204,16 @@ void listener::OnTestEnd(const testing::TestInfo& info) {
   if (!owner()) return;
   std::lock_guard<std::mutex> lock(events_mutex_);
   if (!active_) return;
+  const std::int64_t index = current_;
   if (current_ >= 0) ended_[static_cast<std::size_t>(current_)] = 1;
   current_ = -1;
   guarded("OnTestEnd", [&] {
     ++tests_ended_in_iteration_;
-    auto result = std::make_shared<test_result>(make_test_result(info, iteration_));
+    auto result = std::make_shared<test_result>();
+    fill_test_result(info, iteration_, *result);
     take_test_context(info, *result);
     attribute_setup_failures(*result);
-    submit(std::move(result));
+    session_->submit(std::move(result), index);
   });
 }
 

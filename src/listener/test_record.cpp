@@ -18,8 +18,7 @@ bool is_exception_text(std::string_view message) {
          message.find("Unknown C++ exception thrown in") != std::string_view::npos;
 }
 
-std::vector<std::int64_t> parse_ids(std::string_view value) {
-  std::vector<std::int64_t> ids;
+void parse_ids(std::string_view value, std::vector<std::int64_t>& ids) {
   // In place: a vector of strings per property would be most of a passing test's cost.
   while (!value.empty()) {
     const std::size_t comma = value.find(',');
@@ -28,7 +27,6 @@ std::vector<std::int64_t> parse_ids(std::string_view value) {
     if (comma == std::string_view::npos) break;
     value.remove_prefix(comma + 1);
   }
-  return ids;
 }
 
 // Whether another instance of this typed suite ("Suite/N", "Prefix/Suite/N") has the same type
@@ -120,8 +118,13 @@ std::shared_ptr<test_result> not_run_result(const testing::TestInfo& info, int i
 }
 
 test_result make_test_result(const testing::TestInfo& info, int iteration) {
-  const testing::TestResult& r = *info.result();
   test_result out;
+  fill_test_result(info, iteration, out);
+  return out;
+}
+
+void fill_test_result(const testing::TestInfo& info, int iteration, test_result& out) {
+  const testing::TestResult& r = *info.result();
   out.id = make_uuid();
   out.suite = info.test_suite_name();
   out.name = info.name();
@@ -158,14 +161,13 @@ test_result make_test_result(const testing::TestInfo& info, int iteration) {
     const testing::TestProperty& prop = r.GetTestProperty(i);
     const std::string_view key = prop.key();
     if (key == "qase_id" || key == "qase.id" || key == "qase_ids") {
-      for (auto id : parse_ids(prop.value())) out.qase_ids.push_back(id);
+      parse_ids(prop.value(), out.qase_ids);
     } else if (key == attach_property) {
       continue;  // attachments: taken by OnTestEnd through the test context
     } else {
       out.properties.emplace_back(prop.key(), prop.value());
     }
   }
-  return out;
 }
 
 // DISABLED_ tests never get events. Each is reported once as skipped: gtest assigns every disabled

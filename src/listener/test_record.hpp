@@ -14,6 +14,8 @@ namespace gtest_tms::detail {
 
 /// Builds the record for a finished test (exposed for tests and benchmarks).
 test_result make_test_result(const testing::TestInfo& info, int iteration);
+/// The same into a record made by the caller (the listener's shared one: no move, no temporary).
+void fill_test_result(const testing::TestInfo& info, int iteration, test_result& out);
 
 /// A record for something that is not one executed test (disabled test, suite-level failure).
 std::shared_ptr<test_result> synthetic_result(const std::string& suite, const std::string& name, test_status status,

@@ -2,17 +2,19 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <charconv>
+#include <climits>
 #include <cstring>
 #include <filesystem>
 #include <system_error>
 #include <tuple>
+#include <unordered_map>
 
 #include <boost/json.hpp>
 
@@ -31,20 +33,6 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr std::size_t map_chunk = std::size_t{4} * 1024 * 1024;  // file space reserved (and mapped) at a time
-
-#ifndef MADV_POPULATE_WRITE
-#define MADV_POPULATE_WRITE 23  // Linux 5.14; older kernels answer EINVAL, which is harmless
-#endif
-
-std::size_t page_size() {
-  static const std::size_t p = [] {
-    const long v = ::sysconf(_SC_PAGESIZE);
-    return v > 0 ? static_cast<std::size_t>(v) : std::size_t{4096};
-  }();
-  return p;
-}
-
 std::string errno_text(int e) { return std::generic_category().message(e); }
 
 // The journal fatal signals write into (see journal::arm_for_signals).
@@ -52,44 +40,69 @@ std::atomic<journal*> signal_journal{nullptr};
 
 // --- compact serializer: a plain loop, no allocations beyond the reused buffer ---------------
 
-// Appends through a small stack buffer: std::string's out-of-line push_back/append per token cost
-// more than the rest of a passing result's line. flush() before the string is read.
-class line_sink {
+// The test thread's buffer: raw pointer writes with one capacity check per token, growth out of
+// line. std::string's out-of-line push_back/append per token cost more than the rest of a passing
+// result's line. Uninitialised storage: a std::string resize would zero it first.
+class line_buffer {
  public:
-  explicit line_sink(std::string& s) : s_(s) {}
-  line_sink(const line_sink&) = delete;
-  line_sink& operator=(const line_sink&) = delete;
-  ~line_sink() = default;
+  line_buffer() = default;
+  line_buffer(const line_buffer&) = delete;
+  line_buffer& operator=(const line_buffer&) = delete;
+  ~line_buffer() = default;
+
+  void clear() { p_ = buf_.get(); }
+  std::string_view view() const { return {buf_.get(), static_cast<std::size_t>(p_ - buf_.get())}; }
 
   void operator+=(char c) {
-    if (n_ == cap) flush();
-    buf_[n_++] = c;
+    if (p_ == end_) grow(1);
+    *p_++ = c;
+  }
+  template <std::size_t N>
+  void operator+=(const char (&z)[N]) {  // literals: a fixed-size copy the compiler inlines
+    append(z, z + (N - 1));
   }
   void operator+=(std::string_view v) { append(v.data(), v.data() + v.size()); }
-  void operator+=(const char* z) { *this += std::string_view(z); }
   void append(const char* b, const char* e) {
     const auto len = static_cast<std::size_t>(e - b);
-    if (len > cap - n_) {
-      flush();
-      if (len > cap) {
-        s_.append(b, len);
-        return;
-      }
-    }
-    std::memcpy(buf_ + n_, b, len);
-    n_ += len;
-  }
-  void flush() {
-    s_.append(buf_, n_);
-    n_ = 0;
+    if (static_cast<std::size_t>(end_ - p_) < len) grow(len);
+    std::memcpy(p_, b, len);
+    p_ += len;
   }
 
  private:
-  static constexpr std::size_t cap = 480;
-  std::string& s_;
-  char buf_[cap];
-  std::size_t n_ = 0;
+  void grow(std::size_t n) {
+    const auto used = static_cast<std::size_t>(p_ - buf_.get());
+    const std::size_t cap = std::max({std::size_t{512}, 2 * static_cast<std::size_t>(end_ - buf_.get()), used + n});
+    std::unique_ptr<char[]> bigger(new char[cap]);
+    if (used > 0) std::memcpy(bigger.get(), buf_.get(), used);
+    buf_ = std::move(bigger);
+    p_ = buf_.get() + used;
+    end_ = buf_.get() + cap;
+  }
+
+  std::unique_ptr<char[]> buf_;
+  char* p_ = nullptr;
+  char* end_ = nullptr;
 };
+
+// One byte per character: does it need an escape in a JSON string?
+constexpr auto escape_table = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0; c < 0x20; ++c) t[static_cast<std::size_t>(c)] = true;
+  t['"'] = true;
+  t['\\'] = true;
+  return t;
+}();
+
+// Whether any of 8 bytes is below 0x20, '"' or '\\' (exact; bytes >= 0x80 are not): the scan of
+// a string that needs no escape goes 8 bytes at a time.
+constexpr bool block_needs_escape(std::uint64_t x) noexcept {
+  constexpr std::uint64_t ones = 0x0101010101010101ULL;
+  constexpr std::uint64_t highs = 0x8080808080808080ULL;
+  const auto has_zero = [](std::uint64_t v) { return ((v - ones) & ~v & highs) != 0; };
+  const bool below_space = ((x - ones * 0x20) & ~x & highs) != 0;
+  return below_space || has_zero(x ^ (ones * '"')) || has_zero(x ^ (ones * '\\'));
+}
 
 template <class Out>
 void put_str(Out& o, std::string_view s) {
@@ -99,8 +112,15 @@ void put_str(Out& o, std::string_view s) {
   const char* const end = p + s.size();
   const char* run = p;
   for (; p != end; ++p) {
+    while (end - p >= 8) {
+      std::uint64_t block = 0;
+      std::memcpy(&block, p, 8);
+      if (block_needs_escape(block)) break;
+      p += 8;
+    }
+    if (p == end) break;
     const auto c = static_cast<unsigned char>(*p);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    if (!escape_table[c]) continue;
     o.append(run, p);
     run = p + 1;
     switch (c) {
@@ -213,23 +233,39 @@ constexpr step_keys journal_step_keys{
 constexpr part_keys journal_part_keys{
     .file = "f", .line = "l", .summary = "s", .message = "m", .fatal = "fa", .skip = "sk"};
 
-bool result_from_object(const json::object& o, test_result& r, std::string& error) {
+// `plan`: the journal's, for lines that name their test by index (nullptr: none read).
+bool result_from_object(const json::object& o, const journal_plan* plan, test_result& r, std::string& error) {
   r = test_result{};
   r.id = string_member(o, "id");
   if (r.id.empty()) {
     error = "a result without an id";
     return false;
   }
-  r.suite = string_member(o, "s");
-  r.name = string_member(o, "n");
+  if (const json::value* i = o.if_contains("i")) {
+    if (plan == nullptr || !plan->sources || !i->is_int64() || i->get_int64() < 0 ||
+        static_cast<std::size_t>(i->get_int64()) >= plan->tests.size()) {
+      error = "result " + r.id + " names a test the journal's plan does not have";
+      return false;
+    }
+    const journal_plan::entry& t = plan->tests[static_cast<std::size_t>(i->get_int64())];
+    r.suite = t.suite;
+    r.name = t.name;
+    r.value_param = t.value_param;
+    r.type_param = t.type_param;
+    r.file = t.file;
+    r.line = t.line;
+  } else {
+    r.suite = string_member(o, "s");
+    r.name = string_member(o, "n");
+    r.value_param = string_member(o, "vp");
+    r.type_param = string_member(o, "tp");
+    r.file = string_member(o, "f");
+    r.line = static_cast<int>(int_member(o, "l"));
+  }
   if (r.suite.empty() || r.name.empty()) {
     error = "result " + r.id + " has no suite or name";
     return false;
   }
-  r.value_param = string_member(o, "vp");
-  r.type_param = string_member(o, "tp");
-  r.file = string_member(o, "f");
-  r.line = static_cast<int>(int_member(o, "l"));
   if (!status_from(string_member(o, "st"), r.status)) {
     error = "result " + r.id + " has an unknown status";
     return false;
@@ -282,20 +318,25 @@ std::string journal_dir_for(const settings& s) {
 namespace {
 
 template <class Out>
-void serialize_result(const test_result& r, Out& o) {
+void serialize_result(const test_result& r, Out& o, std::int64_t plan_index) {
   o += "{\"t\":\"r\"";
   put_key(o, "id");
   put_str(o, r.id);
-  put_key(o, "s");
-  put_str(o, r.suite);
-  put_key(o, "n");
-  put_str(o, r.name);
-  put_str_field(o, "vp", r.value_param);
-  put_str_field(o, "tp", r.type_param);
-  put_str_field(o, "f", r.file);
-  if (r.line != 0) {
-    put_key(o, "l");
-    put_int(o, r.line);
+  if (plan_index >= 0) {  // suite, name, file, line and parameters are the plan's
+    put_key(o, "i");
+    put_int(o, plan_index);
+  } else {
+    put_key(o, "s");
+    put_str(o, r.suite);
+    put_key(o, "n");
+    put_str(o, r.name);
+    put_str_field(o, "vp", r.value_param);
+    put_str_field(o, "tp", r.type_param);
+    put_str_field(o, "f", r.file);
+    if (r.line != 0) {
+      put_key(o, "l");
+      put_int(o, r.line);
+    }
   }
   put_key(o, "st");
   o += '"';
@@ -386,9 +427,10 @@ void serialize_result(const test_result& r, Out& o) {
 }  // namespace
 
 void serialize_journal_result(const test_result& r, std::string& o) {
-  line_sink sink(o);
-  serialize_result(r, sink);
-  sink.flush();
+  line_buffer b;
+  b.clear();
+  serialize_result(r, b, -1);
+  o += b.view();
 }
 
 bool parse_journal_result(std::string_view line, test_result& out, std::string& error) {
@@ -398,13 +440,13 @@ bool parse_journal_result(std::string_view line, test_result& out, std::string& 
     error = "not a JSON object";
     return false;
   }
-  return result_from_object(v.get_object(), out, error);
+  return result_from_object(v.get_object(), nullptr, out, error);
 }
 
 // --- writer --------------------------------------------------------------------------------
 
 journal::journal(int fd, std::string path, std::size_t pos)
-    : fd_(fd), path_(std::move(path)), owner_pid_(static_cast<std::int64_t>(::getpid())), pos_(pos) {}
+    : fd_(fd), path_(std::move(path)), owner_pid_(static_cast<std::int64_t>(::getpid())), pos_(pos), map_(fd) {}
 
 journal::~journal() { close(); }
 
@@ -528,45 +570,19 @@ void journal::fail(int err) noexcept {
   }
 }
 
-bool journal::map_for(std::size_t n) noexcept {
-  if (map_ != nullptr && pos_ + n <= map_off_ + map_len_) return true;
-  if (map_ != nullptr) {
-    ::munmap(map_, map_len_);
-    map_ = nullptr;
-  }
-  const std::size_t page = page_size();
-  const std::size_t start = pos_ / page * page;
-  const std::size_t need = pos_ - start + n;
-  const std::size_t len = (need + map_chunk - 1) / map_chunk * map_chunk;
-  // Reserve the blocks first: writing through a mapping into a hole on a full disk is SIGBUS.
-  if (::posix_fallocate(fd_, static_cast<off_t>(start), static_cast<off_t>(len)) != 0) return false;
-  void* m = ::mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd_, static_cast<off_t>(start));
-  if (m == MAP_FAILED) return false;
-  map_ = static_cast<char*>(m);
-  // One system call makes every page of the chunk writable up front; otherwise the first write
-  // to each page is a fault on the test thread (about 1 us each on a VM, 4 per 1 KiB record).
-  (void)::madvise(m, len, MADV_POPULATE_WRITE);
-  map_off_ = start;
-  map_len_ = len;
-  return true;
-}
-
 void journal::write_line(std::string_view line) noexcept {
   if (fd_ < 0 || !healthy_) return;
-  if (use_map_ && map_for(line.size())) {
-    std::memcpy(map_ + (pos_ - map_off_), line.data(), line.size());
-    pos_ += line.size();
-    end_.store(pos_, std::memory_order_release);
-    return;
-  }
   if (use_map_) {
+    if (char* dst = map_.at(pos_, line.size())) {
+      std::memcpy(dst, line.data(), line.size());
+      pos_ += line.size();
+      end_.store(pos_, std::memory_order_release);
+      return;
+    }
     // No more mapping (no space to reserve, or no mmap on this file system): cut the reserved
     // zeros so plain writes continue right after the content.
     use_map_ = false;
-    if (map_ != nullptr) {
-      ::munmap(map_, map_len_);
-      map_ = nullptr;
-    }
+    map_.release();
     if (::ftruncate(fd_, static_cast<off_t>(pos_)) != 0) {
       fail(errno);
       return;
@@ -587,14 +603,17 @@ void journal::write_line(std::string_view line) noexcept {
   end_.store(pos_, std::memory_order_release);
 }
 
-void journal::append(const test_result& r) noexcept {
+void journal::append(const test_result& r, std::int64_t plan_index) noexcept {
   try {
-    thread_local std::string buf;
+    thread_local line_buffer buf;
     buf.clear();
-    serialize_journal_result(r, buf);
+    // planned_ only grows, once, before the first test: reading it early is safe.
+    const bool by_index =
+        plan_index >= 0 && static_cast<std::size_t>(plan_index) < planned_.load(std::memory_order_acquire);
+    serialize_result(r, buf, by_index ? plan_index : -1);
     buf += '\n';
     std::lock_guard<std::mutex> lock(mutex_);
-    write_line(buf);
+    write_line(buf.view());
     if (healthy_) ++results_written_;
   } catch (...) {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -602,7 +621,7 @@ void journal::append(const test_result& r) noexcept {
   }
 }
 
-void journal::plan(const journal_plan& p) noexcept {
+void journal::plan(const run_plan& p) noexcept {
   try {
     std::string o = "{\"t\":\"plan\",\"sh\":";
     put_int(o, p.shard_index);
@@ -631,10 +650,41 @@ void journal::plan(const journal_plan& p) noexcept {
     o += "],\"dis\":[";
     o += dis;
     o += ']';
+    // Where each test is defined and its parameters: its result lines then say only "i" (half the
+    // bytes of a passing test's line, written on the test thread). Files are written once each.
+    std::unordered_map<std::string_view, std::size_t> file_index;
+    std::string files;
+    o += ",\"src\":[";
+    for (std::size_t i = 0; i < p.tests.size(); ++i) {
+      const planned_test& t = p.tests[i];
+      const auto [it, added] = file_index.emplace(t.file, file_index.size());
+      if (added) {
+        if (it->second > 0) files += ',';
+        put_str(files, t.file);
+      }
+      if (i > 0) o += ',';
+      o += '[';
+      put_int(o, static_cast<std::int64_t>(it->second));
+      o += ',';
+      put_int(o, t.line);
+      if (!t.value_param.empty() || !t.type_param.empty()) {
+        o += ',';
+        put_str(o, t.value_param);
+      }
+      if (!t.type_param.empty()) {
+        o += ',';
+        put_str(o, t.type_param);
+      }
+      o += ']';
+    }
+    o += "],\"files\":[";
+    o += files;
+    o += ']';
     put_str_field(o, "mk", p.creation_marker);
     o += "}\n";
     std::lock_guard<std::mutex> lock(mutex_);
     write_line(o);
+    if (healthy_) planned_ = p.tests.size();
   } catch (...) {
     std::lock_guard<std::mutex> lock(mutex_);
     fail(ENOMEM);
@@ -766,10 +816,7 @@ void journal::close() noexcept {
   if (signal_journal.load() == this) signal_journal.store(nullptr);
   std::lock_guard<std::mutex> lock(mutex_);
   if (fd_ < 0) return;
-  if (map_ != nullptr) {
-    ::munmap(map_, map_len_);
-    map_ = nullptr;
-  }
+  map_.release();
   if (owner_pid_ == static_cast<std::int64_t>(::getpid()) && ::ftruncate(fd_, static_cast<off_t>(pos_)) != 0) {
     // The reader skips the zero tail anyway.
   }
@@ -804,6 +851,38 @@ bool journal_contents::fully_acknowledged() const {
   }
   return true;
 }
+
+namespace {
+
+// The plan's "src" and "files": [file index, line(, value param(, type param))] per test. Only a
+// complete, well-formed list lets result lines name their test by index.
+void read_plan_sources(const json::object& o, journal_plan& plan) {
+  const json::value* src = o.if_contains("src");
+  const json::value* files = o.if_contains("files");
+  if (src == nullptr || files == nullptr || !src->is_array() || !files->is_array()) return;
+  const json::array& list = src->get_array();
+  const json::array& names = files->get_array();
+  if (list.size() != plan.tests.size()) return;
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const json::array* a = list[i].if_array();
+    if (a == nullptr || a->size() < 2 || a->size() > 4 || !(*a)[0].is_int64() || !(*a)[1].is_int64()) return;
+    const std::int64_t f = (*a)[0].get_int64();
+    if (f < 0 || static_cast<std::size_t>(f) >= names.size() || !names[static_cast<std::size_t>(f)].is_string()) return;
+    for (std::size_t k = 2; k < a->size(); ++k)
+      if (!(*a)[k].is_string()) return;
+  }
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const json::array& a = list[i].get_array();
+    journal_plan::entry& t = plan.tests[i];
+    t.file = std::string(names[static_cast<std::size_t>(a[0].get_int64())].get_string());
+    t.line = static_cast<int>(std::clamp<std::int64_t>(a[1].get_int64(), INT_MIN, INT_MAX));
+    if (a.size() > 2) t.value_param = std::string(a[2].get_string());
+    if (a.size() > 3) t.type_param = std::string(a[3].get_string());
+  }
+  plan.sources = true;
+}
+
+}  // namespace
 
 bool read_journal(const std::string& path, journal_contents& out, std::string& error) {
   out = journal_contents{};
@@ -884,10 +963,11 @@ bool read_journal(const std::string& path, journal_contents& out, std::string& e
           if (d.is_int64() && d.get_int64() >= 0 && static_cast<std::size_t>(d.get_int64()) < out.plan.tests.size())
             out.plan.tests[static_cast<std::size_t>(d.get_int64())].disabled = true;
       }
+      read_plan_sources(o, out.plan);
     } else if (t == "r") {
       auto r = std::make_shared<test_result>();
       std::string why;
-      if (!result_from_object(o, *r, why)) {
+      if (!result_from_object(o, out.has_plan ? &out.plan : nullptr, *r, why)) {
         out.warnings.push_back(path + ":" + std::to_string(line_no) + ": skipped: " + why);
         continue;
       }

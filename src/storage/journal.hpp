@@ -30,8 +30,10 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "model/run_plan.hpp"
 #include "model/test_result.hpp"
 #include "model/tms.hpp"
+#include "platform/append_mapping.hpp"
 
 namespace gtest_tms::detail {
 
@@ -47,14 +49,20 @@ struct journal_header {
   std::vector<std::string> systems;  // tags (model/tms.hpp) of the systems results were meant for
 };
 
-/// The tests a process is going to run, in order: "s" lines refer to them by index.
+/// The tests a process is going to run, in order, as `upload` reads them back: "s" lines and
+/// result lines refer to them by index.
 struct journal_plan {
   struct entry {
     std::string suite;
     std::string name;
     bool disabled = false;  // a DISABLED_ test reported as skipped at the end of the iteration
+    std::string file{};
+    int line = 0;
+    std::string value_param{};
+    std::string type_param{};
   };
   std::vector<entry> tests;
+  bool sources = false;  // file, line and parameters were read (result lines may then say "i")
   int shard_index = -1;
   int total_shards = 0;
   std::string creation_marker;  // run_plan::creation_marker: `upload` looks for the run it named
@@ -70,9 +78,10 @@ struct journal_plan {
 /// even when the process dies a moment later; there is no fsync (that would cost milliseconds
 /// per test and only protects against power loss, which CI does not need). Space is reserved
 /// with posix_fallocate before it is mapped, so a full disk makes the journal fall back to
-/// pwrite() instead of raising SIGBUS; each 4 MiB chunk is pre-faulted with one madvise call.
-/// The file is trimmed to its content on close. Measured (bench/journal_bench.cpp, -O2, 2-core
-/// VM): serialize + append of a passing test 0.4 us CPU, against 1.6 us for one write() call.
+/// pwrite() instead of raising SIGBUS; a helper thread prepares each next 4 MiB chunk
+/// (platform/append_mapping.hpp). The file is trimmed to its content on close. Measured
+/// (bench/journal_bench.cpp, -O2, 2-core VM): serialize + append of a passing test ~0.3 us CPU,
+/// against 0.7-1.6 us for one write() call.
 class journal {
  public:
   /// Creates <dir>/journal-<host>-<pid>-<start_ms>.jsonl (dir is created) and writes the header.
@@ -87,8 +96,9 @@ class journal {
   journal(const journal&) = delete;
   journal& operator=(const journal&) = delete;
 
-  /// Test thread: one finished result.
-  void append(const test_result& r) noexcept;
+  /// Test thread: one finished result. `plan_index` >= 0: it is of that test of plan(), whose
+  /// suite, name, file, line and parameters it has (the line then names the test by index).
+  void append(const test_result& r, std::int64_t plan_index = -1) noexcept;
   /// io thread: these results were acknowledged by `system` (or written to its fallback report).
   void ack(tms system, const std::vector<std::string_view>& ids) noexcept;
   void ack(tms system, const std::vector<std::shared_ptr<const test_result>>& results) noexcept;
@@ -98,7 +108,7 @@ class journal {
   /// io thread: the run results for `system` go to.
   void run_started(tms system, std::int64_t run_id, bool created) noexcept;
   /// Once, before the first test: what the process is going to run.
-  void plan(const journal_plan& p) noexcept;
+  void plan(const run_plan& p) noexcept;
   /// Test thread: test `index` of the plan starts (a few dozen bytes, no allocation).
   void started(std::uint32_t index, int iteration) noexcept;
   /// How the process is ending before its tests did ("exit", "SIGTERM"); not from a signal handler.
@@ -130,7 +140,6 @@ class journal {
   void id_line(const char* type, tms system, const std::vector<std::string_view>& ids) noexcept;
   journal(int fd, std::string path, std::size_t pos);
   void write_line(std::string_view line) noexcept;  // under mutex_
-  bool map_for(std::size_t n) noexcept;             // under mutex_
   void fail(int err) noexcept;                      // under mutex_: marks the file incomplete
 
   mutable std::mutex mutex_;
@@ -139,15 +148,14 @@ class journal {
   std::int64_t owner_pid_ = 0;          // a forked child must never trim the parent's file
   std::vector<std::string> made_dirs_;  // by create(), deepest first
   std::size_t pos_ = 0;                 // end of content (file offset)
-  char* map_ = nullptr;                 // mapping of [map_off_, map_off_ + map_len_)
-  std::size_t map_off_ = 0;
-  std::size_t map_len_ = 0;
-  bool use_map_ = true;  // false after a failed mmap/fallocate: pwrite() from then on
+  append_mapping map_;                  // (mutex_)
+  bool use_map_ = true;                 // false after a failed mmap/fallocate: pwrite() from then on
   bool healthy_ = true;
   int error_ = 0;             // errno of the first failed write
   std::size_t inc_flag_ = 0;  // offset of the header's "inc" digit (0: none)
   std::size_t results_written_ = 0;
-  std::atomic<std::size_t> end_{0};  // pos_ after the last complete line, for the signal handler
+  std::atomic<std::size_t> planned_{0};  // tests plan() wrote: result lines may name them by index
+  std::atomic<std::size_t> end_{0};      // pos_ after the last complete line, for the signal handler
 };
 
 /// The compact one-line form of a result used in the journal (no trailing newline). Exposed for

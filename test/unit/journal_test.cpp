@@ -328,7 +328,7 @@ TEST(Journal, RecordLargerThanAChunk) {
   auto j = journal::create(dir.path(), header({"qase"}), error);
   ASSERT_TRUE(j) << error;
   test_result big = sample("Big", test_status::failed);
-  big.parts.push_back({"/a.cpp", 1, "s", std::string(3 * 1024 * 1024, 'x'), true, false});
+  big.parts.push_back({"/a.cpp", 1, "s", std::string(5 * 1024 * 1024, 'x'), true, false});
   j->append(sample("A"));
   j->append(big);
   j->append(sample("C"));
@@ -336,8 +336,168 @@ TEST(Journal, RecordLargerThanAChunk) {
   journal_contents jc;
   ASSERT_TRUE(read_journal(j->path(), jc, error)) << error;
   ASSERT_EQ(jc.results.size(), 3u);
-  EXPECT_EQ(jc.results[1]->parts.at(0).message.size(), 3u * 1024 * 1024);
+  EXPECT_EQ(jc.results[1]->parts.at(0).message.size(), 5u * 1024 * 1024);
   EXPECT_EQ(jc.results[2]->name, "C");
+}
+
+// Past the first half of a chunk a helper thread maps the next one; lines of every length land
+// on both sides of each chunk boundary (and one is longer than a chunk). Every record comes back
+// exactly, and the closed file holds no reserved zeros.
+TEST(Journal, ManyChunksComeBackExactlyAndTheFileIsTrimmed) {
+  temp_dir dir;
+  std::string error;
+  auto j = journal::create(dir.path(), header({"qase"}), error);
+  ASSERT_TRUE(j) << error;
+  std::vector<test_result> written;
+  std::uint64_t x = 88172645463325252ULL;  // xorshift: varied, reproducible lengths
+  for (int i = 0; i < 12000; ++i) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    test_result r = sample("T" + std::to_string(i), i % 3 == 0 ? test_status::failed : test_status::passed);
+    if (i % 3 == 0)
+      r.parts.push_back({"/a.cpp", i, "s", std::string(x % 3000, static_cast<char>('a' + i % 26)), false, false});
+    if (i == 7000)
+      r.parts.push_back({"/a.cpp", 1, "big", std::string(append_mapping::chunk_size + 100, 'y'), true, false});
+    j->append(r);
+    written.push_back(std::move(r));
+  }
+  EXPECT_TRUE(j->healthy()) << j->error();
+  j->close();
+  const std::string bytes = read_file(j->path());
+  EXPECT_GT(bytes.size(), 2 * append_mapping::chunk_size);
+  EXPECT_EQ(bytes.find('\0'), std::string::npos);
+  EXPECT_EQ(bytes.back(), '\n');
+  journal_contents jc;
+  ASSERT_TRUE(read_journal(j->path(), jc, error)) << error;
+  EXPECT_TRUE(jc.warnings.empty());
+  ASSERT_EQ(jc.results.size(), written.size());
+  for (std::size_t i = 0; i < written.size(); ++i) expect_same(*jc.results[i], written[i]);
+}
+
+// A death-test child inherits the journal (and its helper thread's handle, not the thread): its
+// exit closes its copy without waiting for a thread it does not have, and leaves the file alone.
+TEST(Journal, AForkedChildClosesItsCopyWithoutWaitingForTheHelper) {
+  temp_dir dir;
+  std::string error;
+  auto j = journal::create(dir.path(), header({"qase"}), error);
+  ASSERT_TRUE(j) << error;
+  test_result r = sample("Long", test_status::failed);
+  r.parts.push_back({"/a.cpp", 1, "s", std::string(1000, 'z'), false, false});
+  for (int i = 0; i < 3000; ++i) j->append(r);  // > half a chunk: the helper runs
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    ::alarm(20);  // a hang becomes SIGALRM, which the parent sees
+    j.reset();
+    ::_exit(0);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status)) << "child signal " << (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  j->append(sample("After"));
+  j->close();
+  journal_contents jc;
+  ASSERT_TRUE(read_journal(j->path(), jc, error)) << error;
+  EXPECT_TRUE(jc.warnings.empty());
+  ASSERT_EQ(jc.results.size(), 2u);  // one id 3000 times is one result; then "After"
+  EXPECT_EQ(jc.results[1]->name, "After");
+}
+
+run_plan three_planned_tests() {
+  run_plan p;
+  p.tests.push_back({"Suite", "Plain", false, "/src/t.cpp", 12});
+  p.tests.push_back({"Inst/Values", "Works/0", false, "/src/values_test.cpp", 30, "42"});
+  p.tests.push_back({"Typed/0", "Sorts", false, "", 0, "", "std::vector<int>"});
+  p.tests.push_back({"Suite", "DISABLED_Later", true, "/src/t.cpp", 50});
+  return p;
+}
+
+// A planned test's result line says "i" instead of its suite, name, file, line and parameters
+// (about half the bytes the test thread writes); upload gets them back from the plan line.
+TEST(Journal, ResultsOfPlannedTestsNameThemByIndex) {
+  temp_dir dir;
+  std::string error;
+  auto j = journal::create(dir.path(), header({"qase"}), error);
+  ASSERT_TRUE(j) << error;
+  const run_plan plan = three_planned_tests();
+  j->plan(plan);
+  std::vector<test_result> written;
+  for (std::size_t i = 0; i < 3; ++i) {
+    test_result r = sample("x" + std::to_string(i));
+    r.suite = plan.tests[i].suite;
+    r.name = plan.tests[i].name;
+    r.file = std::string(plan.tests[i].file);
+    r.line = plan.tests[i].line;
+    r.value_param = std::string(plan.tests[i].value_param);
+    r.type_param = std::string(plan.tests[i].type_param);
+    r.id.back() = static_cast<char>('a' + i);
+    j->append(r, static_cast<std::int64_t>(i));
+    written.push_back(r);
+  }
+  test_result unplanned = sample("SetUpTestSuite");
+  unplanned.run_level = true;
+  j->append(unplanned);      // not a planned test: written whole
+  j->append(unplanned, 99);  // an index the plan does not have: written whole too
+  written.push_back(unplanned);
+  j->close();
+  const std::string bytes = read_file(j->path());
+  EXPECT_EQ(bytes.find("\"n\":\"Works/0\""), std::string::npos) << bytes;
+  EXPECT_NE(bytes.find("\"i\":1,"), std::string::npos) << bytes;
+  EXPECT_NE(bytes.find("\"n\":\"SetUpTestSuite\""), std::string::npos) << bytes;
+  journal_contents jc;
+  ASSERT_TRUE(read_journal(j->path(), jc, error)) << error;
+  EXPECT_TRUE(jc.warnings.empty());
+  ASSERT_TRUE(jc.plan.sources);
+  ASSERT_EQ(jc.plan.tests.size(), 4u);
+  EXPECT_EQ(jc.plan.tests[3].file, "/src/t.cpp");
+  EXPECT_EQ(jc.plan.tests[3].line, 50);
+  EXPECT_TRUE(jc.plan.tests[3].disabled);
+  ASSERT_EQ(jc.results.size(), written.size());
+  for (std::size_t i = 0; i < written.size(); ++i) expect_same(*jc.results[i], written[i]);
+}
+
+// An index is only as good as the plan it points into: none, a short one or a malformed one
+// makes the line unreadable, said once per line, and never a wrong test.
+TEST(Journal, AnIndexWithoutAUsablePlanIsSkippedWithAWarning) {
+  const std::string head = R"({"t":"h","v":1,"host":"h","pid":1,"start_ms":1,"binary":"b","systems":["qase"],"inc":0})";
+  const std::string result =
+      R"({"t":"r","id":"0b7c4d2e-1f3a-4c5b-9d6e-000000000001","i":1,"st":"passed","sm":1,"d":2})";
+  const std::string plan_start = R"({"t":"plan","sh":-1,"of":0,"suites":[["S",["A","B"]]],"dis":[])";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"no plan", ""},
+      {"plan without sources", plan_start + "}"},
+      {"sources for one test of two", plan_start + R"(,"src":[[0,1]],"files":["a.cpp"]})"},
+      {"file index out of range", plan_start + R"(,"src":[[0,1],[1,2]],"files":["a.cpp"]})"},
+      {"not an array", plan_start + R"(,"src":[[0,1],7],"files":["a.cpp"]})"},
+      {"parameter not a string", plan_start + R"(,"src":[[0,1],[0,2,5]],"files":["a.cpp"]})"},
+  };
+  for (const auto& [what, plan] : cases) {
+    temp_dir dir;
+    const std::string path = dir.path() + "/journal-h-1-1.jsonl";
+    write_file(path, head + "\n" + (plan.empty() ? "" : plan + "\n") + result + "\n");
+    journal_contents jc;
+    std::string error;
+    ASSERT_TRUE(read_journal(path, jc, error)) << what << ": " << error;
+    EXPECT_TRUE(jc.results.empty()) << what;
+    ASSERT_EQ(jc.warnings.size(), 1u) << what;
+    EXPECT_NE(jc.warnings[0].find("names a test the journal's plan does not have"), std::string::npos)
+        << what << ": " << jc.warnings[0];
+  }
+  // The same line with a usable plan: test B of a.cpp line 2.
+  temp_dir dir;
+  const std::string path = dir.path() + "/journal-h-1-1.jsonl";
+  write_file(path, head + "\n" + plan_start + R"(,"src":[[0,1],[0,2,"p"]],"files":["a.cpp"]})" + "\n" + result + "\n");
+  journal_contents jc;
+  std::string error;
+  ASSERT_TRUE(read_journal(path, jc, error)) << error;
+  ASSERT_EQ(jc.results.size(), 1u);
+  EXPECT_EQ(jc.results[0]->suite, "S");
+  EXPECT_EQ(jc.results[0]->name, "B");
+  EXPECT_EQ(jc.results[0]->file, "a.cpp");
+  EXPECT_EQ(jc.results[0]->line, 2);
+  EXPECT_EQ(jc.results[0]->value_param, "p");
 }
 
 TEST(Journal, RemoveDeletesTheFileAndTheDirectoriesItMade) {
