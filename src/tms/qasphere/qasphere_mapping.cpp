@@ -60,7 +60,10 @@ std::string instance_text(const test_result& r) {
     if (!text.empty()) text += "\n\n";
     if (!p.file.empty()) {
       text += p.file;
-      if (p.line >= 0) text += ":" + std::to_string(p.line);
+      if (p.line >= 0) {  // not ":" + to_string(): GCC 12 -O3 reports a false -Wrestrict there
+        text += ':';
+        text += std::to_string(p.line);
+      }
       text += "\n";
     }
     text += p.message.empty() ? p.summary : p.message;
