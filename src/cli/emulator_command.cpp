@@ -1,7 +1,6 @@
 // gtest-tms emulator serve|show: the local Qase + QA Sphere emulator over HTTPS on 127.0.0.1.
 
-#include <pthread.h>
-#include <signal.h>
+#include <csignal>
 
 #include <algorithm>
 #include <chrono>
@@ -22,6 +21,7 @@
 #include "emulator/emulator.hpp"
 #include "emulator/https_server.hpp"
 #include "emulator/pki.hpp"
+#include "platform/signals.hpp"
 #include "util/text.hpp"
 
 namespace gtest_tms::detail::cli {
@@ -220,13 +220,7 @@ int serve(const serve_args& a) {
     options.log_path = (dir / "requests.jsonl").string();
     emulator = std::make_unique<emu::tms_emulator>(std::move(options));
 
-    // Block the stop signals before the server thread starts, so that it inherits the mask and
-    // this thread alone receives them through sigtimedwait.
-    sigset_t stop_signals;
-    sigemptyset(&stop_signals);
-    sigaddset(&stop_signals, SIGINT);
-    sigaddset(&stop_signals, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+    stop_signal_wait stop_signals;  // SIGINT/SIGTERM end the loop below
 
     server_options so;
     so.key_pem = leaf.key_pem;
@@ -241,16 +235,14 @@ int serve(const serve_args& a) {
 
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(a.for_seconds);
     while (true) {
-      timespec wait{1, 0};
+      auto wait = std::chrono::milliseconds(1000);
       if (a.for_seconds > 0) {
-        auto left = deadline - std::chrono::steady_clock::now();
-        if (left <= std::chrono::nanoseconds::zero()) break;
-        auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(left).count();
-        wait.tv_sec = static_cast<time_t>(ns / 1000000000);
-        wait.tv_nsec = static_cast<long>(ns % 1000000000);
-        if (wait.tv_sec > 1) wait = {1, 0};
+        const auto left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0) break;
+        wait = std::min(wait, left);
       }
-      int sig = sigtimedwait(&stop_signals, nullptr, &wait);
+      const int sig = stop_signals.wait(wait);
       if (sig == SIGINT || sig == SIGTERM) break;
     }
     server->stop();

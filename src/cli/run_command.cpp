@@ -1,11 +1,5 @@
 // gtest-tms run create|complete: the run's life cycle as CI steps around several test binaries
 // or shards, through the same delivery session a test binary uses.
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
@@ -21,9 +15,8 @@
 #include "cli/commands.hpp"
 #include "config/config.hpp"
 #include "config/system_settings.hpp"
+#include "platform/process.hpp"
 #include "util/text.hpp"
-
-extern char** environ;  // NOLINT(readability-redundant-declaration): not every libc declares it
 
 namespace gtest_tms::detail {
 
@@ -189,64 +182,7 @@ void run_usage(std::FILE* out) {
 
 // Runs `binary --gtest_list_tests` (bounded in time) and returns its standard output.
 bool list_tests(const std::string& binary, std::string& output, std::string& error) {
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) {
-    error = std::string("cannot create a pipe: ") + std::generic_category().message(errno);
-    return false;
-  }
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
-  std::string flag = "--gtest_list_tests";
-  std::vector<char*> args{const_cast<char*>(binary.c_str()), flag.data(), nullptr};
-  pid_t pid = 0;
-  const int rc = ::posix_spawn(&pid, binary.c_str(), &actions, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  ::close(fds[1]);
-  if (rc != 0) {
-    ::close(fds[0]);
-    error = "cannot run " + binary + ": " + std::generic_category().message(rc);
-    return false;
-  }
-  const auto deadline = std::chrono::steady_clock::now() + list_timeout;
-  bool timed_out = false;
-  char buf[65536];
-  for (;;) {
-    const auto left =
-        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) {
-      timed_out = true;
-      break;
-    }
-    pollfd p{fds[0], POLLIN, 0};
-    const int n = ::poll(&p, 1, static_cast<int>(left.count()));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      timed_out = n == 0;
-      break;
-    }
-    const ssize_t got = ::read(fds[0], buf, sizeof buf);
-    if (got < 0 && errno == EINTR) continue;
-    if (got <= 0) break;
-    if (output.size() < list_output_cap) output.append(buf, static_cast<std::size_t>(got));
-  }
-  ::close(fds[0]);
-  if (timed_out) ::kill(pid, SIGKILL);
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  if (timed_out) {
-    error = binary + " --gtest_list_tests did not finish within " + std::to_string(list_timeout.count()) + " s";
-    return false;
-  }
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    error = binary + " --gtest_list_tests failed (" +
-            (WIFEXITED(status) ? "exit code " + std::to_string(WEXITSTATUS(status))
-                               : "signal " + std::to_string(WTERMSIG(status))) +
-            ")";
-    return false;
-  }
-  return true;
+  return run_and_capture(binary, "--gtest_list_tests", list_timeout, list_output_cap, output, error);
 }
 
 bool append_env_file(const std::string& file, const std::string& text, std::string& error) {

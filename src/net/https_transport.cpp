@@ -19,6 +19,8 @@
 #include "net/transport.hpp"
 
 #include "net/no_proxy.hpp"
+#include "platform/process.hpp"
+#include "platform/socket.hpp"
 #include "util/text.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -48,8 +50,6 @@
 #include <openssl/evp.h>
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -207,11 +207,7 @@ struct connection {
 bool connection::looks_alive() noexcept {
   auto& sock = beast::get_lowest_layer(stream).socket();
   if (!sock.is_open()) return false;
-  char byte;
-  const ssize_t n = ::recv(sock.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-  if (n == 0) return false;
-  if (n < 0) return errno == EAGAIN || errno == EWOULDBLOCK;
-  return true;
+  return !socket_peer_closed(static_cast<std::intptr_t>(sock.native_handle()));
 }
 
 struct resolve_wait {
@@ -854,10 +850,10 @@ http_response client::io_failure(const exchange& ex, const beast::error_code& ec
 class https_transport final : public transport {
  public:
   explicit https_transport(const transport_options& options)
-      : owner_pid_(::getpid()), client_(std::make_unique<client>(options)) {}
+      : owner_pid_(current_pid()), client_(std::make_unique<client>(options)) {}
 
   ~https_transport() override {
-    if (::getpid() != owner_pid_) {
+    if (current_pid() != owner_pid_) {
       // A fork()ed child (death test) has no io thread: joining would hang and a TLS shutdown would
       // write on the parent's connections. Leak everything on purpose.
       (void)client_.release();
@@ -875,7 +871,7 @@ class https_transport final : public transport {
   }
   std::chrono::steady_clock::time_point now() const override { return clock_type::now(); }
   void stop() override {
-    if (::getpid() == owner_pid_) client_->stop();
+    if (current_pid() == owner_pid_) client_->stop();
   }
 
  private:

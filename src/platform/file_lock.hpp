@@ -21,8 +21,11 @@ class file_lock {
   /// another file_lock in this one) holds it; error (and `error` says why) when the file cannot be
   /// opened or locked at all.
   result try_lock(const std::string& path, std::string& error);
+  /// The same, waiting while another process holds it: locked or error.
+  result lock(const std::string& path, std::string& error);
 
  private:
+  result take(const std::string& path, bool wait, std::string& error);
   int fd_ = -1;
 };
 

@@ -24,14 +24,18 @@ file_lock::~file_lock() {
   if (fd_ >= 0) ::close(fd_);  // also releases the lock
 }
 
-file_lock::result file_lock::try_lock(const std::string& path, std::string& error) {
+file_lock::result file_lock::try_lock(const std::string& path, std::string& error) { return take(path, false, error); }
+
+file_lock::result file_lock::lock(const std::string& path, std::string& error) { return take(path, true, error); }
+
+file_lock::result file_lock::take(const std::string& path, bool wait, std::string& error) {
   const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) {
     error = path + ": " + std::generic_category().message(errno);
     return result::error;
   }
   int rc = 0;
-  while ((rc = ::flock(fd, LOCK_EX | LOCK_NB)) != 0 && errno == EINTR) {
+  while ((rc = ::flock(fd, wait ? LOCK_EX : LOCK_EX | LOCK_NB)) != 0 && errno == EINTR) {
   }
   if (rc != 0) {
     const int e = errno;

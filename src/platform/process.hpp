@@ -2,6 +2,8 @@
 // What the reporter asks of the operating system about its own process. The one place for such
 // calls, so that a port (macOS, Windows) changes this folder and nothing else.
 
+#include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
@@ -16,5 +18,24 @@ std::string current_binary_name();
 
 /// The working directory, for the configuration files; "." when it cannot be read.
 std::string current_dir();
+
+/// What the Qase local report's host_data says about the machine (uname on POSIX).
+struct system_description {
+  std::string system;   // "Linux"
+  std::string node;     // host name
+  std::string release;  // kernel release
+  std::string machine;  // "x86_64"
+};
+/// False when the system does not say.
+bool describe_system(system_description& out);
+
+/// Runs `program argument` with this process's environment and captures its standard output (at
+/// most `cap` bytes kept), killing it after `timeout`. False with one line in `error` when it
+/// cannot be started, does not finish in time, or fails (the line names the exit code or signal).
+bool run_and_capture(const std::string& program, const std::string& argument, std::chrono::seconds timeout,
+                     std::size_t cap, std::string& output, std::string& error);
+
+/// Calls `fn` in the child after every fork() of this process (pthread_atfork). False if it cannot.
+bool on_fork_in_child(void (*fn)()) noexcept;
 
 }  // namespace gtest_tms::detail

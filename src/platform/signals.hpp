@@ -4,6 +4,7 @@
 // end with the previous action restored and the signal raised again, so the exit status is the
 // one the process would have had without us.
 
+#include <chrono>
 #include <functional>
 #include <memory>
 
@@ -38,6 +39,19 @@ class termination_watch {
  private:
   struct thread_state;
   std::unique_ptr<thread_state> thread_;
+};
+
+/// SIGINT and SIGTERM for a foreground server (the emulator): while it lives they only wake wait().
+/// Restores the previous actions when destroyed. One at a time per process.
+class stop_signal_wait {
+ public:
+  stop_signal_wait();
+  ~stop_signal_wait();
+  stop_signal_wait(const stop_signal_wait&) = delete;
+  stop_signal_wait& operator=(const stop_signal_wait&) = delete;
+
+  /// The signal that arrived, or 0 when `timeout` passed first.
+  int wait(std::chrono::milliseconds timeout);
 };
 
 /// Restores the action SIGTERM/SIGINT had before termination_watch and raises `sig` again.

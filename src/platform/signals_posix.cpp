@@ -1,4 +1,5 @@
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -215,6 +216,60 @@ termination_watch::~termination_watch() {
       thread_->thread.join();
     }
   }
+}
+
+// --- stop_signal_wait: a self-pipe (poll() with a timeout exists everywhere; sigtimedwait does
+// not on macOS) -------------------------------------------------------------------------------
+
+namespace {
+
+int stop_pipe[2] = {-1, -1};
+struct sigaction previous_int {};
+struct sigaction previous_term {};
+
+void on_stop_signal(int sig) {
+  const int saved = errno;
+  const auto byte = static_cast<unsigned char>(sig);
+  (void)!::write(stop_pipe[1], &byte, 1);  // a full pipe already holds a wake-up
+  errno = saved;
+}
+
+}  // namespace
+
+stop_signal_wait::stop_signal_wait() {
+  if (::pipe(stop_pipe) != 0) {
+    stop_pipe[0] = stop_pipe[1] = -1;
+    return;  // wait() then only times out; the default actions stay
+  }
+  for (const int fd : stop_pipe) {
+    (void)::fcntl(fd, F_SETFD, FD_CLOEXEC);
+    (void)::fcntl(fd, F_SETFL, O_NONBLOCK);
+  }
+  struct sigaction sa {};
+  sa.sa_handler = on_stop_signal;
+  sigemptyset(&sa.sa_mask);
+  (void)::sigaction(SIGINT, &sa, &previous_int);
+  (void)::sigaction(SIGTERM, &sa, &previous_term);
+}
+
+stop_signal_wait::~stop_signal_wait() {
+  if (stop_pipe[0] < 0) return;
+  (void)::sigaction(SIGINT, &previous_int, nullptr);
+  (void)::sigaction(SIGTERM, &previous_term, nullptr);
+  ::close(stop_pipe[0]);
+  ::close(stop_pipe[1]);
+  stop_pipe[0] = stop_pipe[1] = -1;
+}
+
+int stop_signal_wait::wait(std::chrono::milliseconds timeout) {
+  if (stop_pipe[0] < 0) {
+    std::this_thread::sleep_for(timeout);
+    return 0;
+  }
+  pollfd p{stop_pipe[0], POLLIN, 0};
+  if (::poll(&p, 1, static_cast<int>(timeout.count())) <= 0) return 0;  // timeout, or EINTR: look again
+  unsigned char byte = 0;
+  return ::read(stop_pipe[0], &byte, 1) == 1 ? byte : 0;
 }
 
 }  // namespace gtest_tms::detail

@@ -1,10 +1,5 @@
 #include "storage/qase_report.hpp"
 
-#include <fcntl.h>
-#include <sys/file.h>
-#include <sys/utsname.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
@@ -22,6 +17,9 @@
 #include "gtest_tms/version.hpp"
 #include "model/limits.hpp"
 #include "model/test_result_json.hpp"
+#include "platform/file_lock.hpp"
+#include "platform/files.hpp"
+#include "platform/process.hpp"
 #include "storage/journal.hpp"
 #include "tms/qase/qase_mapping.hpp"
 #include "util/text.hpp"
@@ -62,30 +60,8 @@ std::string read_file(const std::string& path, bool& ok) {
   return ss.str();
 }
 
-// Writes `text` to a temporary file next to `path`, then renames it over `path`: readers (and a
-// crash) see either the old file or the new one, never half of one.
 std::string write_atomically(const std::string& path, const std::string& text) {
-  const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return "cannot write " + tmp + ": " + std::generic_category().message(errno);
-  std::size_t done = 0;
-  while (done < text.size()) {
-    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      const int e = errno;
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      return "cannot write " + tmp + ": " + std::generic_category().message(e);
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  if (::close(fd) != 0 || ::rename(tmp.c_str(), path.c_str()) != 0) {
-    const int e = errno;
-    ::unlink(tmp.c_str());
-    return "cannot write " + path + ": " + std::generic_category().message(e);
-  }
-  return {};
+  return write_file_atomically(path, text);
 }
 
 const json::value* at(const json::object& o, std::string_view key) { return o.if_contains(key); }
@@ -106,10 +82,9 @@ constexpr part_keys report_part_keys{
 
 json::object host_data(const std::string& system) {
   json::object h;
-  struct utsname u {};
-  if (::uname(&u) == 0) {
-    h["system"] = clean(u.sysname, 256);
-    h["node"] = clean(u.nodename, 256);
+  if (system_description u; describe_system(u)) {
+    h["system"] = clean(u.system, 256);
+    h["node"] = clean(u.node, 256);
     h["release"] = clean(u.release, 256);
     h["machine"] = clean(u.machine, 256);
   }
@@ -123,11 +98,9 @@ json::object host_data(const std::string& system) {
 std::string merge_run_json(const std::string& dir, const std::vector<std::shared_ptr<const test_result>>& results,
                            const report_run_info& run, const qase_settings& settings) {
   const std::string lock_path = dir + "/.run.json.lock";
-  const int lock_fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (lock_fd < 0) return "cannot create " + lock_path + ": " + std::generic_category().message(errno);
   // Held for a few milliseconds by each writer; a writer that dies releases it with its fd.
-  while (::flock(lock_fd, LOCK_EX) != 0 && errno == EINTR) {
-  }
+  file_lock lock;
+  if (std::string why; lock.lock(lock_path, why) != file_lock::result::locked) return "cannot lock " + why;
   const std::string path = dir + "/run.json";
 
   json::object root;
@@ -212,9 +185,7 @@ std::string merge_run_json(const std::string& dir, const std::vector<std::shared
     if (kv.value().is_string()) hd[kv.key()] = kv.value();  // the first writer's values stay
   root["host_data"] = std::move(hd);
 
-  std::string err = write_atomically(path, json::serialize(root) + "\n");
-  ::close(lock_fd);  // releases the lock
-  return err;
+  return write_atomically(path, json::serialize(root) + "\n");  // then the lock is released
 }
 
 json::array parts_json(const test_result& r) {

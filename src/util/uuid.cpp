@@ -1,7 +1,5 @@
 #include "util/uuid.hpp"
 
-#include <pthread.h>
-
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -9,6 +7,8 @@
 #include <functional>
 #include <random>
 #include <thread>
+
+#include "platform/process.hpp"
 
 namespace gtest_tms::detail {
 namespace {
@@ -19,7 +19,7 @@ std::atomic<unsigned> fork_generation{0};
 
 unsigned current_generation() noexcept {
   static const bool registered = [] {
-    return ::pthread_atfork(nullptr, nullptr, [] { fork_generation.fetch_add(1, std::memory_order_relaxed); }) == 0;
+    return on_fork_in_child([] { fork_generation.fetch_add(1, std::memory_order_relaxed); });
   }();
   (void)registered;
   return fork_generation.load(std::memory_order_relaxed);
