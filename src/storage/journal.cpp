@@ -1,10 +1,5 @@
 #include "storage/journal.hpp"
 
-#include <fcntl.h>
-#include <sys/file.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <array>
 #include <cerrno>
@@ -21,6 +16,8 @@
 #include "model/limits.hpp"
 #include "model/test_result_json.hpp"
 #include "model/unfinished.hpp"
+#include "platform/native_file.hpp"
+#include "platform/process.hpp"
 #include "platform/signals.hpp"
 #include "util/text.hpp"
 #include "util/time_format.hpp"
@@ -195,11 +192,11 @@ void put_steps(Out& o, const std::vector<step_record>& steps, std::size_t depth)
 }
 
 std::string sanitized_host() {
-  char buf[256] = {};
-  if (::gethostname(buf, sizeof buf - 1) != 0) return "host";
+  const std::string name = host_name();
+  if (name.empty()) return "host";
   std::string h;
-  for (const char* p = buf; *p != '\0' && h.size() < 64; ++p) {
-    const char c = *p;
+  for (const char c : name) {
+    if (h.size() >= 64) break;
     const bool ok =
         (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
     h += ok ? c : '_';
@@ -446,7 +443,7 @@ bool parse_journal_result(std::string_view line, test_result& out, std::string& 
 // --- writer --------------------------------------------------------------------------------
 
 journal::journal(int fd, std::string path, std::size_t pos)
-    : fd_(fd), path_(std::move(path)), owner_pid_(static_cast<std::int64_t>(::getpid())), pos_(pos), map_(fd) {}
+    : fd_(fd), path_(std::move(path)), owner_pid_(current_pid()), pos_(pos), map_(fd) {}
 
 journal::~journal() { close(); }
 
@@ -459,7 +456,7 @@ std::unique_ptr<journal> journal::create(const std::string& dir, journal_header 
     if (p == p.parent_path()) break;
   }
   if (header.host.empty()) header.host = sanitized_host();
-  if (header.pid == 0) header.pid = static_cast<std::int64_t>(::getpid());
+  if (header.pid == 0) header.pid = current_pid();
   if (header.start_ms == 0) header.start_ms = now_epoch_ms();
   const std::string base =
       dir + "/journal-" + header.host + "-" + std::to_string(header.pid) + "-" + std::to_string(header.start_ms);
@@ -473,15 +470,15 @@ std::unique_ptr<journal> journal::create(const std::string& dir, journal_header 
       return nullptr;
     }
     path = base + (n == 0 ? std::string() : "-" + std::to_string(n)) + ".jsonl";
-    // O_RDWR (not O_APPEND): a shared writable mapping needs it; this process is the only writer.
-    fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    int err = 0;
+    fd = create_new_file(path, err);  // this process is the only writer
     if (fd >= 0) break;
-    if (errno == EEXIST) {
+    if (err == EEXIST) {
       ++n;
-    } else if (errno == ENOENT && ++enoent < 5) {
+    } else if (err == ENOENT && ++enoent < 5) {
       // Another process removed the (then empty) directory just now: make it again.
     } else {
-      error = "cannot create the journal " + path + ": " + errno_text(errno);
+      error = "cannot create the journal " + path + ": " + errno_text(err);
       return nullptr;
     }
   }
@@ -490,7 +487,7 @@ std::unique_ptr<journal> journal::create(const std::string& dir, journal_header 
     return nullptr;
   }
   // Released by the kernel when the process dies, however it dies: marks the journal as live.
-  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+  if (try_lock_file(fd) != lock_result::locked) {
     // Not fatal (some file systems have no locks); upload then relies on the user's judgement.
   }
   std::unique_ptr<journal> j(new journal(fd, path, 0));
@@ -507,25 +504,25 @@ std::unique_ptr<journal> journal::create(const std::string& dir, journal_header 
 }
 
 std::unique_ptr<journal> journal::open_existing(const std::string& path, std::string& error) {
-  const int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+  int err = 0;
+  const native_fd fd = open_file_rw(path, err);
   if (fd < 0) {
-    error = "cannot open " + path + ": " + errno_text(errno);
+    error = "cannot open " + path + ": " + errno_text(err);
     return nullptr;
   }
-  if (::flock(fd, LOCK_EX | LOCK_NB) != 0 && (errno == EWOULDBLOCK || errno == EAGAIN)) {
-    ::close(fd);
+  if (try_lock_file(fd) == lock_result::busy) {
+    close_file(fd);
     error = path + " is in use by a running process";
     return nullptr;
   }
   // Keep everything up to the last complete line: drops the unused reserved space (zeros) and a
   // line torn by a crash, so appended lines start on a line of their own.
   std::size_t keep = 0;
-  struct stat st {};
-  if (::fstat(fd, &st) == 0 && st.st_size > 0) {
-    std::string buf(static_cast<std::size_t>(st.st_size), '\0');
+  if (const std::int64_t size = file_size(fd); size > 0) {
+    std::string buf(static_cast<std::size_t>(size), '\0');
     std::size_t got = 0;
     while (got < buf.size()) {
-      const ssize_t n = ::pread(fd, buf.data() + got, buf.size() - got, static_cast<off_t>(got));
+      const std::int64_t n = read_at(fd, buf.data() + got, buf.size() - got, got, err);
       if (n <= 0) break;
       got += static_cast<std::size_t>(n);
     }
@@ -533,9 +530,8 @@ std::unique_ptr<journal> journal::open_existing(const std::string& path, std::st
     const auto nl = buf.rfind('\n');
     keep = nl == std::string::npos ? 0 : nl + 1;
   }
-  if (::ftruncate(fd, static_cast<off_t>(keep)) != 0) {
-    const int e = errno;
-    ::close(fd);
+  if (const int e = truncate_file(fd, keep); e != 0) {
+    close_file(fd);
     error = "cannot update " + path + ": " + errno_text(e);
     return nullptr;
   }
@@ -564,9 +560,9 @@ void journal::fail(int err) noexcept {
   healthy_ = false;
   error_ = err;
   // One byte inside the header needs no new space, so this works on a full disk too.
-  if (inc_flag_ > 0 && fd_ >= 0 && owner_pid_ == static_cast<std::int64_t>(::getpid())) {
-    const ssize_t n = ::pwrite(fd_, "1", 1, static_cast<off_t>(inc_flag_));
-    (void)n;
+  if (inc_flag_ > 0 && fd_ >= 0 && owner_pid_ == current_pid()) {
+    int ignored = 0;
+    (void)write_at(fd_, "1", 1, inc_flag_, ignored);
   }
 }
 
@@ -583,18 +579,18 @@ void journal::write_line(std::string_view line) noexcept {
     // zeros so plain writes continue right after the content.
     use_map_ = false;
     map_.release();
-    if (::ftruncate(fd_, static_cast<off_t>(pos_)) != 0) {
-      fail(errno);
+    if (const int e = truncate_file(fd_, pos_); e != 0) {
+      fail(e);
       return;
     }
   }
   std::size_t done = 0;
   while (done < line.size()) {
-    const ssize_t n = ::pwrite(fd_, line.data() + done, line.size() - done, static_cast<off_t>(pos_ + done));
-    if (n < 0 && errno == EINTR) continue;
+    int err = 0;
+    const std::int64_t n = write_at(fd_, line.data() + done, line.size() - done, pos_ + done, err);
     if (n <= 0) {
       // A short write is followed by this one (ENOSPC, EFBIG): the line is incomplete.
-      fail(n < 0 ? errno : ENOSPC);
+      fail(n < 0 ? err : ENOSPC);
       return;
     }
     done += static_cast<std::size_t>(n);
@@ -730,7 +726,7 @@ void journal::arm_for_signals(journal* j) noexcept { signal_journal.store(j); }
 
 void journal::on_fatal_signal(int sig) noexcept {
   journal* j = signal_journal.load();
-  if (j == nullptr || j->fd_ < 0 || j->owner_pid_ != static_cast<std::int64_t>(::getpid())) return;
+  if (j == nullptr || j->fd_ < 0 || j->owner_pid_ != current_pid()) return;
   // Pre-formatted on the stack; the leading newline ends a line the crash may have torn.
   char buf[64];
   std::size_t n = 0;
@@ -743,8 +739,8 @@ void journal::on_fatal_signal(int sig) noexcept {
   const std::size_t at = j->end_.load(std::memory_order_acquire);
   std::size_t done = 0;
   for (int tries = 0; done < n && tries < 8; ++tries) {
-    const ssize_t w = ::pwrite(j->fd_, buf + done, n - done, static_cast<off_t>(at + done));
-    if (w < 0 && errno == EINTR) continue;
+    int err = 0;
+    const std::int64_t w = write_at(j->fd_, buf + done, n - done, at + done, err);
     if (w <= 0) break;
     done += static_cast<std::size_t>(w);
   }
@@ -817,19 +813,17 @@ void journal::close() noexcept {
   std::lock_guard<std::mutex> lock(mutex_);
   if (fd_ < 0) return;
   map_.release();
-  if (owner_pid_ == static_cast<std::int64_t>(::getpid()) && ::ftruncate(fd_, static_cast<off_t>(pos_)) != 0) {
-    // The reader skips the zero tail anyway.
-  }
-  ::close(fd_);  // also releases the flock
+  if (owner_pid_ == current_pid()) (void)truncate_file(fd_, pos_);  // the reader skips a zero tail anyway
+  close_file(fd_);                                                  // also releases the lock
   fd_ = -1;
 }
 
 bool journal::remove() noexcept {
-  if (owner_pid_ != static_cast<std::int64_t>(::getpid())) return false;
+  if (owner_pid_ != current_pid()) return false;
   close();
-  const bool ok = ::unlink(path_.c_str()) == 0;
+  const bool ok = remove_file(path_);
   for (const auto& d : made_dirs_) {
-    if (::rmdir(d.c_str()) != 0) break;  // not empty: another process still uses it
+    if (!remove_empty_dir(d)) break;  // not empty: another process still uses it
   }
   return ok;
 }
@@ -887,20 +881,11 @@ void read_plan_sources(const json::object& o, journal_plan& plan) {
 bool read_journal(const std::string& path, journal_contents& out, std::string& error) {
   out = journal_contents{};
   out.path = path;
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    error = "cannot read " + path + ": " + errno_text(errno);
+  std::string data;
+  if (int err = 0; !read_whole_file(path, data, err)) {
+    error = "cannot read " + path + ": " + errno_text(err);
     return false;
   }
-  std::string data;
-  char buf[65536];
-  for (;;) {
-    const ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    data.append(buf, static_cast<std::size_t>(n));
-  }
-  ::close(fd);
 
   bool have_header = false;
   std::set<std::string> seen;
