@@ -83,7 +83,9 @@ int term_pipe_read_end() {
   static int fds[2] = {-1, -1};
   static std::once_flag once;
   std::call_once(once, [] {
-    if (::pipe2(fds, O_CLOEXEC) != 0) fds[0] = fds[1] = -1;
+    // pipe() + FD_CLOEXEC (macOS has no pipe2); created once, early, before tests fork.
+    if (::pipe(fds) != 0 || ::fcntl(fds[0], F_SETFD, FD_CLOEXEC) != 0 || ::fcntl(fds[1], F_SETFD, FD_CLOEXEC) != 0)
+      fds[0] = fds[1] = -1;
   });
   term_pipe_w.store(fds[1]);
   return fds[0];
