@@ -875,7 +875,7 @@ class https_transport final : public transport {
   }
 
  private:
-  const pid_t owner_pid_;
+  const std::int64_t owner_pid_;
   std::unique_ptr<client> client_;
 };
 
