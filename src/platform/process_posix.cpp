@@ -13,6 +13,7 @@
 #include <system_error>
 #include <vector>
 
+#include "platform/posix_pipe.hpp"
 #include "platform/process.hpp"
 
 extern char** environ;  // NOLINT(readability-redundant-declaration): not every libc declares it
@@ -52,12 +53,12 @@ bool describe_system(system_description& out) {
   return true;
 }
 
-// pipe() + FD_CLOEXEC, not pipe2(): macOS has no pipe2. Nothing else runs programs here, so no
+// Nothing else runs programs here, so no
 // other thread can fork between the two calls and leak the descriptors.
 bool run_and_capture(const std::string& program, const std::string& argument, std::chrono::seconds timeout,
                      std::size_t cap, std::string& output, std::string& error) {
   int fds[2];
-  if (::pipe(fds) != 0 || ::fcntl(fds[0], F_SETFD, FD_CLOEXEC) != 0 || ::fcntl(fds[1], F_SETFD, FD_CLOEXEC) != 0) {
+  if (!make_cloexec_pipe(fds)) {
     error = std::string("cannot create a pipe: ") + std::generic_category().message(errno);
     return false;
   }

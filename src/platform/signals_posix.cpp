@@ -9,6 +9,7 @@
 #include <mutex>
 #include <thread>
 
+#include "platform/posix_pipe.hpp"
 #include "platform/signals.hpp"
 
 namespace gtest_tms::detail {
@@ -83,9 +84,8 @@ int term_pipe_read_end() {
   static int fds[2] = {-1, -1};
   static std::once_flag once;
   std::call_once(once, [] {
-    // pipe() + FD_CLOEXEC (macOS has no pipe2); created once, early, before tests fork.
-    if (::pipe(fds) != 0 || ::fcntl(fds[0], F_SETFD, FD_CLOEXEC) != 0 || ::fcntl(fds[1], F_SETFD, FD_CLOEXEC) != 0)
-      fds[0] = fds[1] = -1;
+    // Created once, early, before tests fork.
+    if (!make_cloexec_pipe(fds)) fds[0] = fds[1] = -1;
   });
   term_pipe_w.store(fds[1]);
   return fds[0];
@@ -239,14 +239,11 @@ void on_stop_signal(int sig) {
 }  // namespace
 
 stop_signal_wait::stop_signal_wait() {
-  if (::pipe(stop_pipe) != 0) {
+  if (!make_cloexec_pipe(stop_pipe)) {
     stop_pipe[0] = stop_pipe[1] = -1;
     return;  // wait() then only times out; the default actions stay
   }
-  for (const int fd : stop_pipe) {
-    (void)::fcntl(fd, F_SETFD, FD_CLOEXEC);
-    (void)::fcntl(fd, F_SETFL, O_NONBLOCK);
-  }
+  for (const int fd : stop_pipe) (void)::fcntl(fd, F_SETFL, O_NONBLOCK);
   struct sigaction sa {};
   sa.sa_handler = on_stop_signal;
   sigemptyset(&sa.sa_mask);

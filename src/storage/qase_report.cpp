@@ -60,10 +60,6 @@ std::string read_file(const std::string& path, bool& ok) {
   return ss.str();
 }
 
-std::string write_atomically(const std::string& path, const std::string& text) {
-  return write_file_atomically(path, text);
-}
-
 const json::value* at(const json::object& o, std::string_view key) { return o.if_contains(key); }
 
 // The keys of a step and of a failure part, as written here and read back.
@@ -185,7 +181,7 @@ std::string merge_run_json(const std::string& dir, const std::vector<std::shared
     if (kv.value().is_string()) hd[kv.key()] = kv.value();  // the first writer's values stay
   root["host_data"] = std::move(hd);
 
-  return write_atomically(path, json::serialize(root) + "\n");  // then the lock is released
+  return write_file_atomically(path, json::serialize(root) + "\n");  // then the lock is released
 }
 
 json::array parts_json(const test_result& r) {
@@ -259,7 +255,7 @@ std::vector<std::string> store_attachments(const std::string& dir, const test_re
     if (!a.path.empty()) {
       ok = fs::copy_file(a.path, dest, fs::copy_options::overwrite_existing, ec) && !ec;
     } else {
-      ok = write_atomically(dest, a.content).empty();
+      ok = write_file_atomically(dest, a.content).empty();
     }
     if (ok) {
       const fs::path abs = fs::absolute(dest, ec);
@@ -377,8 +373,8 @@ std::string write_qase_report(const std::string& dir, const std::vector<std::sha
     for (const auto& r : results) {
       if (!r) continue;
       const std::vector<std::string> files = store_attachments(dir, *r);
-      std::string err = write_atomically(dir + "/results/" + file_stem(r->id) + ".json",
-                                         qase_report_result_json(*r, run, settings, files) + "\n");
+      std::string err = write_file_atomically(dir + "/results/" + file_stem(r->id) + ".json",
+                                              qase_report_result_json(*r, run, settings, files) + "\n");
       if (!err.empty()) {
         if (first_error.empty()) first_error = std::move(err);
         ++failed;
