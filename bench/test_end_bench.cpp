@@ -133,7 +133,7 @@ void BM_test_thread_per_passing_test(benchmark::State& state) {
       state.ResumeTiming();
     }
     s->test_started(in_run, 0);
-    auto r = std::make_shared<test_result>();
+    auto r = s->new_result();  // as OnTestEnd does
     fill_test_result(*info, 0, *r);
     s->submit(std::move(r), in_run);
     ++in_run;

@@ -84,6 +84,11 @@ class pipeline {
   void start(run_plan plan);
   /// Test thread: hands one finished result over. No I/O, no waiting on the network.
   void submit(std::shared_ptr<const test_result> result);
+  /// Test thread: an empty result to fill and submit. The io thread made it, with room for a UUID,
+  /// a file path and a few ids, and frees it after delivery: a test thread that allocates what
+  /// another thread frees always takes glibc's slow path (and its arena lock), which cost a third
+  /// of the per-test budget.
+  std::shared_ptr<test_result> new_result();
   /// Flushes, completes runs where everything was delivered, and stops the transport, all by the
   /// deadline. Blocks the calling thread (never call it on the io thread). Call once.
   std::vector<backend_report> finish(std::chrono::steady_clock::time_point deadline);
@@ -92,12 +97,14 @@ class pipeline {
   struct channel;
   struct state;
   void drain();
+  void refill_spares(std::size_t want);
   void account_for_queue(channel& c) const;
   std::shared_ptr<state> state_;  // shared with callbacks on the io thread
   transport& transport_;
   std::mutex incoming_mutex_;
   std::vector<std::shared_ptr<const test_result>> incoming_;
   bool drain_scheduled_ = false;  // guarded by incoming_mutex_
+  std::vector<std::shared_ptr<test_result>> spares_;  // guarded by incoming_mutex_; see new_result()
   std::size_t last_drained_ = 0;  // io thread: results the last drain() took
 };
 

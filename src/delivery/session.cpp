@@ -205,6 +205,10 @@ void session::submit(std::shared_ptr<const test_result> result, std::int64_t pla
   if (options_.fallback && settings_.qase.mode == qase_mode::report) report_only_.push_back(std::move(result));
 }
 
+std::shared_ptr<test_result> session::new_result() {
+  return pipeline_ ? pipeline_->new_result() : std::make_shared<test_result>();
+}
+
 session_outcome session::close(std::chrono::steady_clock::time_point deadline) {
   if (journal_) journal_->ended();  // every test is over: nothing is lost with this process from here
   std::vector<backend_report> reports;

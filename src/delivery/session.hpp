@@ -79,6 +79,8 @@ class session {
   /// `plan_index`: the result is of that test of the plan open() got, with its suite, name, file,
   /// line and parameters (the journal line then names it by index); -1: of no planned test.
   void submit(std::shared_ptr<const test_result> result, std::int64_t plan_index = -1);
+  /// Test thread: an empty result to fill and submit (made ahead by the io thread when delivering).
+  std::shared_ptr<test_result> new_result();
   /// Test thread: test `index` of the plan open() got starts (the journal names it after a crash).
   void test_started(std::uint32_t index, int iteration) noexcept;
   /// The process is ending before its tests did ("SIGTERM"): recorded in the journal.

@@ -209,7 +209,7 @@ void listener::OnTestEnd(const testing::TestInfo& info) {
   current_ = -1;
   guarded("OnTestEnd", [&] {
     ++tests_ended_in_iteration_;
-    auto result = std::make_shared<test_result>();
+    auto result = session_->new_result();
     fill_test_result(info, iteration_, *result);
     take_test_context(info, *result);
     attribute_setup_failures(*result);

@@ -51,9 +51,7 @@ std::mt19937_64 seeded_engine() noexcept {
   }
 }
 
-}  // namespace
-
-std::string make_uuid() noexcept {
+void fill_uuid(char (&text)[36]) noexcept {
   // One engine per thread, seeded on its first use (and again after fork()): a getrandom() per
   // result would cost about a microsecond of the test thread's budget.
   thread_local std::mt19937_64 engine = seeded_engine();
@@ -70,17 +68,33 @@ std::string make_uuid() noexcept {
   b[6] = static_cast<std::uint8_t>((b[6] & 0x0F) | 0x40);  // version 4
   b[8] = static_cast<std::uint8_t>((b[8] & 0x3F) | 0x80);  // RFC 4122 variant
   static constexpr char hex[] = "0123456789abcdef";
-  char text[36];
   std::size_t o = 0;
   for (std::size_t i = 0; i < 16; ++i) {
     if (i == 4 || i == 6 || i == 8 || i == 10) text[o++] = '-';
     text[o++] = hex[b[i] >> 4];
     text[o++] = hex[b[i] & 0x0F];
   }
+}
+
+}  // namespace
+
+std::string make_uuid() noexcept {
+  char text[36];
+  fill_uuid(text);
   try {
     return std::string(text, sizeof text);
   } catch (...) {
     return std::string();  // only std::bad_alloc can get here
+  }
+}
+
+void make_uuid(std::string& out) noexcept {
+  char text[36];
+  fill_uuid(text);
+  try {
+    out.assign(text, sizeof text);
+  } catch (...) {
+    out.clear();  // only std::bad_alloc can get here
   }
 }
 

@@ -12,5 +12,7 @@ namespace gtest_tms::detail {
 /// give, a per-thread PRNG seeded from time, thread id and a counter is used instead, still unique
 /// enough for idempotency keys.
 std::string make_uuid() noexcept;
+/// The same into `out`, reusing its storage (no allocation when it has room for 36 characters).
+void make_uuid(std::string& out) noexcept;
 
 }  // namespace gtest_tms::detail

@@ -138,6 +138,41 @@ TEST(Pipeline, DeliversEveryResultInFullBatchesAndCompletes) {
   EXPECT_EQ(h.delivered_names().size(), 7u);
 }
 
+// Results to fill come ready-made from the io thread (which also frees them), with room for what a
+// passing test writes, so the test thread allocates nothing; each is empty and delivered as usual.
+TEST(Pipeline, HandsOutEmptyResultsTheIoThreadMadeAhead) {
+  auto st = std::make_shared<test_backend_state>();
+  loop_transport tr([](const http_request&) { return json_response(202, "{}"); });
+  std::vector<std::unique_ptr<backend>> bs;
+  bs.push_back(std::make_unique<test_backend>(st, 3));
+  pipeline p(tr, std::move(bs), harness::fast_options());
+  run_plan plan;
+  plan.tests.resize(4);
+  p.start(plan);
+  std::vector<std::shared_ptr<test_result>> taken;
+  for (int i = 0; i < 400 && (taken.empty() || taken.back()->file.capacity() < 160); ++i) {
+    if (!taken.empty()) std::this_thread::sleep_for(5ms);  // the spares are made on the io thread
+    taken.push_back(p.new_result());
+  }
+  ASSERT_GE(taken.back()->file.capacity(), 160u) << "no spare after 2 s";
+  for (std::size_t i = 0; i < 3; ++i) taken.push_back(p.new_result());
+  std::set<const test_result*> distinct;
+  for (std::size_t i = 0; i < taken.size(); ++i) {
+    auto& r = *taken[i];
+    EXPECT_TRUE(r.id.empty() && r.name.empty() && r.file.empty() && r.qase_ids.empty() && r.parts.empty());
+    distinct.insert(&r);
+    r.id = "id-" + std::to_string(i);
+    r.suite = "Suite";
+    r.name = "t" + std::to_string(i);
+    p.submit(taken[i]);
+  }
+  EXPECT_EQ(distinct.size(), taken.size());
+  const auto reports = p.finish(std::chrono::steady_clock::now() + 5s);
+  ASSERT_EQ(reports.size(), 1u);
+  EXPECT_EQ(reports[0].delivered, taken.size());
+  EXPECT_TRUE(reports[0].undelivered.empty());
+}
+
 TEST(Pipeline, SendsAPartialBatchOnceItsOldestItemIsOld) {
   harness h([](const http_request&) { return json_response(202, "{}"); }, 200);
   h.p->submit(result("a"));
