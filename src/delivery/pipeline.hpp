@@ -103,9 +103,9 @@ class pipeline {
   transport& transport_;
   std::mutex incoming_mutex_;
   std::vector<std::shared_ptr<const test_result>> incoming_;
-  bool drain_scheduled_ = false;  // guarded by incoming_mutex_
+  bool drain_scheduled_ = false;                      // guarded by incoming_mutex_
   std::vector<std::shared_ptr<test_result>> spares_;  // guarded by incoming_mutex_; see new_result()
-  std::size_t last_drained_ = 0;  // io thread: results the last drain() took
+  std::size_t last_drained_ = 0;                      // io thread: results the last drain() took
 };
 
 }  // namespace gtest_tms::detail
