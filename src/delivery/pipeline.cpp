@@ -395,8 +395,7 @@ pipeline::pipeline(transport& t, std::vector<std::unique_ptr<backend>> backends,
 pipeline::~pipeline() = default;
 
 void pipeline::start(run_plan plan) {
-  // Spares for the first interval, made while the program starts its first tests.
-  transport_.post([this, n = plan.tests.size()] { refill_spares(n); });
+  const std::size_t planned = plan.tests.size();
   transport_.post([s = state_, plan = std::move(plan)] {
     for (auto& cp : s->channels) {
       channel& c = *cp;
@@ -425,6 +424,8 @@ void pipeline::start(run_plan plan) {
       }
     }
   });
+  // Spares for the first interval, made after the first requests went out, while they wait.
+  transport_.post([this, planned] { refill_spares(planned); });
 }
 
 void pipeline::submit(std::shared_ptr<const test_result> result) {
@@ -492,7 +493,9 @@ void pipeline::drain() {
     drain_scheduled_ = false;
   }
   last_drained_ = batch.size();
-  refill_spares(last_drained_);  // as many as the last interval used
+  // As many as the last interval used, before the batches are built: the test thread goes on
+  // ending tests meanwhile, and without spares it allocates.
+  refill_spares(last_drained_);
   for (const auto& r : batch) state_->add_result(r);
   for (auto& c : state_->channels) state_->pump(*c);
 }

@@ -53,8 +53,8 @@ bool describe_system(system_description& out) {
   return true;
 }
 
-// Nothing else runs programs here, so no
-// other thread can fork between the two calls and leak the descriptors.
+// Nothing else runs programs here, so no other thread can fork between pipe() and fcntl() and
+// leak the descriptors.
 bool run_and_capture(const std::string& program, const std::string& argument, std::chrono::seconds timeout,
                      std::size_t cap, std::string& output, std::string& error) {
   int fds[2];

@@ -79,13 +79,9 @@ void fill_uuid(char (&text)[36]) noexcept {
 }  // namespace
 
 std::string make_uuid() noexcept {
-  char text[36];
-  fill_uuid(text);
-  try {
-    return std::string(text, sizeof text);
-  } catch (...) {
-    return std::string();  // only std::bad_alloc can get here
-  }
+  std::string out;
+  make_uuid(out);
+  return out;
 }
 
 void make_uuid(std::string& out) noexcept {
