@@ -15,6 +15,8 @@ constexpr native_fd no_fd = -1;
 native_fd create_new_file(const std::string& path, int& err) noexcept;
 /// Opens an existing file read-write (not inherited by children).
 native_fd open_file_rw(const std::string& path, int& err) noexcept;
+/// Opens an existing file read-only (not inherited by children); never waits for a lock.
+native_fd open_file_read(const std::string& path, int& err) noexcept;
 void close_file(native_fd fd) noexcept;
 
 enum class lock_result { locked, busy, unsupported };

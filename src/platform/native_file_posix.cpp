@@ -22,6 +22,12 @@ native_fd open_file_rw(const std::string& path, int& err) noexcept {
   return fd;
 }
 
+native_fd open_file_read(const std::string& path, int& err) noexcept {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  err = fd < 0 ? errno : 0;
+  return fd;
+}
+
 void close_file(native_fd fd) noexcept {
   if (fd >= 0) (void)::close(fd);
 }

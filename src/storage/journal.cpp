@@ -878,109 +878,150 @@ void read_plan_sources(const json::object& o, journal_plan& plan) {
 
 }  // namespace
 
-bool read_journal(const std::string& path, journal_contents& out, std::string& error) {
-  out = journal_contents{};
-  out.path = path;
-  std::string data;
-  if (int err = 0; !read_whole_file(path, data, err)) {
+journal_reader::journal_reader(std::string path) { out_.path = std::move(path); }
+
+void journal_reader::line(std::string_view line, bool last) {
+  ++line_no_;
+  // Reserved but never written space reads as zeros.
+  while (!line.empty() && line.front() == '\0') line.remove_prefix(1);
+  while (!line.empty() && line.back() == '\0') line.remove_suffix(1);
+  if (line.empty()) return;
+  boost::system::error_code ec;
+  const json::value v = parse_record_json(line, ec);
+  if (ec || !v.is_object()) {
+    // Without its newline the line was being written when the process died: expected.
+    if (!last)
+      out_.warnings.push_back(out_.path + ":" + std::to_string(line_no_) + ": skipped a line that is not JSON");
+    return;
+  }
+  const json::object& o = v.get_object();
+  const std::string t = string_member(o, "t");
+  if (t == "h") {
+    if (have_header_) return;
+    have_header_ = true;
+    out_.header.host = string_member(o, "host");
+    out_.header.pid = int_member(o, "pid");
+    out_.header.start_ms = int_member(o, "start_ms");
+    out_.header.binary = string_member(o, "binary");
+    if (const json::value* s = o.if_contains("systems")) strings_from(*s, out_.header.systems);
+    out_.incomplete = int_member(o, "inc") != 0;
+  } else if (t == "s") {
+    out_.last_started = int_member(o, "i");
+    out_.last_started_iteration = static_cast<int>(int_member(o, "it"));
+    out_.last_started_ms = int_member(o, "sm");
+  } else if (t == "x") {
+    out_.death = string_member(o, "how");
+  } else if (t == "end") {
+    out_.ended = true;
+  } else if (t == "plan") {
+    if (out_.has_plan) return;
+    out_.has_plan = true;
+    out_.plan.shard_index = static_cast<int>(int_member(o, "sh"));
+    out_.plan.total_shards = static_cast<int>(int_member(o, "of"));
+    if (const json::value* mk = o.if_contains("mk"); mk != nullptr && mk->is_string())
+      out_.plan.creation_marker = std::string(mk->get_string());
+    if (const json::value* suites = o.if_contains("suites"); suites != nullptr && suites->is_array()) {
+      for (const auto& sv : suites->get_array()) {
+        const json::array* pair = sv.if_array();
+        if (pair == nullptr || pair->size() != 2 || !(*pair)[0].is_string() || !(*pair)[1].is_array()) return;
+        const std::string suite((*pair)[0].get_string());
+        for (const auto& n : (*pair)[1].get_array())
+          if (n.is_string()) out_.plan.tests.push_back({suite, std::string(n.get_string()), false});
+      }
+    }
+    if (const json::value* dis = o.if_contains("dis"); dis != nullptr && dis->is_array()) {
+      for (const auto& d : dis->get_array())
+        if (d.is_int64() && d.get_int64() >= 0 && static_cast<std::size_t>(d.get_int64()) < out_.plan.tests.size())
+          out_.plan.tests[static_cast<std::size_t>(d.get_int64())].disabled = true;
+    }
+    read_plan_sources(o, out_.plan);
+  } else if (t == "r") {
+    auto r = std::make_shared<test_result>();
+    std::string why;
+    if (!result_from_object(o, out_.has_plan ? &out_.plan : nullptr, *r, why)) {
+      out_.warnings.push_back(out_.path + ":" + std::to_string(line_no_) + ": skipped: " + why);
+      return;
+    }
+    if (!seen_.insert(r->id).second) return;
+    out_.results.push_back(std::move(r));
+  } else if (t == "a" || t == "w") {
+    const std::string sys = string_member(o, "sys");
+    const json::value* ids = o.if_contains("ids");
+    if (sys.empty() || ids == nullptr || !ids->is_array()) {
+      out_.warnings.push_back(out_.path + ":" + std::to_string(line_no_) + ": skipped a malformed " +
+                              (t == "a" ? "acknowledgement" : "in-flight record"));
+      return;
+    }
+    auto& set = t == "a" ? out_.acked[sys] : out_.sent[sys];
+    for (const auto& id : ids->get_array())
+      if (id.is_string()) set.emplace(id.get_string());
+  } else if (t == "run") {
+    const std::string sys = string_member(o, "sys");
+    const std::int64_t id = int_member(o, "id");
+    if (!sys.empty() && id > 0) out_.runs[sys] = journal_run{id, bool_member(o, "created")};
+  } else {
+    out_.warnings.push_back(out_.path + ":" + std::to_string(line_no_) + ": skipped a line of unknown type");
+  }
+}
+
+std::size_t journal_reader::feed(std::string_view data) {
+  std::size_t used = 0;
+  while (used < data.size()) {
+    const std::size_t nl = data.find('\n', used);
+    if (nl == std::string_view::npos) break;
+    line(data.substr(used, nl - used), false);
+    used = nl + 1;
+  }
+  return used;
+}
+
+void journal_reader::finish(std::string_view rest) {
+  if (!rest.empty()) line(rest, true);
+}
+
+bool journal_reader::read_from(const std::string& path, std::size_t& offset, std::string& error) {
+  int err = 0;
+  const native_fd fd = open_file_read(path, err);
+  if (fd < 0) {
     error = "cannot read " + path + ": " + errno_text(err);
     return false;
   }
-
-  bool have_header = false;
-  std::set<std::string> seen;
-  std::size_t pos = 0;
-  std::size_t line_no = 0;
-  while (pos < data.size()) {
-    const std::size_t nl = data.find('\n', pos);
-    const bool last = nl == std::string::npos;
-    std::string_view line(data.data() + pos, (last ? data.size() : nl) - pos);
-    pos = last ? data.size() : nl + 1;
-    ++line_no;
-    // Reserved but never written space reads as zeros.
-    while (!line.empty() && line.front() == '\0') line.remove_prefix(1);
-    while (!line.empty() && line.back() == '\0') line.remove_suffix(1);
-    if (line.empty()) continue;
-    boost::system::error_code ec;
-    const json::value v = parse_record_json(line, ec);
-    if (ec || !v.is_object()) {
-      // Without its newline the line was being written when the process died: expected.
-      if (!last) out.warnings.push_back(path + ":" + std::to_string(line_no) + ": skipped a line that is not JSON");
-      continue;
-    }
-    const json::object& o = v.get_object();
-    const std::string t = string_member(o, "t");
-    if (t == "h") {
-      if (have_header) continue;
-      have_header = true;
-      out.header.host = string_member(o, "host");
-      out.header.pid = int_member(o, "pid");
-      out.header.start_ms = int_member(o, "start_ms");
-      out.header.binary = string_member(o, "binary");
-      if (const json::value* s = o.if_contains("systems")) strings_from(*s, out.header.systems);
-      out.incomplete = int_member(o, "inc") != 0;
-    } else if (t == "s") {
-      out.last_started = int_member(o, "i");
-      out.last_started_iteration = static_cast<int>(int_member(o, "it"));
-      out.last_started_ms = int_member(o, "sm");
-    } else if (t == "x") {
-      out.death = string_member(o, "how");
-    } else if (t == "end") {
-      out.ended = true;
-    } else if (t == "plan") {
-      if (out.has_plan) continue;
-      out.has_plan = true;
-      out.plan.shard_index = static_cast<int>(int_member(o, "sh"));
-      out.plan.total_shards = static_cast<int>(int_member(o, "of"));
-      if (const json::value* mk = o.if_contains("mk"); mk != nullptr && mk->is_string())
-        out.plan.creation_marker = std::string(mk->get_string());
-      if (const json::value* suites = o.if_contains("suites"); suites != nullptr && suites->is_array()) {
-        for (const auto& sv : suites->get_array()) {
-          const json::array* pair = sv.if_array();
-          if (pair == nullptr || pair->size() != 2 || !(*pair)[0].is_string() || !(*pair)[1].is_array()) continue;
-          const std::string suite((*pair)[0].get_string());
-          for (const auto& n : (*pair)[1].get_array())
-            if (n.is_string()) out.plan.tests.push_back({suite, std::string(n.get_string()), false});
-        }
-      }
-      if (const json::value* dis = o.if_contains("dis"); dis != nullptr && dis->is_array()) {
-        for (const auto& d : dis->get_array())
-          if (d.is_int64() && d.get_int64() >= 0 && static_cast<std::size_t>(d.get_int64()) < out.plan.tests.size())
-            out.plan.tests[static_cast<std::size_t>(d.get_int64())].disabled = true;
-      }
-      read_plan_sources(o, out.plan);
-    } else if (t == "r") {
-      auto r = std::make_shared<test_result>();
-      std::string why;
-      if (!result_from_object(o, out.has_plan ? &out.plan : nullptr, *r, why)) {
-        out.warnings.push_back(path + ":" + std::to_string(line_no) + ": skipped: " + why);
-        continue;
-      }
-      if (!seen.insert(r->id).second) continue;
-      out.results.push_back(std::move(r));
-    } else if (t == "a" || t == "w") {
-      const std::string sys = string_member(o, "sys");
-      const json::value* ids = o.if_contains("ids");
-      if (sys.empty() || ids == nullptr || !ids->is_array()) {
-        out.warnings.push_back(path + ":" + std::to_string(line_no) + ": skipped a malformed " +
-                               (t == "a" ? "acknowledgement" : "in-flight record"));
-        continue;
-      }
-      auto& set = t == "a" ? out.acked[sys] : out.sent[sys];
-      for (const auto& id : ids->get_array())
-        if (id.is_string()) set.emplace(id.get_string());
-    } else if (t == "run") {
-      const std::string sys = string_member(o, "sys");
-      const std::int64_t id = int_member(o, "id");
-      if (!sys.empty() && id > 0) out.runs[sys] = journal_run{id, bool_member(o, "created")};
-    } else {
-      out.warnings.push_back(path + ":" + std::to_string(line_no) + ": skipped a line of unknown type");
-    }
+  constexpr std::size_t chunk = std::size_t{1} << 20;
+  std::string buf;
+  for (int round = 0; round < 64; ++round) {  // at most 64 MiB a call: the next call goes on
+    buf.resize(chunk);
+    const std::int64_t n = read_at(fd, buf.data(), buf.size(), offset, err);
+    if (n <= 0) break;
+    buf.resize(static_cast<std::size_t>(n));
+    // Reserved space of a live journal reads as zeros: the content ends at the first of them.
+    const std::size_t zero = buf.find('\0');
+    const bool at_end = zero != std::string::npos;
+    if (at_end) buf.resize(zero);
+    const std::size_t used = feed(buf);
+    offset += used;
+    if (at_end || used == 0) break;
   }
-  if (!have_header) {
+  close_file(fd);
+  return true;
+}
+
+bool read_journal(const std::string& path, journal_contents& out, std::string& error) {
+  std::string data;
+  if (int err = 0; !read_whole_file(path, data, err)) {
+    out = journal_contents{};
+    out.path = path;
+    error = "cannot read " + path + ": " + errno_text(err);
+    return false;
+  }
+  journal_reader reader(path);
+  reader.finish(std::string_view(data).substr(reader.feed(data)));
+  if (!reader.has_header()) {
+    out = journal_contents{};
+    out.path = path;
     error = path + " is not a gtest-tms journal (no header line)";
     return false;
   }
+  out = std::move(reader.contents());
   return true;
 }
 

@@ -192,6 +192,32 @@ struct journal_contents {
   bool fully_acknowledged() const;
 };
 
+/// Reads a journal line by line, also while its process is still writing it (the collector, see
+/// collector/collector.hpp, follows journals as they grow): only complete lines are taken.
+class journal_reader {
+ public:
+  explicit journal_reader(std::string path);
+  /// Takes the complete lines at the front of `data`; returns how many bytes they were.
+  std::size_t feed(std::string_view data);
+  /// The rest of a file that is complete (a torn last line is dropped silently).
+  void finish(std::string_view rest);
+  /// Reads `path` from `offset` up to its last complete line before the unwritten (zero) space,
+  /// and moves `offset` past what it took. False (and `error`) when the file cannot be read.
+  bool read_from(const std::string& path, std::size_t& offset, std::string& error);
+
+  bool has_header() const { return have_header_; }
+  const journal_contents& contents() const { return out_; }
+  journal_contents& contents() { return out_; }
+
+ private:
+  void line(std::string_view line, bool last);
+
+  journal_contents out_;
+  bool have_header_ = false;
+  std::set<std::string> seen_;
+  std::size_t line_no_ = 0;
+};
+
 /// Reads one journal file. Tolerant: bad lines are skipped with a warning, a torn last line
 /// (a crash mid-append) silently. False (and `error`) only when the file cannot be read at all or
 /// has no valid header.
