@@ -4,11 +4,13 @@
 #
 # CTest runs one process per discovered test; left alone, every process would open its own run.
 # This adds two CTest fixture tests around the discovered ones:
-#   <name>_create   (FIXTURES_SETUP)   gtest-tms run create --best-effort --run-file <file> --tests-from <binaries>
+#   <name>_create   (FIXTURES_SETUP)   gtest-tms run create --best-effort --collect --run-file <file> --tests-from <binaries>
 #   <name>_complete (FIXTURES_CLEANUP) gtest-tms run complete --best-effort --run-file <file>
 # and gives every discovered test FIXTURES_REQUIRED <name> and GTEST_TMS_RUN_FILE=<file>, from which
-# the reporter takes the run to join (and never completes it). So `ctest -j8` produces exactly one run,
-# completed once, after the last test. Without QASE_*/QAS_* configuration both steps do nothing and
+# the reporter takes the run to join (and never completes it). The create step also starts one
+# background collector: test processes hand their results to it through <file>.spool and open no
+# connection, so the whole CTest run stays within the account's rate limit. So `ctest -j8` produces
+# exactly one run, completed once, after the last test. Without QASE_*/QAS_* configuration both steps do nothing and
 # succeed, and a reporting problem never fails them (set GTEST_TMS_STRICT=true for that).
 # Several targets may share one RUN_FIXTURE (default: gtest_tms_run) within a directory.
 include_guard(GLOBAL)
@@ -60,7 +62,7 @@ function(_gtest_tms_add_run_fixture fixture run_file)
   foreach(t IN LISTS targets)
     list(APPEND tests_from --tests-from $<TARGET_FILE:${t}>)
   endforeach()
-  add_test(NAME ${fixture}_create COMMAND ${cmd} run create --best-effort --run-file ${run_file} ${tests_from})
+  add_test(NAME ${fixture}_create COMMAND ${cmd} run create --best-effort --collect --run-file ${run_file} ${tests_from})
   add_test(NAME ${fixture}_complete COMMAND ${cmd} run complete --best-effort --run-file ${run_file} ${tests_from})
   set_tests_properties(${fixture}_create PROPERTIES FIXTURES_SETUP ${fixture})
   set_tests_properties(${fixture}_complete PROPERTIES FIXTURES_CLEANUP ${fixture})

@@ -2,6 +2,7 @@
 // The gtest-tms sub-commands. Each command's file holds its argument parsing and its work:
 //   run_command.cpp       gtest-tms run create|complete   create_runs(), complete_runs()
 //   upload_command.cpp    gtest-tms upload <path>          upload_results()
+//   collect_command.cpp   gtest-tms collect (started by run create --collect; collector/collector.hpp)
 //   emulator_command.cpp  gtest-tms emulator serve|show    (tools/emulator)
 // The work is done by a delivery session (delivery/session.hpp), exactly as in a test binary, so
 // retries, rate limits, splitting, the deadline and the messages are the same. The functions are
@@ -22,6 +23,7 @@ namespace gtest_tms::detail {
 
 namespace cli {
 
+int collect_command(int argc, char** argv);
 int emulator_command(int argc, char** argv);
 int run_command(int argc, char** argv);
 int upload_command(int argc, char** argv);
@@ -46,6 +48,7 @@ struct ci_outcome {
   // upload:
   std::size_t found = 0;  // results on disk the server had not confirmed
   std::size_t sent = 0;   // confirmed now (or deliberately not for that system)
+  std::size_t live = 0;   // journals skipped because their process is still running
   // run create / complete:
   std::int64_t qase_run_id = 0;
   std::int64_t qasphere_run_id = 0;

@@ -36,6 +36,7 @@ int main(int argc, char** argv) {
   namespace cli = gtest_tms::detail::cli;
   if (cmd == "run") return cli::run_command(argc - 1, argv + 1);
   if (cmd == "upload") return cli::upload_command(argc - 1, argv + 1);
+  if (cmd == "collect") return cli::collect_command(argc - 1, argv + 1);
   if (cmd == "emulator") {
 #ifdef GTEST_TMS_WITH_EMULATOR
     return cli::emulator_command(argc - 1, argv + 1);

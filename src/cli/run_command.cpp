@@ -12,11 +12,18 @@
 #include <system_error>
 #include <vector>
 
+#include <fstream>
+#include <iterator>
+#include <thread>
+
 #include "cli/commands.hpp"
+#include "collector/spool.hpp"
 #include "config/config.hpp"
 #include "config/system_settings.hpp"
+#include "platform/file_lock.hpp"
 #include "platform/process.hpp"
 #include "util/text.hpp"
+#include "util/time_format.hpp"
 
 namespace gtest_tms::detail {
 
@@ -161,7 +168,8 @@ constexpr std::size_t list_output_cap = std::size_t{64} * 1024 * 1024;
 
 void run_usage(std::FILE* out) {
   std::fputs(
-      "usage: gtest-tms run create [--env-file FILE] [--run-file FILE] [--tests-from GTEST_BINARY]... [--best-effort]\n"
+      "usage: gtest-tms run create [--env-file FILE] [--run-file FILE [--collect]] [--tests-from GTEST_BINARY]...\n"
+      "                            [--best-effort]\n"
       "       gtest-tms run complete [--run-file FILE] [--tests-from GTEST_BINARY]... [--best-effort]\n"
       "\n"
       "create    creates the Qase and/or QA Sphere run (configured as for the test binaries) and prints\n"
@@ -174,6 +182,10 @@ void run_usage(std::FILE* out) {
       "--run-file  create writes the run ids to FILE (replacing it; empty when nothing was created);\n"
       "          complete reads them from it. Test processes given GTEST_TMS_RUN_FILE=FILE join that run\n"
       "          (this is how gtest_tms_discover_tests shares one run among CTest's processes).\n"
+      "--collect (create, with --run-file) also starts one background collector for the test processes\n"
+      "          that join through the run file: they write their results into FILE.spool and send nothing;\n"
+      "          the collector delivers them for all processes, within the account's rate limit. complete\n"
+      "          then waits for it, sends what it could not, and completes the run only when all is in.\n"
       "--best-effort  a reporting failure is printed but exits 0 (unless GTEST_TMS_STRICT=true), so a\n"
       "          CI or CTest fixture step never fails the tests because the TMS is unreachable.\n"
       "Exit code: 0 done, 1 failed, 2 usage or missing settings (nothing was changed).\n",
@@ -183,6 +195,112 @@ void run_usage(std::FILE* out) {
 // Runs `binary --gtest_list_tests` (bounded in time) and returns its standard output.
 bool list_tests(const std::string& binary, std::string& output, std::string& error) {
   return run_and_capture(binary, "--gtest_list_tests", list_timeout, list_output_cap, output, error);
+}
+
+std::string spool_for(const std::string& run_file) { return run_file + ".spool"; }
+
+void say(const std::string& line) { std::fprintf(stderr, "gtest-tms: %s\n", line.c_str()); }
+
+// A spool an earlier CTest run left (its collector was killed): moved aside, never mixed into this run.
+void set_aside(const std::string& spool) {
+  std::error_code ec;
+  if (!std::filesystem::exists(spool, ec)) return;
+  bool results = false;
+  for (std::filesystem::directory_iterator it(spool, ec), end; !ec && it != end; it.increment(ec))
+    results = results || it->path().filename().string().rfind("journal-", 0) == 0;
+  if (!results) {
+    std::filesystem::remove_all(spool, ec);
+    return;
+  }
+  const std::string aside = spool + ".left-" + std::to_string(now_epoch_ms());
+  std::filesystem::rename(spool, aside, ec);
+  if (ec) {
+    say("cannot move the earlier spool " + spool + " aside (" + ec.message() + ")");
+    return;
+  }
+  say("an earlier CTest run left results in " + aside + "; send them with: gtest-tms upload " + aside);
+}
+
+// Starts `gtest-tms collect` for the spool and waits (at most 5 s) until it holds the spool's lock.
+bool start_collector(const std::string& run_file, const std::string& spool, const run_plan& plan, std::string& error) {
+  std::error_code ec;
+  std::filesystem::create_directories(spool, ec);
+  if (ec) {
+    error = "cannot create " + spool + ": " + ec.message();
+    return false;
+  }
+  std::string tests;  // as --gtest_list_tests prints them, for QA Sphere's markers
+  std::string suite;
+  for (const auto& t : plan.tests) {
+    if (t.suite != suite) tests += (suite = t.suite) + ".\n";
+    tests += "  " + t.name + "\n";
+  }
+  if (std::ofstream f(spool_tests_path(spool), std::ios::binary | std::ios::trunc); !(f << tests)) {
+    error = "cannot write " + spool_tests_path(spool);
+    return false;
+  }
+  const std::string self = current_executable_path();
+  if (self.empty()) {
+    error = "cannot tell where this gtest-tms is, to start its collector";
+    return false;
+  }
+  std::int64_t pid = 0;
+  const std::vector<std::string> args{
+      "collect", "--spool", spool, "--run-file", run_file, "--watch-pid", std::to_string(parent_pid())};
+  if (!spawn_detached(self, args, spool_log_path(spool), pid, error)) return false;
+  for (int i = 0; i < 250; ++i) {
+    if (collector_running(spool)) return true;
+    if (!process_alive(pid) && i > 5) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  error = "the collector did not start (see " + spool_log_path(spool) + ")";
+  return false;
+}
+
+// run complete under a collector: asks it to stop, waits for it, then sends what it did not.
+// True when every result is confirmed and no test process is still writing: the run may be completed.
+bool drain_spool(const settings& s, const std::string& spool) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(spool, ec)) return true;
+  { std::ofstream(spool_drain_path(spool)) << "drain\n"; }
+  file_lock lock;
+  std::string error;
+  const auto until = std::chrono::steady_clock::now() + s.common.flush_deadline + std::chrono::seconds(15);
+  file_lock::result got = file_lock::result::busy;
+  while ((got = lock.try_lock(spool_lock_path(spool), error)) == file_lock::result::busy &&
+         std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  if (got == file_lock::result::busy) {
+    say("the collector did not finish in time; the run is left open (send the rest later with: gtest-tms upload " +
+        spool + ")");
+    return false;
+  }
+  if (std::ifstream in(spool_summary_path(spool), std::ios::binary); in) {
+    std::string line;
+    while (std::getline(in, line))
+      if (!line.empty()) say("collector: " + line);
+  } else {
+    say("the collector ended without a summary (it was killed?): sending what it left");
+  }
+  // What the collector could not deliver (or all of it, if it died), through the usual upload.
+  settings us = s;
+  for (const tms t : all_tms) finish_run_setting(us, t) = false;  // completed below, once
+  const ci_outcome up = upload_results(spool, us);
+  for (const auto& line : up.lines)
+    if (line.rfind("nothing to send", 0) != 0) say(line);
+  if (up.live > 0) {
+    say("a test process is still writing into " + spool + "; the run is left open");
+    return false;
+  }
+  if (!up.ok) {
+    say("some results are not confirmed; the run is left open (retry with: gtest-tms upload " + spool + ")");
+    return false;
+  }
+  for (const char* name : {"collector.log", "tests.txt", "drain", "summary.txt", ".gtest-tms-upload.lock"})
+    std::filesystem::remove(spool + "/" + name, ec);
+  std::filesystem::remove(spool_lock_path(spool), ec);
+  std::filesystem::remove(spool, ec);  // only when empty
+  return true;
 }
 
 bool append_env_file(const std::string& file, const std::string& text, std::string& error) {
@@ -219,6 +337,7 @@ int run_command(int argc, char** argv) {
   std::string env_file, run_file;
   std::vector<std::string> binaries;
   bool best_effort = false;
+  bool collect = false;
   for (int i = 2; i < argc; ++i) {
     const std::string_view a = argv[i];
     if (a == "--help" || a == "-h") {
@@ -227,6 +346,10 @@ int run_command(int argc, char** argv) {
     }
     if (a == "--best-effort") {
       best_effort = true;
+      continue;
+    }
+    if (a == "--collect" && create) {
+      collect = true;
       continue;
     }
     std::string* target = nullptr;
@@ -263,7 +386,18 @@ int run_command(int argc, char** argv) {
     if (target == &tests_from) binaries.push_back(std::move(tests_from));
   }
 
+  if (collect && run_file.empty()) {
+    std::fprintf(stderr, "gtest-tms run create: --collect needs --run-file\n");
+    return 2;
+  }
   return run_guarded("run", [&] {
+    if (collect && collector_running(spool_for(run_file))) {
+      // Its test processes read the run file: replacing it now would mix two CTest runs' results.
+      say("another CTest run is reporting from this build tree (its collector holds " + spool_for(run_file) +
+          "); wait for it to finish");
+      return 1;
+    }
+    if (collect) set_aside(spool_for(run_file));
     env_lookup env = process_env();
     if (!create && !run_file.empty()) {
       // complete: the run ids come from the run file, exactly as the test processes got them.
@@ -289,6 +423,9 @@ int run_command(int argc, char** argv) {
         plan.binary_name = slash == std::string::npos ? tests_from : tests_from.substr(slash + 1);
     }
 
+    if (!create && !s.common.spool_dir.empty() && !drain_spool(s, s.common.spool_dir)) {
+      return best_effort && !s.common.strict ? 0 : 1;
+    }
     const ci_outcome out = create ? create_runs(s, plan) : complete_runs(s, plan);
     for (const auto& line : out.lines) std::fprintf(stderr, "gtest-tms: %s\n", line.c_str());
     if (create) {
@@ -309,9 +446,25 @@ int run_command(int argc, char** argv) {
         std::error_code ec;
         std::filesystem::remove(run_file, ec);
         std::string error;
-        if (!append_env_file(run_file, vars, error)) {
+        // The runs were checked just now: processes joining them through the file skip that.
+        std::string verified;
+        if (out.qase_run_id > 0) verified += "qase:" + std::to_string(out.qase_run_id);
+        if (out.qasphere_run_id > 0)
+          verified += (verified.empty() ? "" : ",") + std::string("qasphere:") + std::to_string(out.qasphere_run_id);
+        if (!append_env_file(run_file,
+                             vars + (out.ok && !verified.empty() ? "GTEST_TMS_VERIFIED_RUNS=" + verified + "\n" : ""),
+                             error)) {
           std::fprintf(stderr, "gtest-tms: %s\n", error.c_str());
           return best_effort && !s.common.strict ? 0 : 1;
+        }
+        // Written last: a test process that sees the spool finds its collector running.
+        if (collect && out.ok && !vars.empty()) {
+          const std::string spool = spool_for(run_file);
+          if (start_collector(run_file, spool, plan, error)) {
+            if (!append_env_file(run_file, "GTEST_TMS_SPOOL=" + spool + "\n", error)) say(error);
+          } else {
+            say(error + "; the test processes will send their results themselves");
+          }
         }
       }
     }

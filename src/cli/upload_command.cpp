@@ -160,12 +160,34 @@ ci_outcome upload_results(const std::string& path, const settings& s, const sess
       out.lines.push_back(file +
                           " is incomplete (a write failed when it was made, e.g. a full disk): results may be "
                           "missing, so its run will not be completed");
+    journals.push_back(std::move(oj));
+  }
+  // A confirmation is of a result id, wherever it was written: the collector (collector/) writes
+  // those of every test process into its own journal in the spool. Copied into the journal of the
+  // result, so that one stays right once the collector's is gone.
+  std::map<std::string, std::set<std::string>> acked_anywhere, sent_anywhere;
+  for (const auto& oj : journals) {
+    for (const auto& [sys, ids] : oj.contents.acked) acked_anywhere[sys].insert(ids.begin(), ids.end());
+    for (const auto& [sys, ids] : oj.contents.sent) sent_anywhere[sys].insert(ids.begin(), ids.end());
+  }
+  for (auto& oj : journals) {
     for (const auto& sys : oj.contents.header.systems) {
+      const auto known = tms_from_tag(sys);
+      std::vector<std::string_view> copied;
+      auto& acked = oj.contents.acked[sys];
+      for (const auto& r : oj.contents.results) {
+        if (acked.count(r->id) == 0 && acked_anywhere[sys].count(r->id) > 0) {
+          acked.insert(r->id);
+          copied.emplace_back(r->id);
+        }
+        if (sent_anywhere[sys].count(r->id) > 0) oj.contents.sent[sys].insert(r->id);
+      }
+      if (known && !copied.empty()) oj.j->ack(*known, copied);
       auto& ids = oj.pending[sys];
       for (const auto& r : oj.contents.unacknowledged(sys)) ids.insert(r->id);
     }
-    journals.push_back(std::move(oj));
   }
+  out.live = live_journals;
   if (reports.empty() && journals.empty() && unreadable == 0) {
     if (live_journals > 0) {
       out.ok = true;  // only live journals: nothing of ours to send
@@ -374,13 +396,17 @@ ci_outcome upload_results(const std::string& path, const settings& s, const sess
                      " not confirmed; they stay in " + sources + " (run the same upload again to retry)");
     }
     rep.undelivered.clear();  // said above, in upload terms
-    entries.push_back(summary_entry{std::move(rep), {}, {}, {}});
+    summary_entry e;
+    e.report = std::move(rep);
+    entries.push_back(std::move(e));
   }
 
   for (auto& oj : journals) {
     std::size_t left = 0;
     for (const auto& [sys, ids] : oj.pending) left += ids.size();
-    if (left == 0) {
+    // A journal of confirmations only (the collector's) may still be needed by a live journal's results.
+    const bool confirmations_for_live = live_journals > 0 && oj.contents.results.empty() && !oj.contents.acked.empty();
+    if (left == 0 && !confirmations_for_live) {
       oj.j->remove();
     } else {
       oj.j->close();

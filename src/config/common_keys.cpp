@@ -11,6 +11,7 @@
 
 #include "config/config_readers.hpp"
 #include "config/config_sources.hpp"
+#include "util/text.hpp"
 
 namespace gtest_tms::detail {
 namespace {
@@ -19,9 +20,9 @@ namespace {
 constexpr const char* proxy_keys[] = {"https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"};
 constexpr const char* no_proxy_keys[] = {"no_proxy", "NO_PROXY"};
 constexpr const char* common_keys[] = {
-    "GTEST_TMS_DEADLINE",        "GTEST_TMS_BATCH_AGE_MS", "GTEST_TMS_STRICT",
-    "GTEST_TMS_REPORT_DISABLED", "GTEST_TMS_RUN_FILE",     "GTEST_TMS_CA_FILE",
-    "GTEST_TMS_JOURNAL_DIR",     "GTEST_TMS_TERM_GRACE",   "QASE_DEBUG",
+    "GTEST_TMS_DEADLINE", "GTEST_TMS_BATCH_AGE_MS", "GTEST_TMS_STRICT",        "GTEST_TMS_REPORT_DISABLED",
+    "GTEST_TMS_RUN_FILE", "GTEST_TMS_CA_FILE",      "GTEST_TMS_JOURNAL_DIR",   "GTEST_TMS_TERM_GRACE",
+    "QASE_DEBUG",         "GTEST_TMS_SPOOL",        "GTEST_TMS_VERIFIED_RUNS",
 };
 
 // A bad common value does not switch reporting off: the default is kept, and the message says which.
@@ -73,6 +74,8 @@ void read_common_section(const env_lookup& env, settings& out) {
     c.debug = *d;
   if (const auto b = keys.read_bool("GTEST_TMS_REPORT_DISABLED")) c.report_disabled = *b;
   if (auto v = keys.read_text("GTEST_TMS_RUN_FILE")) c.run_file = std::move(*v);
+  if (auto v = keys.read_text("GTEST_TMS_SPOOL")) c.spool_dir = std::move(*v);
+  if (auto v = keys.read_text("GTEST_TMS_VERIFIED_RUNS")) c.verified_runs = std::move(*v);
   if (auto v = keys.read_text("GTEST_TMS_CA_FILE")) c.ca_file = std::move(*v);
   if (auto v = keys.read_text("GTEST_TMS_JOURNAL_DIR")) c.journal_dir = std::move(*v);
   for (const char* name : proxy_keys) {
@@ -87,6 +90,17 @@ void read_common_section(const env_lookup& env, settings& out) {
       break;
     }
   }
+}
+
+bool run_verified(const common_settings& c, std::string_view system_tag, std::int64_t run_id) {
+  const std::string want = std::string(system_tag) + ":" + std::to_string(run_id);
+  std::string_view list = c.verified_runs;
+  while (!list.empty()) {
+    const auto comma = list.find(',');
+    if (trim(list.substr(0, comma)) == want) return true;
+    list.remove_prefix(comma == std::string_view::npos ? list.size() : comma + 1);
+  }
+  return false;
 }
 
 }  // namespace gtest_tms::detail

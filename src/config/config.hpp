@@ -75,7 +75,14 @@ struct common_settings {
   std::string no_proxy;                       // no_proxy / NO_PROXY
   bool report_disabled = true;                // GTEST_TMS_REPORT_DISABLED: DISABLED_ tests as skipped
   std::string run_file;                       // GTEST_TMS_RUN_FILE: run ids written by `gtest-tms run create`
+  std::string spool_dir;                      // GTEST_TMS_SPOOL (from the run file): the collector's folder
+  /// GTEST_TMS_VERIFIED_RUNS (from the run file): "qase:5,qasphere:7", runs `run create` just checked;
+  /// joining one of them skips the project and run checks (one request fewer per process and system).
+  std::string verified_runs;
 };
+
+/// Whether `run create` checked this system's run `run_id` (common_settings::verified_runs).
+bool run_verified(const common_settings& c, std::string_view system_tag, std::int64_t run_id);
 
 struct settings {
   qase_settings qase;

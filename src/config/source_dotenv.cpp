@@ -108,7 +108,8 @@ std::optional<qas_credentials> find_qas_credentials(const env_lookup& env, const
 
 // GTEST_TMS_RUN_FILE names the file `gtest-tms run create --env-file` wrote (CTest fixtures, see
 // cmake/GtestTmsHelpers.cmake). Its run ids stand in for QASE_TESTOPS_RUN_ID / QAS_RUN_ID when the
-// environment has none; nothing else is taken from it. A missing or empty file means no run was
+// environment has none, and GTEST_TMS_SPOOL names the collector's folder and GTEST_TMS_VERIFIED_RUNS the runs it
+// checked; nothing else is taken from it. A missing or empty file means no run was
 // created (reporting not configured there): the process then behaves as without the file.
 env_lookup with_run_file(const env_lookup& env, std::vector<std::string>& warnings) {
   const auto path = read_env(env, "GTEST_TMS_RUN_FILE");
@@ -122,7 +123,8 @@ env_lookup with_run_file(const env_lookup& env, std::vector<std::string>& warnin
   }
   std::vector<std::pair<std::string, std::string>> ids;
   for (auto& [k, v] : parse_dotenv(content)) {
-    if (k == "QASE_TESTOPS_RUN_ID" || k == "QAS_RUN_ID") ids.emplace_back(k, v);
+    if (k == "QASE_TESTOPS_RUN_ID" || k == "QAS_RUN_ID" || k == "GTEST_TMS_SPOOL" || k == "GTEST_TMS_VERIFIED_RUNS")
+      ids.emplace_back(k, v);
   }
   if (ids.empty()) return env;
   return [env, ids](const std::string& key) -> std::optional<std::string> {

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "collector/spool.hpp"
 #include "config/system_settings.hpp"
 #include "platform/process.hpp"
 #include "platform/signals.hpp"
@@ -131,16 +132,28 @@ void session::note_death(const char* how) noexcept {
 void session::open(run_plan plan) {
   start_ms_ = now_epoch_ms();
   if (plan.creation_marker.empty()) plan.creation_marker = "gtest-tms:" + make_uuid();
+  // Under a collector a test process only writes its journal: one connection and one rate limit
+  // for all of CTest's processes, and no TLS or run check per process.
+  const std::string& spool = settings_.common.spool_dir;
+  bool to_collector = options_.journal && !spool.empty() && settings_.qase.mode != qase_mode::report &&
+                      !systems_.empty() && collector_running(spool);
+  for (const tms t : systems_) to_collector = to_collector && run_id_setting(settings_, t).has_value();
   // Crash safety: each finished result is on disk before submit() returns.
   if (options_.journal) {
-    if (const std::string dir = journal_dir_for(settings_); !dir.empty()) {
+    if (const std::string dir = to_collector ? spool : journal_dir_for(settings_); !dir.empty()) {
       journal_header h;
       h.start_ms = start_ms_;
       h.binary = current_binary_name();
       if (settings_.qase_enabled()) h.systems.emplace_back(tag(tms::qase));  // report mode too
       if (configured(settings_, tms::qasphere)) h.systems.emplace_back(tag(tms::qasphere));
       std::string error;
-      journal_ = journal::create(dir, std::move(h), error);
+      journal_ = journal::create(dir, h, error);
+      if (!journal_ && to_collector) {
+        std::fprintf(stderr, "gtest-tms: cannot write into the collector's folder (%s); sending directly\n",
+                     error.c_str());
+        journal_ = journal::create(journal_dir_for(settings_), h, error);
+        to_collector = false;
+      }
       if (!journal_) std::fprintf(stderr, "gtest-tms: no crash journal: %s\n", error.c_str());
     }
   }
@@ -149,6 +162,15 @@ void session::open(run_plan plan) {
     journal_->plan(plan);
     journal::arm_for_signals(journal_.get());
     set_fatal_signal_hook(&journal::on_fatal_signal);
+  }
+
+  if (to_collector && journal_) {
+    for (const tms t : systems_) journal_->run_started(t, *run_id_setting(settings_, t), false);
+    handed_to_collector_ = true;
+    running_session.store(this);  // for the exit() line
+    static const bool collector_at_exit_registered = std::atexit(stop_running_session_at_exit) == 0;
+    (void)collector_at_exit_registered;
+    return;
   }
 
   std::vector<std::unique_ptr<backend>> backends;
@@ -217,10 +239,32 @@ session_outcome session::close(std::chrono::steady_clock::time_point deadline) {
   session_outcome out;
   out.results = results_;
   out.failed_names = std::move(failed_names_);
+  if (handed_to_collector_) {
+    // The collector takes the rest from the file once this process closes it (its lock goes).
+    set_fatal_signal_hook(nullptr);
+    journal::arm_for_signals(nullptr);
+    out.problems = !settings_.errors.empty() || !journal_->healthy();
+    if (!journal_->healthy())
+      out.journal_warning = "the journal " + journal_->path() + " for the collector is incomplete (" +
+                            journal_->error() + "): some results of this process are only in memory and lost";
+    journal_->close();
+    for (const tms t : systems_) {
+      summary_entry e;
+      e.report.system = t;
+      e.report.name = std::string(display_name(t));
+      e.report.run_id = *run_id_setting(settings_, t);
+      e.collector = settings_.common.spool_dir;
+      e.handed_over = results_;
+      out.entries.push_back(std::move(e));
+    }
+    if (running_session.load() == this) running_session.store(nullptr);
+    return out;
+  }
   const std::int64_t end_ms = now_epoch_ms();
   bool all_safe = true;  // every result is in its TMS or in a fallback report
   for (auto& r : reports) {
-    summary_entry e{std::move(r), {}, {}, {}};
+    summary_entry e;
+    e.report = std::move(r);
     const tms system = e.report.system;
     const bool wants_fallback = options_.fallback && settings_.qase.fallback == qase_mode::report;
     if (!e.report.undelivered.empty() && wants_fallback) {

@@ -101,6 +101,9 @@ class session {
   settings settings_;
   session_options options_;
   std::vector<tms> systems_;
+  // A collector runs for this CTest run (collector/spool.hpp): the journal goes into its spool and
+  // nothing is sent from here.
+  bool handed_to_collector_ = false;
   std::int64_t owner_pid_ = 0;
   std::int64_t start_ms_ = 0;
   std::unique_ptr<journal> journal_;  // declared first: outlives the io thread that acks into it

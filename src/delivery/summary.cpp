@@ -48,6 +48,11 @@ std::vector<std::string> summary_lines(const std::vector<summary_entry>& entries
                            : n + " could not be written to " + e.fallback_dir + ": " + e.fallback_error));
       continue;
     }
+    if (!e.collector.empty()) {
+      lines.push_back(r.name + ": " + plural(e.handed_over, "result", "results") + " handed to the collector of run " +
+                      std::to_string(r.run_id) + " (" + e.collector + ")");
+      continue;
+    }
     std::string line = r.name + ": ";
     if (!r.start_error.empty()) {
       line += "not started: " + r.start_error;

@@ -16,6 +16,8 @@ struct summary_entry {
   std::string fallback_error;  // why writing them failed ("" if it did not)
   std::string journal;         // the crash journal that still holds them when no report does ("" if none)
   bool report_mode = false;    // QASE_MODE=report: every result was written, nothing sent
+  std::string collector;       // the spool results were handed to (a collector delivers them; "" if none)
+  std::size_t handed_over = 0;
 };
 
 std::vector<std::string> summary_lines(const std::vector<summary_entry>& entries);

@@ -296,7 +296,9 @@ void listener::finish(std::chrono::steady_clock::time_point deadline) {
   const session_outcome out = session_->close(deadline);
   for (const auto& line : summary_lines(out.entries)) std::fprintf(stderr, "gtest-tms: %s\n", line.c_str());
   if (!out.journal_warning.empty()) std::fprintf(stderr, "gtest-tms: %s\n", out.journal_warning.c_str());
-  write_step_summary(out.entries, out.results, out.failed_names);
+  // Under a collector, one CI job summary for all processes would come from `run complete`, not one per test.
+  if (out.entries.empty() || out.entries.front().collector.empty())
+    write_step_summary(out.entries, out.results, out.failed_names);
   strict_failure_ = settings_.common.strict && out.problems;
   if (!out.kept_journal.empty())
     std::fprintf(stderr, "gtest-tms: journal kept: %s (send what it holds with: gtest-tms upload %s)\n",

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace gtest_tms::detail {
 
@@ -34,6 +35,21 @@ bool describe_system(system_description& out);
 /// cannot be started, does not finish in time, or fails (the line names the exit code or signal).
 bool run_and_capture(const std::string& program, const std::string& argument, std::chrono::seconds timeout,
                      std::size_t cap, std::string& output, std::string& error);
+
+/// The path of this process's executable ("" when the system does not say), to start a helper of it.
+std::string current_executable_path();
+
+/// This process's parent (the CTest that runs a fixture step).
+std::int64_t parent_pid() noexcept;
+
+/// Whether a process with this id exists (it may be another one that reused the id).
+bool process_alive(std::int64_t pid) noexcept;
+
+/// Starts `program args...` in a session of its own, detached from this one: standard input from
+/// /dev/null, standard output and error appended to `log_path`, no other descriptor inherited, the
+/// same environment. It outlives this process and is not waited for. False with one line in `error`.
+bool spawn_detached(const std::string& program, const std::vector<std::string>& args, const std::string& log_path,
+                    std::int64_t& pid, std::string& error);
 
 /// Calls `fn` in the child after every fork() of this process (pthread_atfork). False if it cannot.
 bool on_fork_in_child(void (*fn)()) noexcept;

@@ -117,6 +117,58 @@ bool run_and_capture(const std::string& program, const std::string& argument, st
   return true;
 }
 
+std::string current_executable_path() {
+#if defined(__linux__)
+  char buf[PATH_MAX];
+  const ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
+  if (n > 0) return std::string(buf, static_cast<std::size_t>(n));
+#endif
+  return {};
+}
+
+std::int64_t parent_pid() noexcept { return static_cast<std::int64_t>(::getppid()); }
+
+bool process_alive(std::int64_t pid) noexcept {
+  if (pid <= 0 || pid > INT_MAX) return false;
+  return ::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM;
+}
+
+bool spawn_detached(const std::string& program, const std::vector<std::string>& args, const std::string& log_path,
+                    std::int64_t& pid, std::string& error) {
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  // CTest waits for a fixture step's output pipe to close: the helper must not hold it.
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
+  posix_spawn_file_actions_addclosefrom_np(&actions, STDERR_FILENO + 1);
+#endif
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+#if defined(POSIX_SPAWN_SETSID)
+  // Its own session: a Ctrl-C or a kill of CTest's process group does not take it down at once,
+  // so it can still deliver what it holds.
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID);
+#endif
+  std::vector<std::string> argv_storage;
+  argv_storage.push_back(program);
+  argv_storage.insert(argv_storage.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : argv_storage) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t child = 0;
+  const int rc = ::posix_spawn(&child, program.c_str(), &actions, &attr, argv.data(), environ);
+  posix_spawnattr_destroy(&attr);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) {
+    error = "cannot start " + program + ": " + std::generic_category().message(rc);
+    return false;
+  }
+  pid = child;
+  return true;
+}
+
 bool on_fork_in_child(void (*fn)()) noexcept { return ::pthread_atfork(nullptr, nullptr, fn) == 0; }
 
 }  // namespace gtest_tms::detail

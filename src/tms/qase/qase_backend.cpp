@@ -176,8 +176,8 @@ bool attachment_bytes(const attachment& a, std::string& data, std::string& error
 
 class qase_backend final : public backend {
  public:
-  qase_backend(const qase_settings& s, epoch_ms_clock now)
-      : s_(s), now_(now ? std::move(now) : epoch_ms_clock([] { return now_epoch_ms(); })) {
+  qase_backend(const qase_settings& s, epoch_ms_clock now, bool run_verified)
+      : s_(s), now_(now ? std::move(now) : epoch_ms_clock([] { return now_epoch_ms(); })), verified_(run_verified) {
     api_ = strip_slash(s_.api_base);
     app_ = strip_slash(s_.app_base);
     code_ = boost::urls::encode(s_.project, boost::urls::unreserved_chars);
@@ -205,6 +205,13 @@ class qase_backend final : public backend {
     thread_ = plan.binary_name;
     if (plan.total_shards > 1 && plan.shard_index >= 0) {
       thread_ += (thread_.empty() ? "" : " ") + std::string("shard ") + std::to_string(plan.shard_index);
+    }
+    if (verified_ && *s_.run_id > 0) {
+      // `run create` checked project and run a moment ago (the run file says so): no second look.
+      run_id_ = *s_.run_id;
+      created_run_ = false;
+      done("");
+      return;
     }
     r.send(
         get(api_ + "/v1/project/" + code_), true,
@@ -593,6 +600,7 @@ class qase_backend final : public backend {
   std::string thread_;
   std::int64_t run_id_ = 0;
   bool created_run_ = false;
+  bool verified_ = false;  // the run was checked by `run create` (common_settings::verified_runs)
 };
 
 }  // namespace
@@ -642,8 +650,8 @@ std::unique_ptr<backend> make_qase_backend(const qase_settings& s, const common_
 }
 
 std::unique_ptr<backend> make_qase_backend(const qase_settings& s, const common_settings& c, epoch_ms_clock now) {
-  (void)c;  // nothing Qase-specific in the common settings yet
-  return std::make_unique<qase_backend>(s, std::move(now));
+  const bool verified = s.run_id && run_verified(c, tag(tms::qase), *s.run_id);
+  return std::make_unique<qase_backend>(s, std::move(now), verified);
 }
 
 }  // namespace gtest_tms::detail

@@ -381,6 +381,12 @@ void qasphere_backend::start(requester& r, const run_plan& plan, std::function<v
 }
 
 void qasphere_backend::check_project() {
+  if (settings_.run_id && run_verified(common_, tag(tms::qasphere), *settings_.run_id)) {
+    // `run create` checked the project a moment ago (the run file says so); the run's cases are
+    // still read: they map markers to the run's entries.
+    run_id_ = *settings_.run_id;
+    return read_run_cases(false);
+  }
   send(
       request("GET", "/project/" + encoded_project(), {}), true,
       [](const http_request&, const http_response& r) { return is_object_answer(r); },
