@@ -1,5 +1,6 @@
 // gtest-tms collect: the collector `run create --collect` starts in the background for one CTest
 // run (collector/collector.hpp). Not meant to be typed; documented for when it shows in `ps`.
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -10,6 +11,7 @@
 #include "cli/commands.hpp"
 #include "collector/collector.hpp"
 #include "collector/spool.hpp"
+#include "platform/process.hpp"
 #include "util/text.hpp"
 
 namespace gtest_tms::detail::cli {
@@ -22,7 +24,8 @@ void collect_usage(std::FILE* out) {
       "\n"
       "Started by `gtest-tms run create --collect` (the CTest setup step of gtest_tms_discover_tests):\n"
       "delivers the results that test processes write into DIR, for the runs FILE names, until\n"
-      "`gtest-tms run complete --run-file FILE` asks it to stop, or PID is gone and nothing new came.\n",
+      "`gtest-tms run complete --run-file FILE` asks it to stop, or PID is gone and nothing new came\n"
+      "for GTEST_TMS_COLLECTOR_QUIET_MS milliseconds (default 10000).\n",
       out);
 }
 
@@ -58,7 +61,13 @@ int collect_command(int argc, char** argv) {
     collect_usage(stderr);
     return 2;
   }
+  // How long the collector waits, once the CTest that started it is gone, for anything new.
+  if (const char* q = std::getenv("GTEST_TMS_COLLECTOR_QUIET_MS"); q != nullptr) {  // NOLINT(concurrency-mt-unsafe)
+    if (const auto ms = parse_int(trim(q), 0, 3600000)) o.orphan_quiet = std::chrono::milliseconds(*ms);
+  }
   return run_guarded("collect", [&] {
+    std::printf("gtest-tms collect: pid %lld, spool %s\n", static_cast<long long>(current_pid()), o.spool.c_str());
+    std::fflush(stdout);
     const env_lookup base = process_env();
     const env_lookup env = [base, run_file](const std::string& key) -> std::optional<std::string> {
       if (key == "GTEST_TMS_RUN_FILE") return run_file;

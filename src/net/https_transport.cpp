@@ -663,6 +663,9 @@ net::awaitable<std::shared_ptr<connection>> client::open(host_pool& pool, exchan
     }
     co_return nullptr;
   }
+  // Small requests must not wait for the peer's delayed ACK (Nagle's algorithm), as curl does.
+  boost::system::error_code nec;
+  tcp_layer.socket().set_option(tcp::no_delay(true), nec);  // best effort: a failure only costs time
   if (via_proxy) {
     const bool tunnelled = co_await tunnel(*conn, proxy, ex, deadline, res);
     if (!tunnelled) {

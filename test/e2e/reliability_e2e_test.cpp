@@ -378,5 +378,25 @@ TEST(ReliabilityEndToEnd, ASecondUploadOfTheSameFolderLeavesItToTheFirst) {
   EXPECT_EQ(emu.tms().qase_results(runs[0].id).size(), confirm_tests) << u.out;
 }
 
+// A 429 on the project check (many CI jobs on one account) is waited out as Retry-After says, not
+// taken as "cannot start" (issue 11 item 4: 402 of 600 results were lost that way).
+TEST(ReliabilityEndToEnd, A429OnTheProjectAndRunChecksIsWaitedOutAndNothingIsLost) {
+  emulator_fixture emu(
+      emulator_fixture::with_faults("GET /v1/project/DEMO#1..2=429:retry-after=1;GET /v1/run/DEMO/1#1=429:retry-after=1"));
+  // The CI step's own checks meet the first two 429s; the test binary joining its run the third.
+  const process_result created = run_cli(emu.qase_env(), {"run", "create"});
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  EXPECT_NE(created.out.find("QASE_TESTOPS_RUN_ID=1"), std::string::npos) << created.out << created.err;
+  auto env = emu.qase_env();
+  env["QASE_TESTOPS_RUN_ID"] = "1";
+  const process_result r = run_fixture("fixture_confirm", env);
+  ASSERT_FALSE(r.timed_out) << r.err;
+  EXPECT_NE(r.err.find("Qase: " + std::string("49") + " results sent"), std::string::npos) << r.err;
+  std::size_t injected = 0;
+  for (const auto& q : emu.tms().requests()) injected += q.injected && q.status == 429 ? 1 : 0;
+  EXPECT_EQ(injected, 3u);
+  EXPECT_EQ(emu.tms().qase_results(1).size(), 49u);
+}
+
 }  // namespace
 }  // namespace gtest_tms::detail::testing_support

@@ -4,7 +4,11 @@
 // stays within the account's rate limit (issue 11).
 #include <gtest/gtest.h>
 
+#include <signal.h>
+
 #include <filesystem>
+#include <fstream>
+#include <thread>
 
 #include <boost/json.hpp>
 
@@ -23,11 +27,13 @@ process_result cmake(std::vector<std::string> args, std::map<std::string, std::o
   return run_process(GTEST_TMS_CMAKE, po);
 }
 
-// Configures and builds the ctest project (with `tests` tests) in <emulator dir>/build.
-std::string build_project(emulator_fixture& emu, int tests = 60) {
+// Configures and builds the ctest project (with `tests` tests and `marked` QA Sphere-marked ones)
+// in <emulator dir>/build.
+std::string build_project(emulator_fixture& emu, int tests = 60, int marked = 0) {
   const std::string build = emu.dir() + "/build";
   auto c = cmake({"-S", GTEST_TMS_CTEST_PROJECT, "-B", build, "-DCMAKE_BUILD_TYPE=Release",
-                  "-DCMAKE_PREFIX_PATH=" GTEST_TMS_PACKAGE_PREFIX, "-DMANY_TESTS=" + std::to_string(tests)});
+                  "-DCMAKE_PREFIX_PATH=" GTEST_TMS_PACKAGE_PREFIX, "-DMANY_TESTS=" + std::to_string(tests),
+                  "-DMANY_MARKED=" + std::to_string(marked)});
   EXPECT_EQ(c.exit_code, 0) << c.out << c.err;
   c = cmake({"--build", build, "-j2"});
   EXPECT_EQ(c.exit_code, 0) << c.out << c.err;
@@ -127,6 +133,33 @@ TEST(CtestEndToEnd, SixHundredProcessesStayWithinTheRateLimitAndAreStoredOnce) {
   EXPECT_GT(n.completion, n.last_result);
 }
 
+// The same for QA Sphere: 600 marked tests (and 60 unmarked ones) through one collector, within
+// QA Sphere's 20 requests per second, each stored once, the run closed once.
+TEST(CtestEndToEnd, SixHundredMarkedProcessesReachQaSphereOnceWithinItsRateLimit) {
+  auto options = emulator_fixture::default_options();
+  options.qasphere_projects = {emulator::default_qasphere_project("BD", 600)};
+  options.latency = 20ms;
+  emulator_fixture emu(options);
+  const std::string build = build_project(emu, 60, 600);
+  const auto r = ctest(build, emu.qasphere_env(), {"-j8", "--output-on-failure"});
+  EXPECT_NE(r.out.find("2 tests failed out of 662"), std::string::npos) << r.out;
+  const auto runs = emu.tms().qasphere_runs();
+  ASSERT_EQ(runs.size(), 1u) << r.out;
+  EXPECT_EQ(runs[0].close_count, 1);
+  std::map<std::string, int> per_case;
+  std::size_t failed = 0;
+  for (const auto& res : emu.tms().qasphere_results(runs[0].id)) {
+    ++per_case[res.tcase_id];
+    failed += res.status == "failed" ? 1 : 0;
+  }
+  EXPECT_EQ(per_case.size(), 600u);
+  for (const auto& [id, n] : per_case) EXPECT_EQ(n, 1) << id;
+  EXPECT_EQ(failed, 1u);
+  const request_counts n = count_requests(emu);
+  EXPECT_EQ(n.too_many, 0u) << request_list(emu);
+  EXPECT_LE(n.total, 20u) << request_list(emu);
+}
+
 TEST(CtestEndToEnd, ATestProcessThatCrashesUnderTheCollectorIsReportedAsFailed) {
   emulator_fixture emu;
   const std::string build = build_project(emu);
@@ -147,6 +180,114 @@ TEST(CtestEndToEnd, ATestProcessThatCrashesUnderTheCollectorIsReportedAsFailed) 
   }
   EXPECT_EQ(stored, 60u);
   EXPECT_TRUE(crash_named) << r.out;
+}
+
+process_result tool(const std::string& build, std::map<std::string, std::optional<std::string>> env,
+                    std::vector<std::string> args) {
+  process_options po;
+  po.args = std::move(args);
+  po.env = std::move(env);
+  po.cwd = build;
+  po.timeout = 300s;
+  return run_process(GTEST_TMS_PACKAGE_PREFIX "/bin/gtest-tms", po);
+}
+
+process_result many(const std::string& build, std::map<std::string, std::optional<std::string>> env,
+                    const std::string& filter) {
+  process_options po;
+  po.args = {"--gtest_filter=" + filter};
+  po.env = std::move(env);
+  po.cwd = build;
+  po.timeout = 300s;
+  return run_process(build + "/many_tests", po);
+}
+
+// The pid the collector prints first in its log.
+long collector_pid(const std::string& spool) {
+  std::ifstream in(spool + "/collector.log");
+  std::string word;
+  while (in >> word)
+    if (word == "pid") {
+      long pid = 0;
+      in >> pid;
+      return pid;
+    }
+  return 0;
+}
+
+// The collector killed in the middle (after it took results it never delivered): `run complete`
+// sends them from the spool and completes the run once.
+TEST(CtestEndToEnd, ACollectorKilledMidRunLosesNothingAndTheRunIsCompletedOnce) {
+  emulator_fixture emu;
+  const std::string build = build_project(emu);
+  const std::string run_file = build + "/by_hand.env";
+  const std::string spool = run_file + ".spool";
+  auto env = emu.qase_env();
+  const auto c = tool(build, env, {"run", "create", "--collect", "--run-file", run_file, "--tests-from", build + "/many_tests"});
+  ASSERT_EQ(c.exit_code, 0) << c.err;
+  const long pid = collector_pid(spool);
+  ASSERT_GT(pid, 0) << c.err;
+  ASSERT_EQ(::kill(static_cast<pid_t>(pid), SIGSTOP), 0);  // alive to the test processes, delivering nothing
+  env["GTEST_TMS_RUN_FILE"] = run_file;
+  const auto first = many(build, env, "Numbers/Many.Works/1*");  // 11 tests, handed to the collector
+  EXPECT_NE(first.err.find("handed to the collector"), std::string::npos) << first.err;
+  ASSERT_EQ(::kill(static_cast<pid_t>(pid), SIGKILL), 0);
+  for (int i = 0; i < 100 && ::kill(static_cast<pid_t>(pid), 0) == 0; ++i) std::this_thread::sleep_for(20ms);
+  const auto second = many(build, env, "Numbers/Many.Works/2*");  // no collector now: sent directly
+  EXPECT_NE(second.err.find("Qase: 11 results sent"), std::string::npos) << second.err;
+  EXPECT_EQ(emu.tms().qase_results(1).size(), 11u);
+
+  const auto done = tool(build, emu.qase_env(), {"run", "complete", "--run-file", run_file});
+  EXPECT_EQ(done.exit_code, 0) << done.err;
+  const auto runs = emu.tms().qase_runs();
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0].complete_count, 1) << done.err;
+  const auto keys = qase_keys(emu, 1);
+  EXPECT_EQ(keys.size(), 22u) << done.err;
+  for (const auto& [key, n] : keys) EXPECT_EQ(n, 1) << key;
+  EXPECT_FALSE(std::filesystem::exists(spool)) << done.err;
+}
+
+// CTest killed before its cleanup step: the collector notices its parent is gone, delivers what it
+// has, leaves the run open and exits; an upload of the spool later sends nothing twice.
+TEST(CtestEndToEnd, WhenCtestIsKilledTheCollectorDeliversLeavesTheRunOpenAndExits) {
+  emulator_fixture emu;
+  const std::string build = build_project(emu);
+  const std::string run_file = build + "/orphan.env";
+  const std::string spool = run_file + ".spool";
+  auto env = emu.qase_env();
+  env["GTEST_TMS_COLLECTOR_QUIET_MS"] = "1000";
+  // A shell stands in for CTest: it starts the create step and is gone right after.
+  process_options po;
+  po.args = {"-c", std::string(GTEST_TMS_PACKAGE_PREFIX "/bin/gtest-tms") + " run create --collect --run-file " +
+                       run_file + " --tests-from " + build + "/many_tests"};
+  po.env = env;
+  po.cwd = build;
+  po.timeout = 300s;
+  ASSERT_EQ(run_process("/bin/sh", po).exit_code, 0);
+  env["GTEST_TMS_RUN_FILE"] = run_file;
+  const auto r = many(build, env, "Numbers/Many.Works/3*");
+  EXPECT_NE(r.err.find("handed to the collector"), std::string::npos) << r.err;
+  const long pid = collector_pid(spool);
+  ASSERT_GT(pid, 0);
+  bool exited = false;
+  for (int i = 0; i < 600 && !exited; ++i) {  // at most 60 s
+    exited = ::kill(static_cast<pid_t>(pid), 0) != 0;
+    if (!exited) std::this_thread::sleep_for(100ms);
+  }
+  ASSERT_TRUE(exited);
+  EXPECT_EQ(emu.tms().qase_results(1).size(), 11u);
+  EXPECT_EQ(emu.tms().qase_runs().at(0).complete_count, 0);
+
+  const auto up = tool(build, emu.qase_env(), {"upload", spool});
+  EXPECT_EQ(up.exit_code, 0) << up.out << up.err;
+  const auto keys = qase_keys(emu, 1);
+  EXPECT_EQ(keys.size(), 11u);
+  for (const auto& [key, n] : keys) EXPECT_EQ(n, 1) << key;
+  std::size_t results_requests = 0;
+  for (const auto& req : emu.tms().requests())
+    results_requests += req.path.find("/results") != std::string::npos ? 1 : 0;
+  EXPECT_EQ(results_requests, 1u) << up.out;  // the collector's batch; the upload sent nothing again
 }
 
 TEST(CtestEndToEnd, WithoutConfigurationTheFixturesDoNothingAndPass) {
