@@ -986,20 +986,29 @@ bool journal_reader::read_from(const std::string& path, std::size_t& offset, std
     error = "cannot read " + path + ": " + errno_text(err);
     return false;
   }
-  constexpr std::size_t chunk = std::size_t{1} << 20;
+  // Small reads: a live journal's content usually ends within the first chunk, and what follows
+  // is reserved space (zeros) that would only be copied to be thrown away. A line longer than a
+  // chunk is completed by the next ones.
+  constexpr std::size_t chunk = std::size_t{64} << 10;
   std::string buf;
-  for (int round = 0; round < 64; ++round) {  // at most 64 MiB a call: the next call goes on
-    buf.resize(chunk);
-    const std::int64_t n = read_at(fd, buf.data(), buf.size(), offset, err);
-    if (n <= 0) break;
-    buf.resize(static_cast<std::size_t>(n));
-    // Reserved space of a live journal reads as zeros: the content ends at the first of them.
-    const std::size_t zero = buf.find('\0');
+  std::size_t pos = offset;
+  for (int round = 0; round < 1024; ++round) {  // at most 64 MiB a call: the next call goes on
+    const std::size_t old = buf.size();
+    buf.resize(old + chunk);
+    const std::int64_t n = read_at(fd, buf.data() + old, chunk, pos, err);
+    if (n <= 0) {
+      buf.resize(old);
+      break;
+    }
+    buf.resize(old + static_cast<std::size_t>(n));
+    pos += static_cast<std::size_t>(n);
+    const std::size_t zero = buf.find('\0', old);
     const bool at_end = zero != std::string::npos;
     if (at_end) buf.resize(zero);
     const std::size_t used = feed(buf);
     offset += used;
-    if (at_end || used == 0) break;
+    buf.erase(0, used);
+    if (at_end) break;
   }
   close_file(fd);
   return true;

@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <thread>
 
 #include <boost/json.hpp>
@@ -223,7 +224,8 @@ TEST(CtestEndToEnd, ACollectorKilledMidRunLosesNothingAndTheRunIsCompletedOnce) 
   const std::string run_file = build + "/by_hand.env";
   const std::string spool = run_file + ".spool";
   auto env = emu.qase_env();
-  const auto c = tool(build, env, {"run", "create", "--collect", "--run-file", run_file, "--tests-from", build + "/many_tests"});
+  const auto c =
+      tool(build, env, {"run", "create", "--collect", "--run-file", run_file, "--tests-from", build + "/many_tests"});
   ASSERT_EQ(c.exit_code, 0) << c.err;
   const long pid = collector_pid(spool);
   ASSERT_GT(pid, 0) << c.err;
@@ -233,8 +235,11 @@ TEST(CtestEndToEnd, ACollectorKilledMidRunLosesNothingAndTheRunIsCompletedOnce) 
   EXPECT_NE(first.err.find("handed to the collector"), std::string::npos) << first.err;
   ASSERT_EQ(::kill(static_cast<pid_t>(pid), SIGKILL), 0);
   for (int i = 0; i < 100 && ::kill(static_cast<pid_t>(pid), 0) == 0; ++i) std::this_thread::sleep_for(20ms);
+  const std::size_t before = emu.tms().requests().size();
   const auto second = many(build, env, "Numbers/Many.Works/2*");  // no collector now: sent directly
   EXPECT_NE(second.err.find("Qase: 11 results sent"), std::string::npos) << second.err;
+  // The run file says run create checked the run: the process sends its results and nothing else.
+  EXPECT_EQ(emu.tms().requests().size(), before + 1) << request_list(emu);
   EXPECT_EQ(emu.tms().qase_results(1).size(), 11u);
 
   const auto done = tool(build, emu.qase_env(), {"run", "complete", "--run-file", run_file});
@@ -288,6 +293,29 @@ TEST(CtestEndToEnd, WhenCtestIsKilledTheCollectorDeliversLeavesTheRunOpenAndExit
   for (const auto& req : emu.tms().requests())
     results_requests += req.path.find("/results") != std::string::npos ? 1 : 0;
   EXPECT_EQ(results_requests, 1u) << up.out;  // the collector's batch; the upload sent nothing again
+}
+
+// A second ctest in the same build tree while the first one's collector runs: a clear error, and
+// the first run's file and collector are left alone (never two CTest runs' results in one run).
+TEST(CtestEndToEnd, ASecondCreateWhileACollectorRunsIsRefusedAndChangesNothing) {
+  emulator_fixture emu;
+  const std::string build = build_project(emu);
+  const std::string run_file = build + "/twice.env";
+  const auto first =
+      tool(build, emu.qase_env(), {"run", "create", "--best-effort", "--collect", "--run-file", run_file});
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  std::ifstream in(run_file);
+  const std::string before((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto second =
+      tool(build, emu.qase_env(), {"run", "create", "--best-effort", "--collect", "--run-file", run_file});
+  EXPECT_EQ(second.exit_code, 1);
+  EXPECT_NE(second.err.find("another CTest run is reporting from this build tree"), std::string::npos) << second.err;
+  std::ifstream again(run_file);
+  EXPECT_EQ(std::string((std::istreambuf_iterator<char>(again)), std::istreambuf_iterator<char>()), before);
+  EXPECT_EQ(emu.tms().qase_runs().size(), 1u);
+  const auto done = tool(build, emu.qase_env(), {"run", "complete", "--run-file", run_file});
+  EXPECT_EQ(done.exit_code, 0) << done.err;
+  EXPECT_EQ(emu.tms().qase_runs().at(0).complete_count, 1);
 }
 
 TEST(CtestEndToEnd, WithoutConfigurationTheFixturesDoNothingAndPass) {

@@ -77,6 +77,64 @@ journal_header header(std::vector<std::string> systems = {"qase", "qasphere"}) {
   return h;
 }
 
+// The collector follows a journal while its process writes it: only complete lines, never the
+// reserved zero space, a line longer than a read chunk whole, and each line once.
+TEST(JournalReader, FollowsALiveJournalLineByLine) {
+  temp_dir dir;
+  std::string error;
+  auto j = journal::create(dir.path(), header({"qase"}), error);
+  ASSERT_TRUE(j) << error;
+  journal_reader reader(j->path());
+  std::size_t offset = 0;
+  ASSERT_TRUE(reader.read_from(j->path(), offset, error)) << error;
+  EXPECT_TRUE(reader.has_header());
+  EXPECT_TRUE(reader.contents().results.empty());
+  j->append(sample("A"));
+  j->append(hostile());
+  ASSERT_TRUE(reader.read_from(j->path(), offset, error));
+  ASSERT_EQ(reader.contents().results.size(), 2u);
+  expect_same(*reader.contents().results[1], hostile());
+  const std::size_t after_two = offset;
+  ASSERT_TRUE(reader.read_from(j->path(), offset, error));  // nothing new: nothing taken twice
+  EXPECT_EQ(offset, after_two);
+  EXPECT_EQ(reader.contents().results.size(), 2u);
+
+  test_result big = sample("Big", test_status::failed);
+  big.parts.push_back({"/src/t.cpp", 3, std::string(300000, 'x'), std::string(300000, 'y'), true, false});
+  j->append(big);
+  j->ack(tms::qase, std::vector<std::string_view>{reader.contents().results[0]->id});
+  j->ended();
+  ASSERT_TRUE(reader.read_from(j->path(), offset, error));
+  ASSERT_EQ(reader.contents().results.size(), 3u);
+  EXPECT_EQ(reader.contents().results[2]->parts.at(0).message.size(), 300000u);
+  EXPECT_EQ(reader.contents().acked.at("qase").size(), 1u);
+  EXPECT_TRUE(reader.contents().ended);
+  EXPECT_TRUE(reader.contents().warnings.empty());
+  // While it is open, its process holds it; the reader took exactly up to the end of its content.
+  EXPECT_EQ(journal::open_existing(j->path(), error), nullptr);
+  j->close();
+  EXPECT_EQ(offset, std::filesystem::file_size(j->path()));
+}
+
+TEST(JournalReader, TakesATornLastLineOnlyOnceItIsComplete) {
+  temp_dir dir;
+  std::string line;
+  serialize_journal_result(sample("A"), line);
+  const std::string head = R"({"t":"h","v":1,"host":"h","pid":1,"start_ms":1,"binary":"b","systems":["qase"]})";
+  const std::string path = dir.path() + "/journal-h-1-1.jsonl";
+  write_file(path, head + "\n" + line.substr(0, 20));
+  journal_reader reader(path);
+  std::size_t offset = 0;
+  std::string error;
+  ASSERT_TRUE(reader.read_from(path, offset, error));
+  EXPECT_EQ(offset, head.size() + 1);
+  EXPECT_TRUE(reader.contents().results.empty());
+  write_file(path, head + "\n" + line + "\n");
+  ASSERT_TRUE(reader.read_from(path, offset, error));
+  ASSERT_EQ(reader.contents().results.size(), 1u);
+  EXPECT_TRUE(reader.contents().warnings.empty());
+}
+
 TEST(JournalSerialize, RoundTripKeepsEveryByte) {
   const test_result in = hostile();
   std::string line;
