@@ -22,6 +22,7 @@
 #include "config/system_settings.hpp"
 #include "platform/file_lock.hpp"
 #include "platform/process.hpp"
+#include "storage/journal.hpp"
 #include "util/text.hpp"
 #include "util/time_format.hpp"
 
@@ -283,18 +284,20 @@ bool drain_spool(const settings& s, const std::string& spool) {
     say("the collector ended without a summary (it was killed?): sending what it left");
   }
   // What the collector could not deliver (or all of it, if it died), through the usual upload.
-  settings us = s;
-  for (const tms t : all_tms) finish_run_setting(us, t) = false;  // completed below, once
-  const ci_outcome up = upload_results(spool, us);
-  for (const auto& line : up.lines)
-    if (line.rfind("nothing to send", 0) != 0) say(line);
-  if (up.live > 0) {
-    say("a test process is still writing into " + spool + "; the run is left open");
-    return false;
-  }
-  if (!up.ok) {
-    say("some results are not confirmed; the run is left open (retry with: gtest-tms upload " + spool + ")");
-    return false;
+  if (!find_journals(spool).empty()) {
+    settings us = s;
+    for (const tms t : all_tms) finish_run_setting(us, t) = false;  // completed below, once
+    const ci_outcome up = upload_results(spool, us);
+    for (const auto& line : up.lines)
+      if (line.rfind("nothing to send", 0) != 0) say(line);
+    if (up.live > 0) {
+      say("a test process is still writing into " + spool + "; the run is left open");
+      return false;
+    }
+    if (!up.ok) {
+      say("some results are not confirmed; the run is left open (retry with: gtest-tms upload " + spool + ")");
+      return false;
+    }
   }
   for (const char* name : {"collector.log", "tests.txt", "drain", "summary.txt", ".gtest-tms-upload.lock"})
     std::filesystem::remove(spool + "/" + name, ec);

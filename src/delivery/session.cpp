@@ -147,11 +147,11 @@ void session::open(run_plan plan) {
       if (settings_.qase_enabled()) h.systems.emplace_back(tag(tms::qase));  // report mode too
       if (configured(settings_, tms::qasphere)) h.systems.emplace_back(tag(tms::qasphere));
       std::string error;
-      journal_ = journal::create(dir, h, error);
+      journal_ = journal::create(dir, h, error, plan.tests.size());
       if (!journal_ && to_collector) {
         std::fprintf(stderr, "gtest-tms: cannot write into the collector's folder (%s); sending directly\n",
                      error.c_str());
-        journal_ = journal::create(journal_dir_for(settings_), h, error);
+        journal_ = journal::create(journal_dir_for(settings_), h, error, plan.tests.size());
         to_collector = false;
       }
       if (!journal_) std::fprintf(stderr, "gtest-tms: no crash journal: %s\n", error.c_str());

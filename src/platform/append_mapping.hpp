@@ -29,6 +29,9 @@ class append_mapping {
   /// reserved or mapped (a full disk, a file system without mmap): the caller writes instead.
   /// Space is reserved before it is mapped, so writing through the mapping never raises SIGBUS.
   char* at(std::size_t pos, std::size_t n) noexcept;
+  /// The length of the first chunk (rounded up to pages), before the first at(); later ones are
+  /// chunk_size. For short journals.
+  void first_chunk(std::size_t len) noexcept { first_len_ = len; }
   /// Unmaps everything and stops the helper. Idempotent.
   void release() noexcept;
 
@@ -47,7 +50,8 @@ class append_mapping {
   int fd_;
   std::int64_t owner_pid_;  // a forked child has no helper thread to join
   chunk cur_;
-  bool asked_ = false;  // the chunk after cur_ was asked for
+  bool asked_ = false;         // the chunk after cur_ was asked for
+  std::size_t first_len_ = 0;  // first_chunk(); 0 once used
 
   // The hand-over with the helper thread, made when first needed. A forked child leaks it: its
   // mutex and condition variable may be in use by a thread the child does not have.

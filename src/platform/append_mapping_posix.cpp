@@ -75,7 +75,9 @@ char* append_mapping::at(std::size_t pos, std::size_t n) noexcept {
     const std::size_t page = page_size();
     const std::size_t start = pos / page * page;
     const std::size_t need = pos - start + n;
-    cur_ = map_chunk(fd_, start, (need + chunk_size - 1) / chunk_size * chunk_size);
+    const std::size_t unit = first_len_ > 0 ? (first_len_ + page - 1) / page * page : chunk_size;
+    first_len_ = 0;
+    cur_ = map_chunk(fd_, start, (need + unit - 1) / unit * unit);
     if (cur_.p == nullptr) return nullptr;
   }
   return cur_.p + (pos - cur_.off);

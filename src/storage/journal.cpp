@@ -447,7 +447,8 @@ journal::journal(int fd, std::string path, std::size_t pos)
 
 journal::~journal() { close(); }
 
-std::unique_ptr<journal> journal::create(const std::string& dir, journal_header header, std::string& error) {
+std::unique_ptr<journal> journal::create(const std::string& dir, journal_header header, std::string& error,
+                                         std::size_t expected_results) {
   // Directories that do not exist yet are made (and removed again with the journal).
   std::vector<std::string> made;
   std::error_code ec;
@@ -491,6 +492,14 @@ std::unique_ptr<journal> journal::create(const std::string& dir, journal_header 
     // Not fatal (some file systems have no locks); upload then relies on the user's judgement.
   }
   std::unique_ptr<journal> j(new journal(fd, path, 0));
+  if (expected_results > 0) {
+    // The plan line and a result take well under 1 KiB per test: room for them and then some.
+    constexpr std::size_t per_result = 1024;
+    constexpr std::size_t base = std::size_t{64} * 1024;
+    j->map_.first_chunk(expected_results < (append_mapping::chunk_size - base) / per_result
+                            ? base + expected_results * per_result
+                            : append_mapping::chunk_size);
+  }
   j->made_dirs_ = std::move(made);
   const std::string head = header_line(header);
   j->write_line(head);

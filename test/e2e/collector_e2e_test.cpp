@@ -54,8 +54,9 @@ TEST(CollectorEndToEnd, FourProcessesOneCollectorEachResultOnceCompletedOnce) {
   for (const auto& [key, n] : keys) EXPECT_EQ(n, 1) << key;
   // The test processes sent nothing; the collector's batches and the completion are all there is.
   std::size_t other = 0;
-  for (std::size_t i = after_create; i < emu.tms().requests().size(); ++i) {
-    const auto& req = emu.tms().requests()[i];
+  const auto requests = emu.tms().requests();
+  for (std::size_t i = after_create; i < requests.size(); ++i) {
+    const auto& req = requests[i];
     if (req.path.find("/results") == std::string::npos && req.path.find("/complete") == std::string::npos) ++other;
   }
   EXPECT_EQ(other, 0u);

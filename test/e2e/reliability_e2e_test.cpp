@@ -381,8 +381,8 @@ TEST(ReliabilityEndToEnd, ASecondUploadOfTheSameFolderLeavesItToTheFirst) {
 // A 429 on the project check (many CI jobs on one account) is waited out as Retry-After says, not
 // taken as "cannot start" (issue 11 item 4: 402 of 600 results were lost that way).
 TEST(ReliabilityEndToEnd, A429OnTheProjectAndRunChecksIsWaitedOutAndNothingIsLost) {
-  emulator_fixture emu(
-      emulator_fixture::with_faults("GET /v1/project/DEMO#1..2=429:retry-after=1;GET /v1/run/DEMO/1#1=429:retry-after=1"));
+  emulator_fixture emu(emulator_fixture::with_faults(
+      "GET /v1/project/DEMO#1..2=429:retry-after=1;GET /v1/run/DEMO/1#1=429:retry-after=1"));
   // The CI step's own checks meet the first two 429s; the test binary joining its run the third.
   const process_result created = run_cli(emu.qase_env(), {"run", "create"});
   ASSERT_EQ(created.exit_code, 0) << created.err;

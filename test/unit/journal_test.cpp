@@ -116,6 +116,22 @@ TEST(JournalReader, FollowsALiveJournalLineByLine) {
   EXPECT_EQ(offset, std::filesystem::file_size(j->path()));
 }
 
+// A journal sized for one result (a one-test CTest process) still takes many more: the next
+// chunks follow the small first one.
+TEST(JournalReader, AJournalSizedForOneResultGrowsPastItsFirstChunk) {
+  temp_dir dir;
+  std::string error;
+  auto j = journal::create(dir.path(), header({"qase"}), error, 1);
+  ASSERT_TRUE(j) << error;
+  for (int i = 0; i < 3000; ++i) j->append(sample("T" + std::to_string(i)));
+  j->close();
+  journal_contents c;
+  ASSERT_TRUE(read_journal(j->path(), c, error)) << error;
+  EXPECT_EQ(c.results.size(), 3000u);
+  EXPECT_TRUE(c.warnings.empty());
+  EXPECT_TRUE(j->healthy());
+}
+
 TEST(JournalReader, TakesATornLastLineOnlyOnceItIsComplete) {
   temp_dir dir;
   std::string line;
