@@ -161,6 +161,22 @@ TEST(CtestEndToEnd, SixHundredMarkedProcessesReachQaSphereOnceWithinItsRateLimit
   EXPECT_LE(n.total, 20u) << request_list(emu);
 }
 
+// `ctest --repeat until-pass:3`: every attempt of the failing test is collected (each is a result
+// of its own), the others once.
+TEST(CtestEndToEnd, EveryAttemptOfARepeatedTestIsCollected) {
+  emulator_fixture emu;
+  const std::string build = build_project(emu);
+  const auto r = ctest(build, emu.qase_env(), {"-j4", "--repeat", "until-pass:3"});
+  const auto runs = emu.tms().qase_runs();
+  ASSERT_EQ(runs.size(), 1u) << r.out;
+  EXPECT_EQ(runs[0].complete_count, 1);
+  EXPECT_EQ(emu.tms().qase_results(runs[0].id).size(), 62u) << r.out;
+  std::size_t failed = 0;
+  for (const auto& res : emu.tms().qase_results(runs[0].id))
+    if (res.at("execution").at("status").as_string() == "failed") ++failed;
+  EXPECT_EQ(failed, 3u);
+}
+
 TEST(CtestEndToEnd, ATestProcessThatCrashesUnderTheCollectorIsReportedAsFailed) {
   emulator_fixture emu;
   const std::string build = build_project(emu);
