@@ -82,12 +82,22 @@ bool in_death_test_child() {
 #endif
 }
 
+namespace {
+// GoogleTest 1.14 and later end a failure's message with a newline, earlier ones do not: dropped,
+// so that every version reports the same text.
+void drop_trailing_newlines(std::string& s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
+}
+}  // namespace
+
 failure_part to_part(const testing::TestPartResult& p, const std::string& prefix) {
   failure_part fp;
   if (p.file_name() != nullptr) fp.file = p.file_name();  // null when the location is unknown
   fp.line = p.line_number();
   fp.summary = prefix + (p.summary() != nullptr ? p.summary() : "");
   fp.message = prefix + (p.message() != nullptr ? p.message() : "");
+  drop_trailing_newlines(fp.summary);
+  drop_trailing_newlines(fp.message);
   fp.fatal = p.fatally_failed();
   fp.skip = p.skipped();
   return fp;
