@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Runs every test: a -Werror build with ctest (unit, network over TLS on 127.0.0.1, end-to-end with
 # golden request logs, packaging), the lint checks (clang-format, clang-tidy), a short libFuzzer run
-# (fuzz/), then the same suite under ASan+UBSan and under TSan.
+# (fuzz/), then the same suite under ASan+UBSan and under TSan, then the compatibility matrix:
+# Clang + libc++ with Boost 1.90 and GoogleTest 1.18 (everything), GCC with Boost 1.83 and
+# GoogleTest 1.16 (the unit tests), both from Debian's archive (.ci/compat-deps.sh).
 # GTEST_TMS_TEST_VARIANTS selects a subset, e.g. "plain" or "plain asan".
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=${GTEST_TMS_TEST_DIR:-$root/build-tests}
 jobs=${JOBS:-$(nproc)}
-variants=${GTEST_TMS_TEST_VARIANTS:-plain lint fuzz asan tsan}
+variants=${GTEST_TMS_TEST_VARIANTS:-plain lint fuzz asan tsan compat compat-old}
+compat_cache=${GTEST_TMS_COMPAT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/gtest-tms-compat}
 
 "$root/.ci/install-deps.sh"
 # The Qase spec checker the end-to-end tests call (Node modules from the npm registry, pinned).
@@ -19,9 +22,25 @@ run_variant() {
   local name=$1; shift
   echo "== [$name] configure + build"
   cmake -S "$root" -B "$out/$name" -DGTEST_TMS_WERROR=ON "$@" >/dev/null
-  cmake --build "$out/$name" -j "$jobs"
+  cmake --build "$out/$name" -j "$jobs" ${build_targets:+--target $build_targets}
+  if [ -n "${only_binary:-}" ]; then  # one test binary, run directly (its siblings are not built)
+    echo "== [$name] $only_binary"
+    "$out/$name/$only_binary" --gtest_brief=1
+    return
+  fi
   echo "== [$name] ctest"
   (cd "$out/$name" && ctest --output-on-failure -j "$jobs" --timeout 600)
+}
+
+# A Boost header tree with Boost.URL's sources and a GoogleTest source tree, no system library of either:
+# run_compat <name> <boost version> <googletest version> <cmake args>...
+run_compat() {
+  local name=$1 boost=$2 gtest=$3; shift 3
+  "$root/.ci/compat-deps.sh" "$compat_cache" >/dev/null
+  run_variant "$name" -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-O0 -g0" -DGTEST_TMS_BUILD_BENCH=OFF \
+    -DGTEST_TMS_INSTALL=OFF -DGTEST_TMS_BOOST_LIBRARIES=OFF "-DCMAKE_PREFIX_PATH=$compat_cache/boost-$boost/usr" \
+    "-DGTEST_TMS_BOOST_URL_SOURCES=$compat_cache/boost-$boost-url-src" \
+    "-DGTEST_TMS_GOOGLETEST_SOURCES=$compat_cache/googletest-$gtest/usr/src/googletest" "$@"
 }
 
 # clang-format over every tracked C++ file, clang-tidy (.clang-tidy) over src/ and tools/: any finding fails.
@@ -56,6 +75,13 @@ for v in $variants; do
     # tests default to the re-exec style here, the fast style is still run where a test asks for it.
     tsan) TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 GTEST_DEATH_TEST_STYLE=threadsafe \
             run_variant tsan -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-O1 -g1" -DGTEST_TMS_SANITIZE=thread -DGTEST_TMS_BUILD_BENCH=OFF -DGTEST_TMS_INSTALL=OFF ;;
+    # libc++ from the cache, not installed: its headers instead of libstdc++'s, linked at the end.
+    compat) lcxx="$compat_cache/libcxx/usr/lib/llvm-14"
+            CC=clang CXX=clang++ run_compat compat 1.90 1.18 "-DCMAKE_CXX_FLAGS=-nostdinc++ -isystem $lcxx/include/c++/v1" \
+              "-DCMAKE_EXE_LINKER_FLAGS=-nostdlib++ -L$lcxx/lib -Wl,-rpath,$lcxx/lib" \
+              "-DCMAKE_SHARED_LINKER_FLAGS=-nostdlib++ -L$lcxx/lib -Wl,-rpath,$lcxx/lib" \
+              "-DCMAKE_CXX_STANDARD_LIBRARIES=-lc++ -lc++abi" ;;
+    compat-old) build_targets=gtest_tms_unit_tests only_binary=test/gtest_tms_unit_tests run_compat compat-old 1.83 1.16 ;;
     *) echo "unknown variant $v" >&2; exit 2 ;;
   esac
   echo "== [$v] done in $((SECONDS - started)) s"

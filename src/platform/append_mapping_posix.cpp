@@ -1,5 +1,6 @@
 #include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <functional>
@@ -11,9 +12,26 @@ namespace gtest_tms::detail {
 
 namespace {
 
-#ifndef MADV_POPULATE_WRITE
+#if defined(__linux__) && !defined(MADV_POPULATE_WRITE)
 #define MADV_POPULATE_WRITE 23  // Linux 5.14; older kernels answer EINVAL, which is harmless
 #endif
+
+// Blocks for [off, off + len) are allocated and the file is at least that long; false otherwise
+// (a full disk: the journal then writes instead of mapping).
+bool reserve(int fd, std::size_t off, std::size_t len) noexcept {
+#if defined(__APPLE__)
+  // macOS has no posix_fallocate: F_PREALLOCATE allocates past the end, ftruncate makes it the size.
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) return false;
+  const off_t want = static_cast<off_t>(off + len);
+  if (st.st_size >= want) return true;
+  fstore_t store{F_ALLOCATEALL, F_PEOFPOSMODE, 0, want - st.st_size, 0};
+  if (::fcntl(fd, F_PREALLOCATE, &store) == -1) return false;
+  return ::ftruncate(fd, want) == 0;
+#else
+  return ::posix_fallocate(fd, static_cast<off_t>(off), static_cast<off_t>(len)) == 0;
+#endif
+}
 
 std::size_t page_size() noexcept {
   static const std::size_t p = [] {
@@ -31,12 +49,14 @@ append_mapping::~append_mapping() { release(); }
 
 append_mapping::chunk append_mapping::map_chunk(int fd, std::size_t off, std::size_t len) noexcept {
   // Reserve the blocks first: writing through a mapping into a hole on a full disk is SIGBUS.
-  if (::posix_fallocate(fd, static_cast<off_t>(off), static_cast<off_t>(len)) != 0) return {};
+  if (!reserve(fd, off, len)) return {};
   void* m = ::mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, static_cast<off_t>(off));
   if (m == MAP_FAILED) return {};
-  // One system call makes every page of the chunk writable up front; otherwise the first write
-  // to each page is a fault (about 1 us each on a VM, 4 per 1 KiB record).
+    // One system call makes every page of the chunk writable up front; otherwise the first write
+    // to each page is a fault (about 1 us each on a VM, 4 per 1 KiB record).
+#if defined(__linux__)
   (void)::madvise(m, len, MADV_POPULATE_WRITE);
+#endif
   return {static_cast<char*>(m), off, len};
 }
 

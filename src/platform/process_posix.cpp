@@ -7,8 +7,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#if defined(__APPLE__)
+#include <mach-o/dyld.h>
+#endif
+
 #include <cerrno>
 #include <climits>
+#include <cstdint>
 #include <cstdlib>
 #include <system_error>
 #include <vector>
@@ -122,6 +127,10 @@ std::string current_executable_path() {
   char buf[PATH_MAX];
   const ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
   if (n > 0) return std::string(buf, static_cast<std::size_t>(n));
+#elif defined(__APPLE__)
+  char buf[PATH_MAX];
+  std::uint32_t size = sizeof buf;
+  if (::_NSGetExecutablePath(buf, &size) == 0) return std::string(buf);
 #endif
   return {};
 }

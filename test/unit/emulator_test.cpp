@@ -212,7 +212,10 @@ TEST(EmulatorQase, BulkResultsAreAcceptedWith202AndStored) {
                         {{"data", json::array{{{"title", "parser_tests"}, {"public_id", nullptr}},
                                               {{"title", "Parser"}, {"public_id", nullptr}}}}}}};
   full["params"] = {{"n", "1"}};
-  full["param_groups"] = json::array{json::array{"n"}};
+  // Not json::array{json::array{"n"}}: Clang reads a one-element list of an array as a copy of it.
+  json::array groups;
+  groups.emplace_back(json::array{"n"});
+  full["param_groups"] = std::move(groups);
   full["fields"] = {{"severity", "major"}};
   full["steps"] = json::array{{{"data", {{"action", "open"}}},
                                {"execution", {{"status", "passed"}}},
