@@ -77,7 +77,8 @@ for v in $variants; do
             run_variant tsan -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-O1 -g1" -DGTEST_TMS_SANITIZE=thread -DGTEST_TMS_BUILD_BENCH=OFF -DGTEST_TMS_INSTALL=OFF ;;
     # libc++ from the cache, not installed: its headers instead of libstdc++'s, linked at the end.
     compat) lcxx="$compat_cache/libcxx/usr/lib/llvm-14"
-            CC=clang CXX=clang++ run_compat compat 1.90 1.18 "-DCMAKE_CXX_FLAGS=-nostdinc++ -isystem $lcxx/include/c++/v1" \
+            CC=clang CXX=clang++ run_compat compat 1.90 1.18 \
+              "-DCMAKE_CXX_FLAGS=-nostdinc++ -isystem $lcxx/include/c++/v1 -Wno-unused-command-line-argument" \
               "-DCMAKE_EXE_LINKER_FLAGS=-nostdlib++ -L$lcxx/lib -Wl,-rpath,$lcxx/lib" \
               "-DCMAKE_SHARED_LINKER_FLAGS=-nostdlib++ -L$lcxx/lib -Wl,-rpath,$lcxx/lib" \
               "-DCMAKE_CXX_STANDARD_LIBRARIES=-lc++ -lc++abi" ;;
