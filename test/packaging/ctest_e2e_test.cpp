@@ -177,26 +177,36 @@ TEST(CtestEndToEnd, EveryAttemptOfARepeatedTestIsCollected) {
   EXPECT_EQ(failed, 3u);
 }
 
-TEST(CtestEndToEnd, ATestProcessThatCrashesUnderTheCollectorIsReportedAsFailed) {
+// A test process that aborts, or is killed with SIGKILL (which nothing in it can see), under the
+// collector: its test is reported failed, naming how it ended; every other result arrives once.
+void expect_death_reported(const std::string& variable, const std::string& why) {
   emulator_fixture emu;
   const std::string build = build_project(emu);
   auto env = emu.qase_env();
-  env["MANY_CRASH"] = "7";
+  env[variable] = "7";
   const auto r = ctest(build, env);
   EXPECT_NE(r.out.find("2 tests failed out of 62"), std::string::npos) << r.out;
   const auto runs = emu.tms().qase_runs();
   ASSERT_EQ(runs.size(), 1u) << r.out;
   EXPECT_EQ(runs[0].complete_count, 1);
-  bool crash_named = false;
+  bool named = false;
   std::size_t stored = 0;
   for (const auto& res : emu.tms().qase_results(runs[0].id)) {
     ++stored;
     if (res.at("title").as_string() != "Works/7") continue;
     EXPECT_EQ(res.at("execution").at("status").as_string(), "failed");
-    crash_named = boost::json::serialize(res).find("SIGABRT") != std::string::npos;
+    named = boost::json::serialize(res).find(why) != std::string::npos;
   }
   EXPECT_EQ(stored, 60u);
-  EXPECT_TRUE(crash_named) << r.out;
+  EXPECT_TRUE(named) << why << "\n" << r.out;
+}
+
+TEST(CtestEndToEnd, ATestProcessThatCrashesUnderTheCollectorIsReportedAsFailed) {
+  expect_death_reported("MANY_CRASH", "SIGABRT");
+}
+
+TEST(CtestEndToEnd, ATestProcessKilledWithSigkillUnderTheCollectorIsReportedAsFailed) {
+  expect_death_reported("MANY_KILL", "the process was killed during this test");
 }
 
 process_result tool(const std::string& build, std::map<std::string, std::optional<std::string>> env,
