@@ -68,12 +68,7 @@ int collect_command(int argc, char** argv) {
   return run_guarded("collect", [&] {
     std::printf("gtest-tms collect: pid %lld, spool %s\n", static_cast<long long>(current_pid()), o.spool.c_str());
     std::fflush(stdout);
-    const env_lookup base = process_env();
-    const env_lookup env = [base, run_file](const std::string& key) -> std::optional<std::string> {
-      if (key == "GTEST_TMS_RUN_FILE") return run_file;
-      return base(key);
-    };
-    const settings s = load_command_settings(env);
+    const settings s = load_command_settings(with_run_file_path(process_env(), run_file));
     const collector_outcome out = run_collector(s, o);
     std::string text;
     for (const auto& line : out.lines) text += line + "\n";

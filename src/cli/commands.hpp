@@ -34,6 +34,9 @@ int upload_command(int argc, char** argv);
 /// point of these commands is to talk to the server; the report settings stay as they are).
 env_lookup ci_env(env_lookup base);
 
+/// `base` with GTEST_TMS_RUN_FILE=run_file: the runs (and spool) a command takes from that run file.
+env_lookup with_run_file_path(env_lookup base, std::string run_file);
+
 /// The settings a command works with (ci_env over `env`, files from the working directory), their
 /// errors and warnings printed on stderr, one line each.
 settings load_command_settings(const env_lookup& env);
@@ -63,6 +66,9 @@ struct ci_outcome {
 /// completed afterwards as that process would have done. ok: everything found was delivered and
 /// nothing had to be skipped as unreadable.
 ci_outcome upload_results(const std::string& path, const settings& s, const session_hooks& hooks = {});
+
+/// The lock one upload of folder `dir` holds (<dir>/.gtest-tms-upload.lock).
+std::string upload_lock_path(const std::string& dir);
 
 /// Creates (or, with a run id configured, joins) the run of every configured system and leaves
 /// it open. `plan` lists the tests (QA Sphere needs them for its markers).

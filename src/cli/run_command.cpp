@@ -56,6 +56,14 @@ void set_run_id(ci_outcome& out, tms system, std::int64_t id) {
 
 }  // namespace
 
+env_lookup with_run_file_path(env_lookup base, std::string run_file) {
+  return
+      [base = std::move(base), run_file = std::move(run_file)](const std::string& key) -> std::optional<std::string> {
+        if (key == "GTEST_TMS_RUN_FILE") return run_file;
+        return base(key);
+      };
+}
+
 env_lookup ci_env(env_lookup base) {
   return [base = std::move(base)](const std::string& name) -> std::optional<std::string> {
     std::optional<std::string> v = base ? base(name) : std::nullopt;
@@ -206,10 +214,7 @@ void say(const std::string& line) { std::fprintf(stderr, "gtest-tms: %s\n", line
 void set_aside(const std::string& spool) {
   std::error_code ec;
   if (!std::filesystem::exists(spool, ec)) return;
-  bool results = false;
-  for (std::filesystem::directory_iterator it(spool, ec), end; !ec && it != end; it.increment(ec))
-    results = results || it->path().filename().string().rfind("journal-", 0) == 0;
-  if (!results) {
+  if (find_journals(spool).empty()) {
     std::filesystem::remove_all(spool, ec);
     return;
   }
@@ -299,9 +304,9 @@ bool drain_spool(const settings& s, const std::string& spool) {
       return false;
     }
   }
-  for (const char* name : {"collector.log", "tests.txt", "drain", "summary.txt", ".gtest-tms-upload.lock"})
-    std::filesystem::remove(spool + "/" + name, ec);
-  std::filesystem::remove(spool_lock_path(spool), ec);
+  for (const std::string& file : {spool_log_path(spool), spool_tests_path(spool), spool_drain_path(spool),
+                                  spool_summary_path(spool), upload_lock_path(spool), spool_lock_path(spool)})
+    std::filesystem::remove(file, ec);
   std::filesystem::remove(spool, ec);  // only when empty
   return true;
 }
@@ -402,13 +407,8 @@ int run_command(int argc, char** argv) {
     }
     if (collect) set_aside(spool_for(run_file));
     env_lookup env = process_env();
-    if (!create && !run_file.empty()) {
-      // complete: the run ids come from the run file, exactly as the test processes got them.
-      env = [base = env, run_file](const std::string& key) -> std::optional<std::string> {
-        if (key == "GTEST_TMS_RUN_FILE") return run_file;
-        return base(key);
-      };
-    }
+    // complete: the run ids come from the run file, exactly as the test processes got them.
+    if (!create && !run_file.empty()) env = with_run_file_path(env, run_file);
     const settings s = load_command_settings(env);
 
     run_plan plan;

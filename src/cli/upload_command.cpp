@@ -19,16 +19,13 @@
 #include "platform/file_lock.hpp"
 #include "storage/journal.hpp"
 #include "storage/qase_report.hpp"
+#include "util/text.hpp"
 
 namespace gtest_tms::detail {
 
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string plural(std::size_t n, const char* one, const char* many) {
-  return std::to_string(n) + " " + (n == 1 ? one : many);
-}
 
 // A tag on disk names a system that is switched on here.
 bool configured_tag(const std::string& tag, const settings& s) {
@@ -71,6 +68,8 @@ void move_to_uploaded(const origin& o, std::vector<std::string>& lines, std::siz
 
 }  // namespace
 
+std::string upload_lock_path(const std::string& dir) { return dir + "/.gtest-tms-upload.lock"; }
+
 ci_outcome upload_results(const std::string& path, const settings& s, const session_hooks& hooks) {
   ci_outcome out;
   std::error_code ec;
@@ -83,7 +82,7 @@ ci_outcome upload_results(const std::string& path, const settings& s, const sess
   // no idempotency key): the second one leaves it to the first.
   const bool is_dir = fs::is_directory(path, ec);
   const fs::path lock_dir = is_dir ? fs::path(path) : fs::path(path).parent_path();
-  const std::string lock_path = (lock_dir.empty() ? fs::path(".") : lock_dir).string() + "/.gtest-tms-upload.lock";
+  const std::string lock_path = upload_lock_path((lock_dir.empty() ? fs::path(".") : lock_dir).string());
   file_lock lock;
   std::string lock_error;
   switch (lock.try_lock(lock_path, lock_error)) {
@@ -141,21 +140,8 @@ ci_outcome upload_results(const std::string& path, const settings& s, const sess
     unreadable += oj.contents.warnings.size();
     // A process that died mid-run: its running test failed, the tests it never reached are not
     // run. Written to the journal first, so a second upload sends the same results (same ids).
-    const auto lost = results_lost_with_process(oj.contents);
-    if (!lost.empty()) {
-      for (const auto& r : lost) {
-        oj.j->append(*r);
-        oj.contents.results.push_back(r);
-      }
-      oj.j->ended();
-      const bool failed_one = lost.front()->status == test_status::failed;
-      out.lines.push_back(
-          file + ": " +
-          (failed_one ? lost.front()->parts.front().message + ": " + lost.front()->full_name() + " reported as failed, "
-                      : std::string()) +
-          plural(lost.size() - (failed_one ? 1 : 0), "test that never ran", "tests that never ran") +
-          " reported as not run");
-    }
+    if (const std::string line = record_lost_with_process(*oj.j, oj.contents); !line.empty())
+      out.lines.push_back(file + ": " + line);
     if (oj.contents.incomplete)
       out.lines.push_back(file +
                           " is incomplete (a write failed when it was made, e.g. a full disk): results may be "

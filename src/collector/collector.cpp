@@ -19,6 +19,7 @@
 #include "platform/file_lock.hpp"
 #include "platform/process.hpp"
 #include "storage/journal.hpp"
+#include "util/text.hpp"
 
 namespace gtest_tms::detail {
 
@@ -41,10 +42,6 @@ struct followed {
 bool file_exists(const std::string& path) {
   std::error_code ec;
   return fs::exists(path, ec);
-}
-
-std::string plural(std::size_t n, const char* one, const char* many) {
-  return std::to_string(n) + " " + (n == 1 ? one : many);
 }
 
 class collector {
@@ -155,19 +152,8 @@ class collector {
     journal_contents& c = f.reader.contents();
     // A process that died mid-test: as `gtest-tms upload` would report it, recorded in its journal
     // first so that an upload after a crash of the collector sends the same results (same ids).
-    const auto lost = results_lost_with_process(c);
-    if (!lost.empty()) {
-      for (const auto& r : lost) {
-        j->append(*r);
-        c.results.push_back(r);
-      }
-      j->ended();
-      const bool failed_one = lost.front()->status == test_status::failed;
-      out_.lines.push_back(
-          (failed_one ? lost.front()->full_name() + ": " + lost.front()->parts.front().message + "; " : std::string()) +
-          (lost.size() > (failed_one ? 1U : 0U)
-               ? plural(lost.size() - (failed_one ? 1 : 0), "test", "tests") + " it did not run reported as not run"
-               : std::string(failed_one ? "reported as failed" : "")));
+    if (const std::string line = record_lost_with_process(*j, c); !line.empty()) {
+      out_.lines.push_back(f.path + ": " + line);
       submit_new(f);
     }
     c.ended = true;
@@ -265,10 +251,11 @@ collector_outcome run_collector(const settings& s, const collector_options& o, c
     out.lines.push_back("no run to collect for");
     return out;
   }
+  const bool system_skipped = !out.lines.empty();  // a configured system without a run id
   collector c(gs, o, std::move(systems), hooks);
   collector_outcome done = c.run(gs.common.flush_deadline);
   out.lines.insert(out.lines.end(), done.lines.begin(), done.lines.end());
-  out.ok = done.ok && out.lines.size() == done.lines.size();
+  out.ok = done.ok && !system_skipped;
   out.results = done.results;
   out.processes = done.processes;
   return out;

@@ -13,6 +13,7 @@
 #include "storage/qase_report.hpp"
 #include "tms/qase/qase_backend.hpp"
 #include "tms/qasphere/qasphere_backend.hpp"
+#include "util/text.hpp"
 #include "util/time_format.hpp"
 
 namespace gtest_tms::detail {
@@ -49,10 +50,6 @@ struct leaked_at_exit {
 leaked_at_exit leaked;  // NOLINT(cppcoreguidelines-avoid-non-const-global-variables)
 
 bool counts_as_failed(test_status s) { return s != test_status::passed && s != test_status::skipped; }
-
-std::string plural(std::size_t n, const char* one, const char* many) {
-  return std::to_string(n) + " " + (n == 1 ? one : many);
-}
 
 }  // namespace
 

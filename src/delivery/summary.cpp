@@ -1,4 +1,5 @@
 #include "delivery/summary.hpp"
+#include "util/text.hpp"
 
 #include <algorithm>
 #include <cstddef>
@@ -9,10 +10,6 @@
 namespace gtest_tms::detail {
 
 namespace {
-
-std::string plural(std::size_t n, const char* one, const char* many) {
-  return std::to_string(n) + " " + (n == 1 ? one : many);
-}
 
 constexpr std::size_t max_rejection_lines = 10;
 

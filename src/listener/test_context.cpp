@@ -28,10 +28,6 @@ test_status status_of(const testing::TestResult* r, int from, bool unwinding) {
   return skipped ? test_status::skipped : test_status::passed;
 }
 
-std::string plural(std::size_t n, const char* one, const char* many) {
-  return std::to_string(n) + " " + (n == 1 ? one : many);
-}
-
 const testing::TestResult* running_result() noexcept {
   const testing::TestInfo* info = testing::UnitTest::GetInstance()->current_test_info();
   return info != nullptr ? info->result() : nullptr;

@@ -1079,6 +1079,23 @@ std::vector<std::shared_ptr<const test_result>> results_lost_with_process(const 
       how);
 }
 
+std::string record_lost_with_process(journal& j, journal_contents& c) {
+  const auto lost = results_lost_with_process(c);
+  if (lost.empty()) return {};
+  for (const auto& r : lost) {
+    j.append(*r);
+    c.results.push_back(r);
+  }
+  j.ended();
+  c.ended = true;
+  const bool failed_one = lost.front()->status == test_status::failed;
+  const std::size_t not_run = lost.size() - (failed_one ? 1 : 0);
+  return (failed_one ? lost.front()->parts.front().message + ": " + lost.front()->full_name() + " reported as failed, "
+                     : std::string()) +
+         std::to_string(not_run) + (not_run == 1 ? " test that never ran" : " tests that never ran") +
+         " reported as not run";
+}
+
 std::vector<std::string> find_journals(const std::string& path) {
   std::vector<std::string> out;
   std::error_code ec;

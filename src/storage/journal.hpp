@@ -231,6 +231,11 @@ bool read_journal(const std::string& path, journal_contents& out, std::string& e
 /// (blocked, "not run: the process died in Suite.Test"). Empty without a plan, with an end line or when incomplete.
 std::vector<std::shared_ptr<const test_result>> results_lost_with_process(const journal_contents& c);
 
+/// Writes results_lost_with_process(c) into the journal `j` of `c` (open_existing), then its end
+/// line, and adds them to `c`, so every later reader sends the same results with the same ids.
+/// Returns one line saying what was reported ("" when nothing was lost).
+std::string record_lost_with_process(journal& j, journal_contents& c);
+
 /// Journal files: `path` itself when it is a file, else the journal-*.jsonl files in it, sorted.
 std::vector<std::string> find_journals(const std::string& path);
 

@@ -261,4 +261,8 @@ std::optional<std::uint16_t> parse_port(std::string_view text) noexcept {
   return static_cast<std::uint16_t>(*v);
 }
 
+std::string plural(std::size_t n, const char* one, const char* many) {
+  return std::to_string(n) + " " + (n == 1 ? one : many);
+}
+
 }  // namespace gtest_tms::detail

@@ -61,6 +61,9 @@ enum class parse_int_error { not_an_integer, below_range, above_range };
 std::optional<std::int64_t> parse_int(std::string_view text, std::int64_t lo, std::int64_t hi,
                                       parse_int_error* error = nullptr) noexcept;
 
+/// "1 result", "3 results": a count with its noun.
+std::string plural(std::size_t n, const char* one, const char* many);
+
 /// A TCP port as URLs write it: 1 to 5 digits (no sign), 1..65535.
 std::optional<std::uint16_t> parse_port(std::string_view text) noexcept;
 
