@@ -307,6 +307,7 @@ bool drain_spool(const settings& s, const std::string& spool) {
   for (const std::string& file : {spool_log_path(spool), spool_tests_path(spool), spool_drain_path(spool),
                                   spool_summary_path(spool), upload_lock_path(spool), spool_lock_path(spool)})
     std::filesystem::remove(file, ec);
+  remove_abandoned_journal_files(spool);
   std::filesystem::remove(spool, ec);  // only when empty
   return true;
 }

@@ -143,7 +143,8 @@ class collector {
     }
     submit_new(f);
     if (f.offset != before) return true;
-    // A journal gets its header after its lock, so with a header, a free lock means the process ended.
+    // A journal is named only once it has its lock and header (journal::create), so a free lock
+    // means the process ended; a file without a header is not one of ours.
     if (!f.reader.has_header()) return false;
     std::unique_ptr<journal> j = journal::open_existing(f.path, error);
     if (!j) return false;  // still running

@@ -37,6 +37,8 @@ int truncate_file(native_fd fd, std::uint64_t size) noexcept;
 /// The whole file; false with `err` when it cannot be opened.
 bool read_whole_file(const std::string& path, std::string& out, int& err);
 bool remove_file(const std::string& path) noexcept;
+/// Renames `from` to `to` unless `to` exists (then EEXIST): 0, or the errno.
+int rename_no_replace(const std::string& from, const std::string& to) noexcept;
 /// Removes the directory if it is empty; false otherwise.
 bool remove_empty_dir(const std::string& path) noexcept;
 

@@ -88,6 +88,17 @@ bool read_whole_file(const std::string& path, std::string& out, int& err) {
 
 bool remove_file(const std::string& path) noexcept { return ::unlink(path.c_str()) == 0; }
 
+int rename_no_replace(const std::string& from, const std::string& to) noexcept {
+  // link() fails with EEXIST atomically; file systems without hard links fall back to a check and
+  // a rename (the names are unique per process, so the gap between them is not contended).
+  if (::link(from.c_str(), to.c_str()) == 0) return ::unlink(from.c_str()) == 0 ? 0 : errno;
+  const int err = errno;
+  if (err == EEXIST || err == ENOENT || err == ENOTDIR || err == EACCES) return err;
+  struct stat st {};
+  if (::lstat(to.c_str(), &st) == 0) return EEXIST;
+  return ::rename(from.c_str(), to.c_str()) == 0 ? 0 : errno;
+}
+
 bool remove_empty_dir(const std::string& path) noexcept { return ::rmdir(path.c_str()) == 0; }
 
 std::string host_name() {

@@ -442,6 +442,11 @@ bool parse_journal_result(std::string_view line, test_result& out, std::string& 
 
 // --- writer --------------------------------------------------------------------------------
 
+namespace {
+// A journal while it is being made (see journal::create).
+constexpr std::string_view making_suffix = ".making";
+}  // namespace
+
 journal::journal(int fd, std::string path, std::size_t pos)
     : fd_(fd), path_(std::move(path)), owner_pid_(current_pid()), pos_(pos), map_(fd) {}
 
@@ -459,10 +464,14 @@ std::unique_ptr<journal> journal::create(const std::string& dir, journal_header 
   if (header.host.empty()) header.host = sanitized_host();
   if (header.pid == 0) header.pid = current_pid();
   if (header.start_ms == 0) header.start_ms = now_epoch_ms();
-  const std::string base =
-      dir + "/journal-" + header.host + "-" + std::to_string(header.pid) + "-" + std::to_string(header.start_ms);
+  // Made under a name no reader lists, locked and given its header, and only then renamed to its
+  // journal name: a process stopped or killed while it makes its journal leaves no headerless
+  // journal for the collector to wait on or an upload to call unreadable (see
+  // remove_abandoned_journal_files for the hidden file it may leave).
+  const std::string stem =
+      "journal-" + header.host + "-" + std::to_string(header.pid) + "-" + std::to_string(header.start_ms);
   int fd = -1;
-  std::string path;
+  std::string making;
   int enoent = 0;
   for (int n = 0; n < 100 && fd < 0;) {
     fs::create_directories(dir, ec);
@@ -470,16 +479,16 @@ std::unique_ptr<journal> journal::create(const std::string& dir, journal_header 
       error = "cannot create the journal directory " + dir + ": " + ec.message();
       return nullptr;
     }
-    path = base + (n == 0 ? std::string() : "-" + std::to_string(n)) + ".jsonl";
+    making = dir + "/." + stem + "-" + std::to_string(n) + std::string(making_suffix);
     int err = 0;
-    fd = create_new_file(path, err);  // this process is the only writer
+    fd = create_new_file(making, err);  // this process is the only writer
     if (fd >= 0) break;
     if (err == EEXIST) {
       ++n;
     } else if (err == ENOENT && ++enoent < 5) {
       // Another process removed the (then empty) directory just now: make it again.
     } else {
-      error = "cannot create the journal " + path + ": " + errno_text(err);
+      error = "cannot create the journal " + making + ": " + errno_text(err);
       return nullptr;
     }
   }
@@ -491,7 +500,7 @@ std::unique_ptr<journal> journal::create(const std::string& dir, journal_header 
   if (try_lock_file(fd) != lock_result::locked) {
     // Not fatal (some file systems have no locks); upload then relies on the user's judgement.
   }
-  std::unique_ptr<journal> j(new journal(fd, path, 0));
+  std::unique_ptr<journal> j(new journal(fd, making, 0));
   if (expected_results > 0) {
     // The plan line and a result take well under 1 KiB per test: room for them and then some.
     constexpr std::size_t per_result = 1024;
@@ -505,11 +514,43 @@ std::unique_ptr<journal> journal::create(const std::string& dir, journal_header 
   j->write_line(head);
   j->inc_flag_ = head.size() - 3;
   if (!j->healthy()) {
-    error = "cannot write the journal " + path;
+    error = "cannot write the journal " + making;
     j->remove();
     return nullptr;
   }
-  return j;
+  for (int n = 0; n < 100; ++n) {
+    const std::string path = dir + "/" + stem + (n == 0 ? std::string() : "-" + std::to_string(n)) + ".jsonl";
+    const int err = rename_no_replace(making, path);
+    if (err == EEXIST) continue;
+    if (err != 0) {
+      error = "cannot name the journal " + path + ": " + errno_text(err);
+      j->remove();
+      return nullptr;
+    }
+    j->path_ = path;
+    return j;
+  }
+  error = "cannot create the journal in " + dir + ": too many files with the same name";
+  j->remove();
+  return nullptr;
+}
+
+std::size_t remove_abandoned_journal_files(const std::string& dir) {
+  std::size_t removed = 0;
+  std::error_code ec;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.rfind(".journal-", 0) != 0 || name.size() < making_suffix.size() ||
+        name.compare(name.size() - making_suffix.size(), making_suffix.size(), making_suffix) != 0)
+      continue;
+    int err = 0;
+    const native_fd fd = open_file_rw(it->path().string(), err);
+    if (fd < 0) continue;
+    // Locked: a process is making it right now.
+    if (try_lock_file(fd) != lock_result::busy && remove_file(it->path().string())) ++removed;
+    close_file(fd);
+  }
+  return removed;
 }
 
 std::unique_ptr<journal> journal::open_existing(const std::string& path, std::string& error) {

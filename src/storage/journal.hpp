@@ -236,6 +236,10 @@ std::vector<std::shared_ptr<const test_result>> results_lost_with_process(const 
 /// Returns one line saying what was reported ("" when nothing was lost).
 std::string record_lost_with_process(journal& j, journal_contents& c);
 
+/// Removes the hidden files of journals whose making was cut short (their process was stopped or
+/// killed before the journal had its header; see journal::create) in `dir`, when no process holds
+/// them. Only for a directory no process starts in now (a drained spool). Returns how many.
+std::size_t remove_abandoned_journal_files(const std::string& dir);
 /// Journal files: `path` itself when it is a file, else the journal-*.jsonl files in it, sorted.
 std::vector<std::string> find_journals(const std::string& path);
 
