@@ -7,6 +7,7 @@
 #include <gtest_tms/version.hpp>
 
 #include <string>
+#include <vector>
 
 #if defined(_WIN32)
 #define GTEST_TMS_API
@@ -51,6 +52,46 @@ class GTEST_TMS_API step {
   long id_ = -1;            // index in the current test's step list, -1 when not recorded
   unsigned long test_ = 0;  // which test opened it (a step must not close another test's step)
 };
+
+/// Qase metadata of the running test, as the official Qase reporters' `qase.*` API names it. Each
+/// call records a RecordProperty key (given with each function), so `--gtest_output=xml` carries it;
+/// a test may also record that key itself without this header. Calls take effect only while a test
+/// runs with reporting on (otherwise they do nothing), never throw, and QA Sphere ignores them.
+namespace qase {
+/// The result's title instead of the test name. `qase.title`
+GTEST_TMS_API void title(const std::string& title) noexcept;
+/// The suite path instead of the gtest suite, root first (QASE_ROOT_SUITE still comes before it).
+/// `qase.suite` (levels separated by '\t')
+GTEST_TMS_API void suite(const std::vector<std::string>& levels) noexcept;
+/// A result field by its Qase name: a system field (`severity`, `priority`, `layer`, `description`,
+/// `preconditions`, `postconditions`, ...) or a custom field. `qase.fields.<name>`
+GTEST_TMS_API void field(const std::string& name, const std::string& value) noexcept;
+/// Tags of the result; calls add to the list. `qase.tags` (comma-separated)
+GTEST_TMS_API void tags(const std::vector<std::string>& tags) noexcept;
+/// Text put before the failure message in the result's comment. `qase.comment`
+GTEST_TMS_API void comment(const std::string& text) noexcept;
+/// The test is not reported to Qase at all. `qase.ignore` = `true`
+GTEST_TMS_API void ignore() noexcept;
+/// The result is muted: it does not change the run's status. `qase.muted` = `true`
+GTEST_TMS_API void muted() noexcept;
+/// A named parameter; any of them replaces gtest's anonymous `param` (the printed GetParam()).
+/// `qase.parameters.<name>`
+GTEST_TMS_API void parameter(const std::string& name, const std::string& value) noexcept;
+/// Names of parameters (set with parameter()) that form a group. `qase.group_parameters` (comma-separated)
+GTEST_TMS_API void group_parameters(const std::vector<std::string>& names) noexcept;
+/// Case ids in a named project: those of the configured project (QASE_TESTOPS_PROJECT, any case)
+/// count as QASE_ID; other projects' ids are kept with the result (`testops_multi` is not supported
+/// yet, so they are not sent). `qase_id.<PROJECT>` ("1,2")
+GTEST_TMS_API void ids(const std::string& project, const std::vector<long long>& ids) noexcept;
+
+// Shorthands for the system fields.
+inline void severity(const std::string& v) noexcept { field("severity", v); }
+inline void priority(const std::string& v) noexcept { field("priority", v); }
+inline void layer(const std::string& v) noexcept { field("layer", v); }
+inline void description(const std::string& v) noexcept { field("description", v); }
+inline void preconditions(const std::string& v) noexcept { field("preconditions", v); }
+inline void postconditions(const std::string& v) noexcept { field("postconditions", v); }
+}  // namespace qase
 
 }  // namespace gtest_tms
 

@@ -14,6 +14,8 @@
 #include <utility>
 #include <vector>
 
+#include "model/test_result.hpp"  // test_status
+
 namespace gtest_tms::detail {
 
 /// Looks up one environment variable; nullopt when unset.
@@ -42,6 +44,12 @@ struct qase_settings {
   bool defect = false;
   std::string report_path = "./build/qase-report";  // QASE_REPORT_CONNECTION_PATH
   std::vector<std::string> status_filter;           // QASE_TESTOPS_STATUS_FILTER: statuses not sent
+  // QASE_STATUS_MAPPING ("invalid=failed"): status -> status sent, applied before the status filter.
+  std::vector<std::pair<test_status, test_status>> status_mapping;
+  bool upload_attachments = true;            // QASE_TESTOPS_UPLOAD_ATTACHMENTS
+  std::vector<std::string> exclude_params;   // QASE_EXCLUDE_PARAMS: parameter names not sent
+  std::optional<std::int64_t> milestone_id;  // QASE_TESTOPS_RUN_MILESTONE: milestone of a created run
+  bool show_public_report_link = false;      // QASE_TESTOPS_SHOW_PUBLIC_REPORT_LINK
 };
 
 enum class qas_auth_scheme { api_key, bearer };
@@ -57,6 +65,7 @@ struct qasphere_settings {
   std::string run_description;                      // QAS_RUN_DESCRIPTION
   std::optional<bool> close_run;                    // QAS_CLOSE_RUN; unset: close only a run we created
   int batch_size = 500;                             // QAS_BATCH_SIZE
+  bool upload_attachments = true;                   // QAS_UPLOAD_ATTACHMENTS: POST /file/batch, linked in the comment
 };
 
 struct common_settings {

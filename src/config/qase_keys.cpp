@@ -38,6 +38,11 @@ constexpr file_key qase_keys[] = {
     {"QASE_TESTOPS_BATCH_SIZE", "testops.batch.size", false},
     {"QASE_TESTOPS_DEFECT", "testops.defect", false},
     {"QASE_TESTOPS_STATUS_FILTER", "testops.statusFilter", true},
+    {"QASE_STATUS_MAPPING", "statusMapping", true},  // in the file an object {"invalid": "failed"}
+    {"QASE_TESTOPS_UPLOAD_ATTACHMENTS", "testops.uploadAttachments", false},
+    {"QASE_EXCLUDE_PARAMS", "excludeParams", true},
+    {"QASE_TESTOPS_RUN_MILESTONE", "testops.run.milestone", false},  // ours, as qasectl's --milestone
+    {"QASE_TESTOPS_SHOW_PUBLIC_REPORT_LINK", "testops.showPublicReportLink", false},
 };
 
 // Nothing is validated before QASE_MODE switches Qase on; then every bad value is an error that
@@ -67,7 +72,12 @@ class qase_section {
     read_batch_size();
     if (const auto t = keys_.read_seconds("QASE_TESTOPS_API_TIMEOUT", 3600)) out_.common.request_timeout = *t;
     if (const auto n = keys_.read_int("QASE_TESTOPS_API_RETRIES", 0, 10)) out_.common.retries = static_cast<int>(*n);
+    read_status_mapping();
     read_status_filter();
+    if (const auto b = keys_.read_bool("QASE_TESTOPS_UPLOAD_ATTACHMENTS")) q_.upload_attachments = *b;
+    if (auto names = keys_.read_list("QASE_EXCLUDE_PARAMS")) q_.exclude_params = std::move(*names);
+    if (const auto id = keys_.read_id("QASE_TESTOPS_RUN_MILESTONE")) q_.milestone_id = *id;
+    if (const auto b = keys_.read_bool("QASE_TESTOPS_SHOW_PUBLIC_REPORT_LINK")) q_.show_public_report_link = *b;
     if (q_.mode == qase_mode::testops) read_testops_requirements();
     finish();
   }
@@ -106,6 +116,25 @@ class qase_section {
     } else {
       q_.batch_size = 200;
       out_.warnings.push_back(with_value(*v) + " is above the Qase limit of 200 results per request; using 200");
+    }
+  }
+
+  // "from=to" pairs. A bad pair switches Qase off: a mapping that silently does not apply would send
+  // statuses the user said must not arrive.
+  void read_status_mapping() {
+    const auto items = keys_.read_list("QASE_STATUS_MAPPING");
+    if (!items) return;
+    const std::string& origin = keys_.get("QASE_STATUS_MAPPING")->origin;
+    for (const auto& item : *items) {
+      const auto eq = item.find('=');
+      test_status from{}, to{};
+      if (eq == std::string::npos || !status_from(to_lower(trim(std::string_view(item).substr(0, eq))), from) ||
+          !status_from(to_lower(trim(std::string_view(item).substr(eq + 1))), to)) {
+        fail(origin + " has \"" + shown(item) +
+             "\", not status=status (statuses: passed, failed, skipped, blocked, invalid)");
+        return;
+      }
+      q_.status_mapping.emplace_back(from, to);
     }
   }
 

@@ -19,7 +19,7 @@ constexpr std::string_view qas_off = "; QA Sphere reporting is off";
 // environment or a .qaspherecli). Environment only, as in the CLI.
 constexpr const char* qasphere_keys[] = {
     "QAS_MODE",     "QAS_AUTH_SCHEME",     "QAS_PROJECT_CODE", "QAS_RUN_ID",     "QAS_RUN_URL",
-    "QAS_RUN_NAME", "QAS_RUN_DESCRIPTION", "QAS_CLOSE_RUN",    "QAS_BATCH_SIZE",
+    "QAS_RUN_NAME", "QAS_RUN_DESCRIPTION", "QAS_CLOSE_RUN",    "QAS_BATCH_SIZE", "QAS_UPLOAD_ATTACHMENTS",
 };
 
 }  // namespace
@@ -106,6 +106,7 @@ void read_qasphere_section(const env_lookup& env, const std::string& cwd, settin
   if (auto v = keys.read_text("QAS_RUN_NAME")) s.run_title = std::move(*v);
   if (auto v = keys.read_text("QAS_RUN_DESCRIPTION")) s.run_description = std::move(*v);
   if (const auto b = keys.read_bool("QAS_CLOSE_RUN")) s.close_run = *b;
+  if (const auto b = keys.read_bool("QAS_UPLOAD_ATTACHMENTS")) s.upload_attachments = *b;
   if (const auto n = keys.read_int("QAS_BATCH_SIZE", 1, 500)) s.batch_size = static_cast<int>(*n);
   s.enabled = !failed;
   if (failed) s.token.clear();

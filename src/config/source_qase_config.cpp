@@ -187,6 +187,26 @@ raw_map read_qase_config(const std::string& cwd, std::span<const file_key> keys,
       raw[key.env] = std::move(rv);
       continue;
     }
+    if (key.list && node->is_object()) {
+      // A map setting ("statusMapping": {"invalid": "failed"}): items "key=value", as the env form.
+      std::vector<std::string> items;
+      bool ok = true;
+      for (const auto& kv : node->as_object()) {
+        const auto t = scalar_text(kv.value());
+        if (!t || kv.value().is_bool()) {
+          ok = false;
+          break;
+        }
+        items.push_back(std::string(trim(kv.key())) + "=" + std::string(trim(*t)));
+      }
+      if (!ok) {
+        errors.push_back(prefix + key.path + " must be an object of strings; it is ignored");
+        continue;
+      }
+      rv.list = std::move(items);
+      raw[key.env] = std::move(rv);
+      continue;
+    }
     auto t = scalar_text(*node);
     if (!t) {
       errors.push_back(prefix + key.path + " must be " + (key.list ? "an array of strings or a string" : "a scalar") +

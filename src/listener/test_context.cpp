@@ -49,7 +49,25 @@ void test_context::begin() noexcept {
   dropped_attachments_ = 0;
   dropped_steps_ = 0;
   data_ = {};
+  lists_.clear();
   active_.store(true, std::memory_order_release);
+}
+
+std::string test_context::add_to_list(const std::string& key, const std::vector<std::string>& items) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = std::find_if(lists_.begin(), lists_.end(), [&](const auto& l) { return l.first == key; });
+  if (it == lists_.end()) it = lists_.insert(lists_.end(), {key, {}});
+  for (const auto& item : items) {
+    std::string v(trim(item));
+    if (!v.empty() && std::find(it->second.begin(), it->second.end(), v) == it->second.end())
+      it->second.push_back(std::move(v));
+  }
+  std::string out;
+  for (const auto& v : it->second) {
+    if (!out.empty()) out += ',';
+    out += v;
+  }
+  return out;
 }
 
 bool test_context::admit_attachment_locked(const std::string& name) {
@@ -178,6 +196,7 @@ test_context_data test_context::end(const testing::TestResult* result) {
                         " levels deep)");
   nodes_.clear();
   data_ = {};
+  lists_.clear();
   return out;
 }
 

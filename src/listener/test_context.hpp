@@ -11,6 +11,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "model/limits.hpp"  // max_attachment_bytes, max_step_depth
@@ -51,6 +52,10 @@ class test_context {
   long open_step(std::string action, std::string expected, const testing::TestResult* result, unsigned long& test);
   void close_step(long id, unsigned long test, const testing::TestResult* result);
 
+  /// A list property the test adds to call by call (gtest keeps one value per key): `items` appended
+  /// to what this test gave `key` before, duplicates dropped; returns the list joined by ','.
+  std::string add_to_list(const std::string& key, const std::vector<std::string>& items);
+
  private:
   struct node {
     step_record record;
@@ -71,6 +76,7 @@ class test_context {
   std::size_t dropped_attachments_ = 0;
   std::size_t dropped_steps_ = 0;
   test_context_data data_;
+  std::vector<std::pair<std::string, std::vector<std::string>>> lists_;  // add_to_list, this test's
 };
 
 /// The paths of a RecordProperty("gtest_tms.attach", "a;b") value: split on ';', trimmed, empties dropped.

@@ -1,5 +1,9 @@
 #include "model/test_result.hpp"
 
+#include <fstream>
+#include <iterator>
+
+#include "model/limits.hpp"
 #include "util/text.hpp"
 
 namespace gtest_tms::detail {
@@ -34,6 +38,28 @@ bool status_from(std::string_view text, test_status& out, bool lenient) noexcept
     return true;
   }
   return false;
+}
+
+bool attachment_bytes(const attachment& a, std::string& data, std::string& error) {
+  if (a.path.empty()) {
+    data = a.content;
+    return true;
+  }
+  std::ifstream in(a.path, std::ios::binary);
+  if (!in) {
+    error = "cannot be read";
+    return false;
+  }
+  data.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  if (in.bad()) {
+    error = "cannot be read";
+    return false;
+  }
+  if (data.size() > max_attachment_bytes) {
+    error = "is larger than 32 MB";
+    return false;
+  }
+  return true;
 }
 
 }  // namespace gtest_tms::detail

@@ -48,6 +48,10 @@ struct attachment {
   std::uint64_t size = 0;  // bytes (the file's size when attached)
 };
 
+/// The bytes of `a`: its content, or its file read now (right before an upload). False with
+/// `error` ("cannot be read", "is larger than 32 MB") otherwise.
+bool attachment_bytes(const attachment& a, std::string& data, std::string& error);
+
 /// One gtest_tms::step, with the steps opened inside it.
 struct step_record {
   std::string action;

@@ -1,4 +1,5 @@
 #include "storage/qase_report.hpp"
+#include "tms/qase/qase_metadata.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -147,8 +148,10 @@ std::string merge_run_json(const std::string& dir, const std::vector<std::shared
     if (!listed.insert(r.id).second) continue;
     const std::int64_t d = std::max<std::int64_t>(0, r.duration_ms);
     cumulative = saturating_add(cumulative, d);
+    const qase_metadata m = qase_metadata_of(r);
+    if (m.muted) stats["muted"] = stats["muted"].as_int64() + 1;
     list.push_back(json::object{{"id", r.id},
-                                {"title", clean(r.name, qase_title_cap)},
+                                {"title", clean(m.title.empty() ? r.name : m.title, qase_title_cap)},
                                 {"status", to_string(r.status)},
                                 {"duration", d},
                                 {"thread", nullptr}});
@@ -276,7 +279,8 @@ std::string qase_report_result_json(const test_result& r, const report_run_info&
 std::string qase_report_result_json(const test_result& r, const report_run_info& run, const qase_settings& settings,
                                     const std::vector<std::string>& attachment_files) {
   // The same title, signature, suites, message and stack trace as a live Qase upload.
-  const json::object api = qase_result_json(r, {settings.root_suite, false, {}});
+  const json::object api =
+      qase_result_json(r, {settings.root_suite, false, {}, settings.project, {}, settings.exclude_params});
   const auto api_or = [&](std::string_view key, json::value def) -> json::value {
     const json::value* v = at(api, key);
     return v != nullptr ? *v : def;
@@ -334,6 +338,9 @@ std::string qase_report_result_json(const test_result& r, const report_run_info&
     f["gtest.run_created"] = run.run_created ? "true" : "false";
   }
   if (run.fate_unknown != nullptr && run.fate_unknown->count(r.id) > 0) f["gtest.fate_unknown"] = "true";
+  // The test's own fields (qase.fields.*, tags, muted) as a live upload sends them.
+  if (const json::value* af = at(api, "fields"); af != nullptr && af->is_object())
+    for (const auto& kv : af->get_object()) f[kv.key()] = kv.value();
   o["fields"] = std::move(f);
 
   json::array atts;
@@ -352,10 +359,10 @@ std::string qase_report_result_json(const test_result& r, const report_run_info&
   o["attachments"] = std::move(atts);
   o["steps"] = report_steps(r.steps, nullptr, 0);
   o["params"] = api_or("params", json::value(json::object()));
-  o["param_groups"] = json::array();
+  o["param_groups"] = api_or("param_groups", json::value(json::array()));
   o["testops_ids"] = api_or("testops_ids", json::value(nullptr));
   o["relations"] = api_or("relations", json::value(json::object{{"suite", json::object{{"data", json::array()}}}}));
-  o["muted"] = false;
+  o["muted"] = qase_metadata_of(r).muted;
   o["message"] = api_or("message", json::value(nullptr));
   return json::serialize(o);
 }

@@ -25,14 +25,6 @@ constexpr int deadline_s = 10;
 constexpr int slack_s = 15;
 constexpr std::size_t all_tests = 5000;
 
-process_result run_fixture(const std::string& name, env_map env, std::vector<std::string> args = {}) {
-  process_options po;
-  po.env = std::move(env);
-  po.args = std::move(args);
-  po.timeout = 240s;
-  return run_process(fixture_path(name), po);
-}
-
 process_result run_upload(env_map env, const std::string& dir) {
   process_options po;
   po.env = std::move(env);
@@ -122,7 +114,7 @@ TEST(DeliveryEndToEnd, TransientFaultsStoreEveryResultExactlyOnce) {
       emulator_fixture::with_faults("POST /v2/.*/results#1=429:retry-after=1;POST /v2/.*/results#2=503;"
                                     "POST /v2/.*/results#3=reset_after_read;POST /v1/run/[A-Z]+#1=502"));
   const auto env = fallback_env(emu);
-  const process_result r = run_fixture("fixture_5000", env);
+  const process_result r = run_fixture("fixture_5000", env, {}, 240s);
   ASSERT_FALSE(r.timed_out) << r.err;
   EXPECT_EQ(r.exit_code, 0) << r.err;
 
@@ -159,7 +151,7 @@ TEST(DeliveryEndToEnd, ARateLimitedBacklogAtTheDeadlineSaysWhyHowLongAndHowToSen
   env["QASE_TESTOPS_BATCH_SIZE"] = "1";
   env["GTEST_TMS_DEADLINE"] = "2";
   const std::string report_dir = *env.at("QASE_REPORT_CONNECTION_PATH");
-  const process_result r = run_fixture("fixture_5000", env);
+  const process_result r = run_fixture("fixture_5000", env, {}, 240s);
   ASSERT_FALSE(r.timed_out) << r.err;
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_LT(r.elapsed, std::chrono::seconds(2 + slack_s));
@@ -199,7 +191,7 @@ TEST(DeliveryEndToEnd, ServerErrorsOnEveryUploadEndInTheFallbackAndUploadSendsTh
   emulator_fixture emu(emulator_fixture::with_faults("POST /v2/.*/results#1.." + std::to_string(failing) + "=500"));
   const auto env = fallback_env(emu);
   const std::string report_dir = *env.at("QASE_REPORT_CONNECTION_PATH");
-  const process_result r = run_fixture("fixture_5000", env);
+  const process_result r = run_fixture("fixture_5000", env, {}, 240s);
   ASSERT_FALSE(r.timed_out) << r.err;
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_LT(r.elapsed, std::chrono::seconds(deadline_s + slack_s));
@@ -250,7 +242,7 @@ TEST(DeliveryEndToEnd, AHangingServerDoesNotHoldTheBinaryPastTheDeadline) {
   emulator_fixture emu(emulator_fixture::with_faults("POST /v2/.*/results=hang"));
   const auto env = fallback_env(emu);
   const std::string report_dir = *env.at("QASE_REPORT_CONNECTION_PATH");
-  const process_result r = run_fixture("fixture_5000", env);
+  const process_result r = run_fixture("fixture_5000", env, {}, 240s);
   ASSERT_FALSE(r.timed_out) << r.err;
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_LT(r.elapsed, std::chrono::seconds(deadline_s + slack_s)) << r.err;
@@ -272,7 +264,7 @@ void crash_delivers_finished_results(const std::string& how) {
   auto env = emu.qase_env();
   env["FIXTURE_CRASH"] = how;
   const std::string journal_dir = *env.at("GTEST_TMS_JOURNAL_DIR");
-  const process_result r = run_fixture("fixture_crash", env);
+  const process_result r = run_fixture("fixture_crash", env, {}, 240s);
   ASSERT_FALSE(r.timed_out) << r.err;
   if (how == "exit") {
     EXPECT_EQ(r.exit_code, 7) << r.err;
@@ -321,7 +313,7 @@ void refused_batch_is_split_and_delivered(int status) {
   SCOPED_TRACE(status);
   emulator_fixture emu(emulator_fixture::with_faults("POST /v2/.*/results#1=" + std::to_string(status)));
   const auto env = fallback_env(emu);
-  const process_result r = run_fixture("fixture_5000", env);
+  const process_result r = run_fixture("fixture_5000", env, {}, 240s);
   ASSERT_FALSE(r.timed_out) << r.err;
   EXPECT_EQ(r.exit_code, 0) << r.err;
   const auto runs = emu.tms().qase_runs();

@@ -18,14 +18,6 @@ namespace json = boost::json;
 
 using env_map = std::map<std::string, std::optional<std::string>>;
 
-process_result run_fixture(const std::string& name, env_map env, std::vector<std::string> args = {}) {
-  process_options po;
-  po.env = std::move(env);
-  po.args = std::move(args);
-  po.timeout = 180s;
-  return run_process(fixture_path(name), po);
-}
-
 // "Suite.title -> status" for every stored result of the only run, with a count per key.
 std::map<std::string, std::map<std::string, int>> outcomes(emulator_fixture& emu) {
   std::map<std::string, std::map<std::string, int>> out;

@@ -30,15 +30,6 @@ std::map<std::string, json::object> by_instance(const std::vector<json::object>&
   return out;
 }
 
-process_result run_fixture(const std::string& name, std::map<std::string, std::optional<std::string>> env,
-                           std::vector<std::string> args = {}) {
-  process_options po;
-  po.env = std::move(env);
-  po.args = std::move(args);
-  po.timeout = 180s;
-  return run_process(fixture_path(name), po);
-}
-
 TEST(QaseEndToEnd, AcceptanceBinaryGivesOneCompletedRunWithEveryExecutedInstance) {
   emulator_fixture emu;
   const process_result plain = run_fixture("fixture_acceptance", emulator_fixture::clean_env());

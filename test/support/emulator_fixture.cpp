@@ -116,6 +116,15 @@ std::vector<std::string> split_path(const std::string& path) {
 
 std::string fixture_path(const std::string& name) { return std::string(GTEST_TMS_FIXTURE_DIR) + "/" + name; }
 
+process_result run_fixture(const std::string& name, std::map<std::string, std::optional<std::string>> env,
+                           std::vector<std::string> args, std::chrono::milliseconds timeout) {
+  process_options po;
+  po.env = std::move(env);
+  po.args = std::move(args);
+  po.timeout = timeout;
+  return run_process(fixture_path(name), po);
+}
+
 ::testing::AssertionResult requests_match_spec(const emulator_fixture& emu) {
   const std::string spec_dir = std::string(GTEST_TMS_SOURCE_DIR) + "/test/spec";
   std::string node;

@@ -47,6 +47,11 @@ class emulator_fixture {
 /// Path of a fixture binary built from test/e2e/fixtures/<name>.cpp.
 std::string fixture_path(const std::string& name);
 
+/// Runs that fixture with exactly `env` and `args`, bounded by `timeout`.
+process_result run_fixture(const std::string& name, std::map<std::string, std::optional<std::string>> env,
+                           std::vector<std::string> args = {},
+                           std::chrono::milliseconds timeout = std::chrono::seconds(180));
+
 /// The Qase requests the emulator recorded validate against the official OpenAPI spec
 /// (test/spec/validate_requests.mjs with Node; .ci/install-deps.sh installs its modules).
 ::testing::AssertionResult requests_match_spec(const emulator_fixture& emu);

@@ -526,6 +526,50 @@ TEST_F(ConfigTest, PythonReportPathKeyAndCommaStringLists) {
   EXPECT_EQ(s.qase.batch_size, 20);
 }
 
+TEST_F(ConfigTest, StatusMappingAttachmentsExcludedParamsAndMilestone) {
+  settings s = load(with(testops_env, {{"QASE_STATUS_MAPPING", "invalid=failed, Skipped = passed"},
+                                       {"QASE_TESTOPS_UPLOAD_ATTACHMENTS", "false"},
+                                       {"QASE_EXCLUDE_PARAMS", "param, seed"},
+                                       {"QASE_TESTOPS_RUN_MILESTONE", "12"},
+                                       {"QASE_TESTOPS_SHOW_PUBLIC_REPORT_LINK", "yes"}}));
+  EXPECT_TRUE(s.errors.empty()) << all_messages(s);
+  EXPECT_EQ(s.qase.status_mapping,
+            (std::vector<std::pair<test_status, test_status>>{{test_status::invalid, test_status::failed},
+                                                              {test_status::skipped, test_status::passed}}));
+  EXPECT_FALSE(s.qase.upload_attachments);
+  EXPECT_EQ(s.qase.exclude_params, (std::vector<std::string>{"param", "seed"}));
+  EXPECT_EQ(s.qase.milestone_id, std::optional<std::int64_t>(12));
+  EXPECT_TRUE(s.qase.show_public_report_link);
+  EXPECT_FALSE(load(testops_env).qase.show_public_report_link);
+  EXPECT_TRUE(load(testops_env).qase.upload_attachments);  // on by default, as upstream
+
+  // A pair that does not say status=status switches Qase off with one line naming the setting.
+  for (const char* bad : {"invalid", "invalid=", "bogus=failed", "failed=disabled", "=passed"}) {
+    s = load(with(testops_env, {{"QASE_STATUS_MAPPING", bad}}));
+    EXPECT_EQ(s.qase.mode, qase_mode::off) << bad;
+    ASSERT_EQ(s.errors.size(), 1u) << bad << ": " << all_messages(s);
+    EXPECT_NE(s.errors[0].find("QASE_STATUS_MAPPING"), std::string::npos) << s.errors[0];
+  }
+  s = load(with(testops_env, {{"QASE_TESTOPS_RUN_MILESTONE", "0"}}));
+  EXPECT_EQ(s.qase.mode, qase_mode::off);
+
+  // The file form is an object, as the official reporters write it.
+  dir_.write("qase.config.json",
+             R"({"mode": "report", "statusMapping": {"invalid": "failed"}, "excludeParams": ["seed"],
+                 "testops": {"uploadAttachments": false, "run": {"milestone": 3}}})");
+  s = load({});
+  EXPECT_TRUE(s.errors.empty()) << all_messages(s);
+  EXPECT_EQ(s.qase.status_mapping,
+            (std::vector<std::pair<test_status, test_status>>{{test_status::invalid, test_status::failed}}));
+  EXPECT_EQ(s.qase.exclude_params, std::vector<std::string>{"seed"});
+  EXPECT_FALSE(s.qase.upload_attachments);
+  EXPECT_EQ(s.qase.milestone_id, std::optional<std::int64_t>(3));
+  dir_.write("qase.config.json", R"({"mode": "report", "statusMapping": {"invalid": ["failed"]}})");
+  s = load({});
+  ASSERT_EQ(s.errors.size(), 1u) << all_messages(s);
+  EXPECT_NE(s.errors[0].find("statusMapping must be an object of strings"), std::string::npos) << s.errors[0];
+}
+
 TEST_F(ConfigTest, JsonNumbersInTheFile) {
   dir_.write("qase.config.json",
              R"({"mode": "report", "testops": {"api": {"timeout": 2.5}, "batch": {"size": 50.0}}})");

@@ -20,6 +20,7 @@
 #include "gtest_tms/version.hpp"
 #include "tms/qase/qase_backend.hpp"
 #include "tms/qase/qase_mapping.hpp"
+#include "tms/qase/qase_metadata.hpp"
 
 namespace gtest_tms::detail {
 namespace {
@@ -405,6 +406,74 @@ TEST(QaseBackendConfirmation, EveryRequestWantsTheDocumentedSuccessAnswer) {
   EXPECT_FALSE(b->confirms_batch(none, make_response(202, R"({"status":false})"), 3));
   EXPECT_FALSE(b->confirms_batch(none, make_response(200, "not json"), 3));
   EXPECT_FALSE(b->confirms_batch(none, make_response(200, ""), 3));
+}
+
+qase_mapping_options mapping(std::string root, std::string project) {
+  qase_mapping_options o;
+  o.root_suite = std::move(root);
+  o.project = std::move(project);
+  return o;
+}
+
+// Metadata keys with bad values: dropped or repaired, never a rejected batch or a crash.
+TEST(QaseMetadata, BadValuesAreDroppedOrRepaired) {
+  test_result r;
+  r.id = "0b7c4d2e-1f3a-4c5b-9d6e-000000000001";
+  r.suite = "Suite";
+  r.name = "Works";
+  r.value_param = "42";
+  r.properties = {{"qase.title", "  \t "},
+                  {"qase.suite", "\t \t"},
+                  {"qase.fields.", "no name"},
+                  {"qase.fields. severity ", "\xff\xfe bad"},
+                  {"qase.fields.description", std::string(200 * 1024, 'd')},
+                  {"qase.tags", " , ,"},
+                  {"qase.ignore", "no"},
+                  {"qase.muted", "maybe"},
+                  {"qase.parameters.", "x"},
+                  {"qase.group_parameters", "unknown, ,"},
+                  {"qase_id.DEMO", "0,-1,abc,99999999999999999999"},
+                  {"qase_id.", "3"},
+                  {"QASE.TITLE", "not our key: keys are case-sensitive"}};
+  const qase_metadata m = qase_metadata_of(r);
+  EXPECT_EQ(m.title, "");
+  EXPECT_TRUE(m.suite.empty());
+  EXPECT_TRUE(m.tags.empty());
+  EXPECT_FALSE(m.ignore);
+  EXPECT_FALSE(m.muted);
+  EXPECT_TRUE(m.parameters.empty());
+  EXPECT_TRUE(m.project_ids.empty());
+  ASSERT_EQ(m.fields.size(), 2u);
+  EXPECT_FALSE(qase_ignored(r));
+
+  const json::object o = qase_result_json(r, mapping("", "DEMO"));
+  EXPECT_EQ(json::value_to<std::string>(o.at("title")), "Works");
+  EXPECT_EQ(json::serialize(o.at("params")), R"({"param":"42"})");  // no named parameter: gtest's stays
+  EXPECT_FALSE(o.contains("param_groups"));
+  EXPECT_FALSE(o.contains("testops_ids"));
+  const json::object& f = o.at("fields").as_object();
+  EXPECT_EQ(f.size(), 2u);
+  EXPECT_EQ(json::value_to<std::string>(f.at("severity")), "\xef\xbf\xbd\xef\xbf\xbd bad");  // UTF-8 repaired
+  EXPECT_LE(f.at("description").as_string().size(), qase_message_cap);
+  EXPECT_EQ(json::serialize(o.at("relations")), R"({"suite":{"data":[{"title":"Suite","public_id":null}]}})");
+}
+
+TEST(QaseMetadata, FlagsIdsAndTheRootSuite) {
+  test_result r;
+  r.suite = "Suite";
+  r.name = "Works";
+  r.qase_ids = {7};
+  r.properties = {{"qase.ignore", " TRUE "}, {"qase.suite", "A\tB"}, {"qase_id.demo", "7, 8"}, {"qase_id.OTHER", "9"}};
+  EXPECT_TRUE(qase_ignored(r));
+  EXPECT_TRUE(qase_metadata_of(r).ignore);
+  const json::object o = qase_result_json(r, mapping("Root", "DEMO"));
+  EXPECT_EQ(json::serialize(o.at("testops_ids")), "[7,8]");  // project codes compare without case
+  EXPECT_EQ(json::serialize(o.at("relations")),
+            R"({"suite":{"data":[{"title":"Root","public_id":null},{"title":"A","public_id":null},)"
+            R"({"title":"B","public_id":null}]}})");
+  EXPECT_EQ(qase_suite_path(r, "Root"), (std::vector<std::string>{"Root", "A", "B"}));
+  // Without a configured project no other project's ids apply.
+  EXPECT_EQ(json::serialize(qase_result_json(r, mapping("", "")).at("testops_ids")), "[7]");
 }
 
 TEST(QaseMapping, ARepeatedTypeNameKeepsItsTypedIndexOtherwiseNot) {

@@ -228,6 +228,33 @@ TEST(QaseReport, FilesFollowTheSchema) {
   EXPECT_TRUE(passed.at("message").is_null());
 }
 
+// Qase metadata (tms/qase/qase_metadata.hpp) in the local report as the report format defines it,
+// and back unchanged: an upload of the report maps it as the live upload would have.
+TEST(QaseReport, MetadataIsWrittenAsTheFormatDefinesItAndComesBack) {
+  temp_dir dir;
+  auto r = std::make_shared<test_result>(*make(7));
+  r->properties = {{"qase.title", "Nice title"},      {"qase.fields.severity", "major"}, {"qase.muted", "true"},
+                   {"qase.parameters.user", "alice"}, {"qase.group_parameters", "user"}, {"qase.tags", "a,b"}};
+  ASSERT_EQ(write_qase_report(dir.path(), {r}, {1, 2, tms::qase, 0, false}, qs()), "");
+  const json::object o = parse_object(read_file(dir.path() + "/results/" + r->id + ".json"));
+  check_result_schema(o);
+  EXPECT_EQ(o.at("title").as_string(), "Nice title");
+  EXPECT_EQ(o.at("fields").at("severity").as_string(), "major");
+  EXPECT_EQ(o.at("fields").at("tags").as_string(), "a,b");
+  EXPECT_EQ(o.at("muted"), json::value(true));
+  EXPECT_EQ(json::serialize(o.at("param_groups")), R"([["user"]])");
+  EXPECT_EQ(json::serialize(o.at("params")), R"({"user":"alice"})");
+  const json::object run = parse_object(read_file(dir.path() + "/run.json"));
+  EXPECT_EQ(run.at("stats").at("muted").as_int64(), 1);
+  EXPECT_EQ(run.at("results").at(0).at("title").as_string(), "Nice title");
+
+  report_contents c;
+  std::string error;
+  ASSERT_TRUE(read_qase_report(dir.path(), c, error)) << error;
+  ASSERT_EQ(c.entries.size(), 1u);
+  expect_same(*c.entries[0].result, *r);
+}
+
 TEST(QaseReport, AttachmentsAreKeptInTheReport) {
   temp_dir dir;
   temp_dir src;

@@ -335,6 +335,11 @@ std::vector<std::string> tms_emulator::qase_attachments() const {
   return state_->qase_attachments;
 }
 
+std::vector<qasphere_file_view> tms_emulator::qasphere_files() const {
+  std::lock_guard lock(state_->mutex);
+  return state_->qasphere_files;
+}
+
 std::vector<qasphere_run_view> tms_emulator::qasphere_runs() const {
   std::lock_guard lock(state_->mutex);
   std::vector<qasphere_run_view> out;

@@ -187,6 +187,13 @@ struct qasphere_run_view {
   std::vector<std::string> logs;
 };
 
+/// A file uploaded to QA Sphere's POST /file/batch.
+struct qasphere_file_view {
+  std::string id;
+  std::string filename;
+  std::string sha256;  // of the bytes received
+};
+
 struct emulator_state;  // emulator_state.hpp (internal)
 
 class tms_emulator {
@@ -212,6 +219,7 @@ class tms_emulator {
   std::vector<std::string> qase_attachments() const;
 
   std::vector<qasphere_run_view> qasphere_runs() const;
+  std::vector<qasphere_file_view> qasphere_files() const;
   std::vector<qasphere_result_view> qasphere_results(std::int64_t run_id) const;
   int qasphere_close_count(std::int64_t run_id) const;
   /// The Authorization scheme of every QA Sphere request, in arrival order, as spelled ("ApiKey",

@@ -67,6 +67,7 @@ struct emulator_state {
   std::int64_t next_qasphere_run = 1;
   std::int64_t next_qasphere_result = 1;
   std::int64_t next_qasphere_log = 1;
+  std::vector<qasphere_file_view> qasphere_files;  // POST /file/batch, in upload order
   std::map<std::string, std::deque<std::chrono::steady_clock::time_point>> rate_windows;
   std::deque<std::chrono::steady_clock::time_point> qase_window;  // the whole workspace
   std::vector<std::string> qasphere_auth_schemes;                 // scheme word only, never the key

@@ -6,7 +6,8 @@
 //  - a result needs "comment" (may be ""), as the newer docs require;
 //  - results for cases outside the run, and results to a closed run, are rejected with 400;
 //  - closing a closed run answers 400 "Run is already closed" (and is counted);
-//  - within one query plan the filters intersect; several plans (live runs) unite.
+//  - within one query plan the filters intersect; several plans (live runs) unite;
+//  - POST /file/batch takes fields named "files" only, at most 100 files of at most 50 MiB each.
 
 #include <algorithm>
 #include <cctype>
@@ -15,6 +16,7 @@
 #include <vector>
 
 #include "emulator/emulator_state.hpp"
+#include "emulator/multipart.hpp"
 #include "util/text.hpp"
 
 namespace gtest_tms::detail::emulator {
@@ -424,6 +426,32 @@ server_reply list_runs(const emulator_state& st, const qasphere_project& p) {
 
 }  // namespace
 
+// POST /file/batch (qasphere-api.md, "Upload files"): {"files":[{"id","url"}]} in request order.
+server_reply upload_files(emulator_state& st, request_context& ctx) {
+  auto boundary = multipart_boundary(find_header(ctx.request, "Content-Type"));
+  if (!boundary) return message(400, "files must be sent as multipart/form-data");
+  auto parts = parse_multipart(ctx.request.body, *boundary);
+  if (!parts) return message(400, "malformed multipart/form-data body");
+  array recorded;
+  for (const auto& p : *parts) {
+    if (p.name != "files") return message(400, "unexpected field " + p.name);
+    recorded.push_back({{"filename", p.filename}, {"size", p.data.size()}, {"mime", p.content_type}});
+  }
+  ctx.record.body = {{"files", recorded}};
+  if (parts->empty()) return message(400, "no files");
+  if (parts->size() > 100) return message(413, "at most 100 files per request");
+  for (const auto& p : *parts)
+    if (p.data.size() > std::size_t{50} * 1024 * 1024) return message(413, "a file is larger than 50 MiB");
+  array files;
+  for (const auto& p : *parts) {
+    const std::string id = "file" + std::to_string(st.qasphere_files.size() + 1);
+    files.push_back({{"id", id}, {"url", "https://emulator.invalid/qasphere/file/" + id + "/" + p.filename}});
+    st.qasphere_files.push_back({id, p.filename, sha256_hex(p.data)});
+  }
+  ctx.record.effects["files"] = parts->size();
+  return json_reply(200, {{"files", std::move(files)}});
+}
+
 server_reply handle_qasphere(emulator_state& st, request_context& ctx) {
   if (auto stop = authenticate(st, ctx)) return *stop;
   std::vector<std::string> s(ctx.segments.begin() + 3, ctx.segments.end());  // after api/public/v0
@@ -436,6 +464,7 @@ server_reply handle_qasphere(emulator_state& st, request_context& ctx) {
                               {"name", "Emulator User"},
                               {"avatar", nullptr},
                               {"role", "admin"}}}});
+  if (s.size() == 2 && s[0] == "file" && s[1] == "batch" && m == "POST") return upload_files(st, ctx);
   if (s.empty() || s[0] != "project") return not_found();
   if (s.size() == 1 && m == "GET") {
     array projects;

@@ -19,6 +19,7 @@
 #include "model/limits.hpp"
 #include "net/multipart.hpp"
 #include "tms/qase/qase_mapping.hpp"
+#include "tms/qase/qase_metadata.hpp"
 #include "util/text.hpp"
 #include "util/time_format.hpp"
 
@@ -151,29 +152,6 @@ std::vector<std::string> upload_hashes(const std::string& body) {
   return out;
 }
 
-// Reads an attachment's bytes (files are read only now, right before the upload).
-bool attachment_bytes(const attachment& a, std::string& data, std::string& error) {
-  if (a.path.empty()) {
-    data = a.content;
-    return true;
-  }
-  std::ifstream in(a.path, std::ios::binary);
-  if (!in) {
-    error = "cannot be read";
-    return false;
-  }
-  data.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  if (in.bad()) {
-    error = "cannot be read";
-    return false;
-  }
-  if (data.size() > max_attachment_bytes) {
-    error = "is larger than 32 MB";
-    return false;
-  }
-  return true;
-}
-
 class qase_backend final : public backend {
  public:
   qase_backend(const qase_settings& s, epoch_ms_clock now, bool run_verified)
@@ -181,6 +159,7 @@ class qase_backend final : public backend {
     api_ = strip_slash(s_.api_base);
     app_ = strip_slash(s_.app_base);
     code_ = boost::urls::encode(s_.project, boost::urls::unreserved_chars);
+    mapping_ = {s_.root_suite, s_.defect, {}, s_.project, s_.status_mapping, s_.exclude_params};
     headers_ = {
         {"Token", s_.token},
         {"Accept", "application/json"},
@@ -190,6 +169,8 @@ class qase_backend final : public backend {
   }
 
   tms system() const override { return tms::qase; }
+  // The summary counts what Qase got: QASE_STATUS_MAPPING applied.
+  std::string status_name(test_status s) const override { return to_string(qase_sent_status(s, mapping_)); }
   // Qase allows 600 requests per minute. A token bucket lets through at most burst + 60 * rate in any
   // 60 s window: 120 + 60 * 8 = 600, so a whole binary's batches can leave at once without ever
   // exceeding the limit, even when sustained.
@@ -202,9 +183,10 @@ class qase_backend final : public backend {
   void start(requester& r, const run_plan& plan, std::function<void(std::string)> done) override {
     marker_ = plan.creation_marker;
     find_first_ = plan.find_created_run;
-    thread_ = plan.binary_name;
+    std::string& thread = mapping_.thread;
+    thread = plan.binary_name;
     if (plan.total_shards > 1 && plan.shard_index >= 0) {
-      thread_ += (thread_.empty() ? "" : " ") + std::string("shard ") + std::to_string(plan.shard_index);
+      thread += (thread.empty() ? "" : " ") + std::string("shard ") + std::to_string(plan.shard_index);
     }
     if (verified_ && *s_.run_id > 0) {
       // `run create` checked project and run a moment ago (the run file says so): no second look.
@@ -234,19 +216,20 @@ class qase_backend final : public backend {
   }
 
   void add(const std::shared_ptr<const test_result>& result, std::vector<outbound_item>& out) override {
-    if (!result) return;
-    const std::string status = to_string(result->status);
+    if (!result || qase_ignored(*result)) return;  // qase.ignore: the test asked not to be reported
+    const std::string status = to_string(qase_sent_status(result->status, mapping_));
     for (const auto& f : s_.status_filter) {
       if (iequals(trim(f), status)) return;
     }
     outbound_item item;
-    item.value = qase_result_json(*result, {s_.root_suite, s_.defect, thread_});
+    item.value = qase_result_json(*result, mapping_);
     item.label = result->full_name();
     item.sources.push_back(result);
     out.push_back(std::move(item));
   }
 
   bool needs_preparation(const outbound_item& item) const override {
+    if (!s_.upload_attachments) return false;  // QASE_TESTOPS_UPLOAD_ATTACHMENTS=false
     return std::any_of(item.sources.begin(), item.sources.end(),
                        [](const auto& s) { return s && !s->attachments.empty(); });
   }
@@ -355,9 +338,13 @@ class qase_backend final : public backend {
     req.content_type.clear();  // the endpoint takes no body
     r.send(
         std::move(req), true, [](const http_request&, const http_response& resp) { return status_true(resp); },
-        [this, run, done = std::move(done)](http_response resp) {
+        [this, &r, run, done = std::move(done)](http_response resp) mutable {
           if (resp.ok()) {
-            done({true, run + " completed"});
+            if (s_.show_public_report_link) {
+              publish(r, run + " completed", std::move(done));
+            } else {
+              done({true, run + " completed"});
+            }
           } else {
             done({false, run + " could not be completed: " + describe_error(resp)});
           }
@@ -432,6 +419,38 @@ class qase_backend final : public backend {
       }
       send_uploads(u);
     });
+  }
+
+  // QASE_TESTOPS_SHOW_PUBLIC_REPORT_LINK, as the official reporters do once the run is completed:
+  // PATCH .../public (v1/paths/run_public.yaml) and the link in the summary. A failure costs the
+  // link only, never the completion.
+  void publish(requester& r, std::string message, std::function<void(run_finish)> done) {
+    http_request req = post(api_ + "/v1/run/" + code_ + "/" + std::to_string(run_id_) + "/public");
+    req.method = "PATCH";
+    req.body = R"({"status":true})";
+    r.send(
+        std::move(req), true, [](const http_request&, const http_response& resp) { return public_url(resp) != ""; },
+        [this, message = std::move(message), done = std::move(done)](http_response resp) {
+          const std::string url = public_url(resp);
+          if (resp.ok() && !url.empty()) {
+            done({true, message + ", public report: " + url});
+          } else {
+            done({true, message + " (no public report link: " +
+                            (resp.ok() ? std::string("the answer has no result.url") : describe_error(resp)) + ")"});
+          }
+        });
+  }
+
+  // RunPublicResponse: {"status": true, "result": {"url": "..."}}; "" otherwise.
+  static std::string public_url(const http_response& resp) {
+    boost::system::error_code ec;
+    const json::value v = json::parse(resp.body, ec);
+    const json::object* o = ec ? nullptr : success_envelope(v);
+    const json::value* res = o != nullptr ? find(*o, "result") : nullptr;
+    const json::value* url = res != nullptr && res->is_object() ? find(res->get_object(), "url") : nullptr;
+    if (url == nullptr || !url->is_string()) return {};
+    const std::string u = one_line(std::string(url->get_string()), 2048);
+    return u.rfind("https://", 0) == 0 ? u : std::string();
   }
 
   http_request get(std::string url) const {
@@ -527,6 +546,7 @@ class qase_backend final : public backend {
     body["start_time"] = qase_datetime_utc(now);
     if (!s_.environment.empty()) body["environment_slug"] = clean(s_.environment, 255);
     if (s_.plan_id && *s_.plan_id > 0) body["plan_id"] = *s_.plan_id;
+    if (s_.milestone_id && *s_.milestone_id > 0) body["milestone_id"] = *s_.milestone_id;
     if (!s_.run_tags.empty()) {
       json::array tags;
       for (const auto& t : s_.run_tags) {
@@ -597,7 +617,7 @@ class qase_backend final : public backend {
   bool find_first_ = false;  // run_plan::find_created_run
   bool reposted_ = false;    // the creation was sent again after a lookup found no run
   std::vector<http_header> headers_;
-  std::string thread_;
+  qase_mapping_options mapping_;  // the thread is set by start()
   std::int64_t run_id_ = 0;
   bool created_run_ = false;
   bool verified_ = false;  // the run was checked by `run create` (common_settings::verified_runs)

@@ -10,6 +10,7 @@
 #include "model/limits.hpp"
 #include "model/test_result_json.hpp"
 #include "tms/qase/qase_mapping.hpp"
+#include "tms/qase/qase_metadata.hpp"
 #include "util/text.hpp"
 
 namespace gtest_tms::detail {
@@ -151,9 +152,15 @@ boost::json::array steps_json(const std::vector<step_record>& steps, std::size_t
 
 }  // namespace
 
-std::vector<std::string> qase_suite_path(const test_result& r, const std::string& root_suite) {
+namespace {
+
+std::vector<std::string> suite_path_of(const test_result& r, const std::string& root_suite, const qase_metadata& m) {
   std::vector<std::string> path;
   if (const std::string root = clean(root_suite, qase_title_cap); !trim(root).empty()) path.push_back(root);
+  if (!m.suite.empty()) {
+    for (const auto& level : m.suite) path.push_back(clean(level, qase_title_cap));
+    return path;
+  }
   std::vector<std::string> parts = split(r.suite, '/');
   const bool parameterized = !r.value_param.empty() || !r.type_param.empty();
   if (!r.type_param.empty() && parts.size() >= 2 && all_digits(parts.back())) parts.pop_back();
@@ -165,9 +172,12 @@ std::vector<std::string> qase_suite_path(const test_result& r, const std::string
   return path;
 }
 
-std::vector<std::pair<std::string, std::string>> qase_params(const test_result& r) {
+std::vector<std::pair<std::string, std::string>> params_of(const test_result& r, const qase_metadata& m,
+                                                           const std::vector<std::string>& exclude) {
   std::vector<std::pair<std::string, std::string>> out;
-  if (!r.value_param.empty()) out.emplace_back("param", clean(r.value_param, qase_title_cap));
+  // Named parameters say what gtest's anonymous printed value means: they replace it.
+  for (const auto& [k, v] : m.parameters) out.emplace_back(clean(k, qase_title_cap), clean(v, qase_title_cap));
+  if (m.parameters.empty() && !r.value_param.empty()) out.emplace_back("param", clean(r.value_param, qase_title_cap));
   if (!r.type_param.empty()) out.emplace_back("type", clean(r.type_param, qase_title_cap));
   // Types<int, double, int>: the typed index keeps the two `int` instances apart (Qase merges
   // results whose title, suite, params and signature are equal). Only then: goldens stay as they are.
@@ -176,7 +186,29 @@ std::vector<std::pair<std::string, std::string>> qase_params(const test_result& 
     if (slash != std::string::npos && all_digits(r.suite.substr(slash + 1)))
       out.emplace_back("instance", r.suite.substr(slash + 1));
   }
+  if (!exclude.empty())
+    out.erase(std::remove_if(
+                  out.begin(), out.end(),
+                  [&](const auto& kv) { return std::find(exclude.begin(), exclude.end(), kv.first) != exclude.end(); }),
+              out.end());
   return out;
+}
+
+}  // namespace
+
+test_status qase_sent_status(test_status s, const qase_mapping_options& o) noexcept {
+  for (const auto& [from, to] : o.status_mapping)
+    if (from == s) return to;
+  return s;
+}
+
+std::vector<std::string> qase_suite_path(const test_result& r, const std::string& root_suite) {
+  return suite_path_of(r, root_suite, qase_metadata_of(r));
+}
+
+std::vector<std::pair<std::string, std::string>> qase_params(const test_result& r,
+                                                             const std::vector<std::string>& exclude) {
+  return params_of(r, qase_metadata_of(r), exclude);
 }
 
 std::string qase_signature(const std::vector<std::int64_t>& ids, const std::vector<std::string>& suite_path,
@@ -219,11 +251,16 @@ std::string qase_signature(const std::vector<std::int64_t>& ids, const std::vect
 
 boost::json::object qase_result_json(const test_result& r, const qase_mapping_options& o) {
   namespace json = boost::json;
-  std::string title = clean(r.name, qase_title_cap);
+  const qase_metadata m = qase_metadata_of(r);
+  std::string title = clean(m.title.empty() ? r.name : m.title, qase_title_cap);
   if (title.empty()) title = "(unnamed test)";  // title is required and must not be empty
-  const auto suite_path = qase_suite_path(r, o.root_suite);
-  const auto params = qase_params(r);
-  const auto ids = positive_ids(r.qase_ids);
+  const auto suite_path = suite_path_of(r, o.root_suite, m);
+  const auto params = params_of(r, m, o.exclude_params);
+  const test_status status = qase_sent_status(r.status, o);
+  std::vector<std::int64_t> all_ids = r.qase_ids;
+  for (const auto& [project, ids] : m.project_ids)
+    if (!o.project.empty() && iequals(project, o.project)) all_ids.insert(all_ids.end(), ids.begin(), ids.end());
+  const auto ids = positive_ids(all_ids);
 
   json::object item;
   if (!r.id.empty()) item["id"] = clean(r.id, qase_title_cap);  // an empty id is rejected: omit it
@@ -236,7 +273,7 @@ boost::json::object qase_result_json(const test_result& r, const qase_mapping_op
   }
 
   json::object exec;
-  exec["status"] = to_string(r.status);
+  exec["status"] = to_string(status);
   if (r.start_ms > 0) {
     exec["start_time"] = epoch_seconds(r.start_ms);
     exec["end_time"] = epoch_seconds(r.end_ms());
@@ -253,7 +290,11 @@ boost::json::object qase_result_json(const test_result& r, const qase_mapping_op
     item["steps_type"] = "classic";
   }
 
-  std::string msg = result_message(r);
+  std::string msg = m.comment;
+  if (const std::string failure = result_message(r); !failure.empty()) {
+    if (!msg.empty()) msg += "\n\n";
+    msg += failure;
+  }
   for (const auto& n : r.notes) {  // appended piece by piece: a temporary sum trips GCC 12's -Wrestrict at -O3
     if (!msg.empty()) msg += '\n';
     msg += "gtest-tms: ";
@@ -273,8 +314,28 @@ boost::json::object qase_result_json(const test_result& r, const qase_mapping_op
     json::object p;
     for (const auto& [k, v] : params) p[k] = v;
     item["params"] = std::move(p);
+    // One group of the named parameters listed (unknown names would be refused with the batch).
+    json::array group;
+    for (const auto& name : m.group_parameters) {
+      const std::string n = clean(name, qase_title_cap);
+      const bool known = std::any_of(params.begin(), params.end(), [&](const auto& kv) { return kv.first == n; });
+      if (known && std::find(group.begin(), group.end(), json::value(n)) == group.end()) group.emplace_back(n);
+    }
+    if (!group.empty()) item["param_groups"] = json::array{std::move(group)};
   }
-  if (o.defect && (r.status == test_status::failed || r.status == test_status::invalid)) item["defect"] = true;
+  json::object fields;
+  for (const auto& [k, v] : m.fields) fields[clean(k, qase_title_cap)] = clean(v, qase_message_cap);
+  if (!m.tags.empty()) {
+    std::string tags;
+    for (const auto& t : m.tags) {
+      if (!tags.empty()) tags += ',';
+      tags += clean(t, qase_title_cap);
+    }
+    fields["tags"] = clean(tags, qase_message_cap);
+  }
+  if (m.muted) fields["muted"] = "true";
+  if (!fields.empty()) item["fields"] = std::move(fields);
+  if (o.defect && (status == test_status::failed || status == test_status::invalid)) item["defect"] = true;
   return item;
 }
 

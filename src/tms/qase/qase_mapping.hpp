@@ -23,16 +23,26 @@ struct qase_mapping_options {
   std::string root_suite;  // QASE_ROOT_SUITE, first element of the suite path when set
   bool defect = false;     // QASE_TESTOPS_DEFECT: sent on failed/invalid results
   std::string thread;      // execution.thread; omitted when empty
+  std::string project;     // QASE_TESTOPS_PROJECT: picks the `qase_id.<PROJECT>` ids (tms/qase/qase_metadata.hpp)
+  std::vector<std::pair<test_status, test_status>> status_mapping;  // QASE_STATUS_MAPPING
+  std::vector<std::string> exclude_params;                          // QASE_EXCLUDE_PARAMS
 };
 
-/// Suite path, root to leaf. gtest's "Inst/Suite" (TEST_P) and "Inst/Suite/0" (TYPED_TEST_P)
+/// The status Qase gets for `s`: QASE_STATUS_MAPPING applied (the first pair for `s` wins).
+test_status qase_sent_status(test_status s, const qase_mapping_options& o) noexcept;
+
+/// Suite path, root to leaf: the root suite, then `qase.suite`'s levels when the test set them,
+/// else the gtest suite. gtest's "Inst/Suite" (TEST_P) and "Inst/Suite/0" (TYPED_TEST_P)
 /// become ["Suite", "Inst"]: the fixture groups its instantiations. The typed index ("/0") is
 /// dropped because the type itself goes into params, so all types of one test share one case.
 std::vector<std::string> qase_suite_path(const test_result& r, const std::string& root_suite);
 
-/// Parameters sent as `params`: {"param": value_param} and/or {"type": type_param}, plus
-/// {"instance": typed index} when the type name repeats in its typed suite.
-std::vector<std::pair<std::string, std::string>> qase_params(const test_result& r);
+/// Parameters sent as `params`: {"param": value_param} (or, instead, the test's named
+/// `qase.parameters.<name>`) and/or {"type": type_param}, plus {"instance": typed index} when the
+/// type name repeats in its typed suite.
+/// Names in `exclude` (QASE_EXCLUDE_PARAMS) are left out.
+std::vector<std::pair<std::string, std::string>> qase_params(const test_result& r,
+                                                             const std::vector<std::string>& exclude = {});
 
 /// The JS reporters' signature: ids joined by '-', then the suite path and the test name
 /// (trimmed, split on "::" and TAB, whitespace runs -> '_', lower-cased), then {'key':'value'}
@@ -40,7 +50,8 @@ std::vector<std::pair<std::string, std::string>> qase_params(const test_result& 
 std::string qase_signature(const std::vector<std::int64_t>& ids, const std::vector<std::string>& suite_path,
                            const std::string& name, const std::vector<std::pair<std::string, std::string>>& params);
 
-/// One v2 ResultCreate object (steps as "classic" steps; notes appended to message).
+/// One v2 ResultCreate object (steps as "classic" steps; notes appended to message), with the
+/// test's Qase metadata (title, suite, fields, tags, comment, parameters and groups, muted, ids).
 boost::json::object qase_result_json(const test_result& r, const qase_mapping_options& o);
 
 /// Links uploaded attachments: sets "attachments" to the hashes (nothing when hashes is empty).

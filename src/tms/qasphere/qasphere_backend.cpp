@@ -15,6 +15,7 @@
 #include <boost/url/rfc/unreserved_chars.hpp>
 
 #include "gtest_tms/version.hpp"
+#include "net/multipart.hpp"
 #include "tms/qasphere/markers.hpp"
 #include "tms/qasphere/qasphere_mapping.hpp"
 #include "util/text.hpp"
@@ -160,6 +161,9 @@ class qasphere_backend final : public backend {
   void start(requester& r, const run_plan& plan, std::function<void(std::string)> done) override;
   void add(const std::shared_ptr<const test_result>& result, std::vector<outbound_item>& out) override;
   void flush_held(std::vector<outbound_item>& out) override;
+  bool needs_preparation(const outbound_item& item) const override;
+  void prepare(requester& r, std::vector<outbound_item>& batch,
+               std::function<void(std::vector<std::string>)> done) override;
   http_request make_batch(const std::vector<outbound_item*>& items) override;
   bool confirms_batch(const http_request& request, const http_response& response, std::size_t items) const override;
   std::string describe_error(const http_response& response) const override;
@@ -198,6 +202,24 @@ class qasphere_backend final : public backend {
   std::string markers_examples(const std::vector<int>& seqs) const;
 
   void map_result(const std::shared_ptr<const test_result>& r, std::vector<outbound_item>& out);
+
+  struct file_upload {
+    struct file_ref {
+      std::size_t item;
+      const attachment* a;
+    };
+    requester* req = nullptr;
+    std::vector<outbound_item>* batch = nullptr;
+    std::vector<file_ref> files;
+    std::size_t next = 0;
+    std::vector<std::vector<std::pair<std::string, std::string>>> links;  // per item: name, url
+    std::vector<std::size_t> failed;                                      // per item
+    std::vector<std::string> why;                                         // per item, the last failure
+    std::vector<std::string> warnings;
+    std::function<void(std::vector<std::string>)> done;
+  };
+  void send_files(const std::shared_ptr<file_upload>& u);
+  static void append_comment(outbound_item& item, const std::string& html);
   void drain_backlog(std::vector<outbound_item>& out);
   outbound_item fold(int seq, std::vector<std::shared_ptr<const test_result>> rs, std::size_t expected) const;
 
@@ -626,6 +648,11 @@ outbound_item qasphere_backend::fold(int seq, std::vector<std::shared_ptr<const 
   // Case ids are strings: until start() knows this one, the marker's seq stands in (make_batch()
   // resolves it; by then start() has finished).
   if (!known) item.value["tcaseId"] = seq;
+  if (!settings_.upload_attachments) {
+    std::size_t files = 0;
+    for (const auto& r : rs) files += r->attachments.size();
+    append_comment(item, qasphere_attachments_html({}, files, "QAS_UPLOAD_ATTACHMENTS=false", 1024));
+  }
   if (qasphere_single_instance(rs.size(), expected)) {
     item.label = rs.front()->full_name();
   } else {
@@ -709,6 +736,135 @@ void qasphere_backend::flush_held(std::vector<outbound_item>& out) {
     out.push_back(fold(key.first, std::move(group), expected));
   }
   held_.clear();
+}
+
+// --- attachments (POST /file/batch) ---------------------------------------------------------------
+
+void qasphere_backend::append_comment(outbound_item& item, const std::string& html) {
+  if (html.empty()) return;
+  json::value& c = item.value["comment"];
+  std::string text = c.is_string() ? std::string(c.get_string()) : std::string();
+  c = text + html;
+}
+
+bool qasphere_backend::needs_preparation(const outbound_item& item) const {
+  return settings_.upload_attachments && std::any_of(item.sources.begin(), item.sources.end(),
+                                                     [](const auto& s) { return s && !s->attachments.empty(); });
+}
+
+namespace {
+// qasphere-api.md, "Upload files": at most 100 files per request and 50 MiB per file; like qas-cli,
+// at most 100 MiB per request (the server takes 500).
+constexpr std::size_t qasphere_max_files_per_upload = 100;
+constexpr std::uint64_t qasphere_max_upload_bytes = std::uint64_t{100} * 1024 * 1024;
+
+// {"files":[{"id","url"}, ...]} in request order; empty unless every entry has a URL.
+std::vector<std::string> uploaded_urls(const std::string& body, std::size_t expected) {
+  boost::system::error_code ec;
+  const json::value v = json::parse(body, ec);
+  if (ec || !v.is_object()) return {};
+  const json::value* files = v.get_object().if_contains("files");
+  if (files == nullptr || !files->is_array() || files->get_array().size() != expected) return {};
+  std::vector<std::string> out;
+  for (const auto& f : files->get_array()) {
+    const json::value* url = f.is_object() ? f.get_object().if_contains("url") : nullptr;
+    if (url == nullptr || !url->is_string() || url->get_string().empty()) return {};
+    out.emplace_back(url->get_string());
+  }
+  return out;
+}
+}  // namespace
+
+// One upload at a time, so at most one request's files are in memory; then each item's comment
+// gets the links (and a note of what failed). A failed upload costs the attachment, never the result.
+void qasphere_backend::prepare(requester& r, std::vector<outbound_item>& batch,
+                               std::function<void(std::vector<std::string>)> done) {
+  auto u = std::make_shared<file_upload>();
+  u->req = &r;
+  u->batch = &batch;
+  u->links.resize(batch.size());
+  u->failed.resize(batch.size());
+  u->why.resize(batch.size());
+  u->done = std::move(done);
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    if (batch[i].prepared) continue;
+    for (const auto& src : batch[i].sources)
+      if (src)
+        for (const auto& a : src->attachments) u->files.push_back({i, &a});
+  }
+  send_files(u);
+}
+
+void qasphere_backend::send_files(const std::shared_ptr<file_upload>& u) {
+  std::vector<outbound_item>& batch = *u->batch;
+  if (u->next >= u->files.size()) {
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      if (batch[i].prepared) continue;
+      append_comment(batch[i], qasphere_attachments_html(u->links[i], u->failed[i], u->why[i], std::size_t{16} * 1024));
+      batch[i].prepared = true;
+    }
+    auto done = std::move(u->done);
+    done(std::move(u->warnings));
+    return;
+  }
+  std::vector<form_file> parts;
+  std::vector<std::size_t> owners;  // item index per part
+  std::vector<std::string> names;
+  std::uint64_t bytes = 0;
+  while (u->next < u->files.size() && parts.size() < qasphere_max_files_per_upload) {
+    const auto& f = u->files[u->next];
+    if (!parts.empty() && bytes + f.a->size > qasphere_max_upload_bytes) break;
+    ++u->next;
+    form_file part;
+    std::string error;
+    if (!attachment_bytes(*f.a, part.data, error)) {
+      u->warnings.push_back(batch[f.item].label + ": attachment " + one_line(f.a->name, 255) + " " + error);
+      ++u->failed[f.item];
+      u->why[f.item] = "a file " + error;
+      continue;
+    }
+    part.field = "files";
+    part.filename = f.a->name;
+    part.content_type = f.a->mime;
+    bytes += part.data.size();
+    parts.push_back(std::move(part));
+    owners.push_back(f.item);
+    names.push_back(f.a->name);
+  }
+  if (parts.empty()) {
+    send_files(u);
+    return;
+  }
+  multipart_body mp = make_multipart(parts);
+  parts.clear();
+  http_request req = request("POST", "/file/batch", {});
+  req.content_type = std::move(mp.content_type);
+  req.body = std::move(mp.body);
+  const std::size_t count = owners.size();
+  // A repeated upload only stores the files twice: retrying is harmless.
+  auto confirms = [count](const http_request&, const http_response& resp) {
+    return uploaded_urls(resp.body, count).size() == count;
+  };
+  u->req->send(std::move(req), true, std::move(confirms),
+               [this, u, owners = std::move(owners), names = std::move(names)](http_response resp) {
+                 std::vector<std::string> urls =
+                     resp.ok() ? uploaded_urls(resp.body, owners.size()) : std::vector<std::string>{};
+                 if (urls.size() == owners.size()) {
+                   for (std::size_t i = 0; i < owners.size(); ++i)
+                     u->links[owners[i]].emplace_back(names[i], std::move(urls[i]));
+                 } else {
+                   const std::string why = redact(describe_error(resp));
+                   std::vector<std::size_t> items = owners;
+                   for (const auto i : items) {
+                     ++u->failed[i];
+                     u->why[i] = why;
+                   }
+                   items.erase(std::unique(items.begin(), items.end()), items.end());
+                   for (const auto i : items)
+                     u->warnings.push_back((*u->batch)[i].label + ": attachments not uploaded: " + why);
+                 }
+                 send_files(u);
+               });
 }
 
 http_request qasphere_backend::make_batch(const std::vector<outbound_item*>& items) {

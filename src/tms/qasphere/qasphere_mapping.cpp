@@ -132,11 +132,7 @@ std::string steps_html(const std::vector<step_record>& steps, std::size_t budget
 std::string notes_html(const test_result& r) {
   std::string out;
   for (const auto& n : r.notes) out += "<p>gtest-tms: " + escaped_capped(n, 1024) + "</p>";
-  if (!r.attachments.empty())
-    out += "<p>gtest-tms: " + std::to_string(r.attachments.size()) +
-           (r.attachments.size() == 1 ? " attachment" : " attachments") +
-           " not sent (QA Sphere results take links only)</p>";
-  return out;
+  return out;  // attachments: qasphere_attachments_html, once they are uploaded (or not)
 }
 
 std::string single_comment(const test_result& r) {
@@ -230,6 +226,28 @@ boost::json::object qasphere_result_json(std::string_view tcase_id,
   o["comment"] = qasphere_comment(instances, expected);
   o["timeTaken"] = std::max<std::int64_t>(0, total_ms);
   return o;
+}
+
+std::string qasphere_attachments_html(const std::vector<std::pair<std::string, std::string>>& links,
+                                      std::size_t not_uploaded, const std::string& why, std::size_t budget) {
+  std::string out;
+  if (!links.empty()) {
+    // As qas-cli links them: the result endpoints take no files, the comment takes links.
+    out = "<h4>Attachments:</h4><ul>";
+    std::size_t shown = 0;
+    for (const auto& [name, url] : links) {
+      std::string li = "<li><a href=\"" + escaped_capped(url, 2048) + "\">" + escaped_capped(name, 255) + "</a></li>";
+      if (out.size() + li.size() + 64 > budget) break;
+      out += li;
+      ++shown;
+    }
+    if (shown < links.size()) out += "<li>(+" + std::to_string(links.size() - shown) + " more)</li>";
+    out += "</ul>";
+  }
+  if (not_uploaded > 0)
+    out += "<p>gtest-tms: " + std::to_string(not_uploaded) + (not_uploaded == 1 ? " attachment" : " attachments") +
+           " not uploaded (" + escaped_capped(why, 512) + ")</p>";
+  return out;
 }
 
 }  // namespace gtest_tms::detail

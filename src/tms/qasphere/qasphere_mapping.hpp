@@ -5,7 +5,9 @@
 
 #include <cstddef>
 #include <memory>
+#include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <boost/json/object.hpp>
@@ -36,5 +38,11 @@ std::string qasphere_comment(const std::vector<std::shared_ptr<const test_result
 boost::json::object qasphere_result_json(std::string_view tcase_id,
                                          const std::vector<std::shared_ptr<const test_result>>& instances,
                                          std::size_t expected);
+
+/// What a result's comment says of its attachments: links to the uploaded files (POST /file/batch,
+/// as qas-cli's --attachments) as `<h4>Attachments:</h4><ul>...`, at most `budget` bytes, and a note
+/// of those not uploaded and why. Empty when there is nothing to say.
+std::string qasphere_attachments_html(const std::vector<std::pair<std::string, std::string>>& links,
+                                      std::size_t not_uploaded, const std::string& why, std::size_t budget);
 
 }  // namespace gtest_tms::detail
