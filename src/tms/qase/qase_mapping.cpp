@@ -321,7 +321,12 @@ boost::json::object qase_result_json(const test_result& r, const qase_mapping_op
       const bool known = std::any_of(params.begin(), params.end(), [&](const auto& kv) { return kv.first == n; });
       if (known && std::find(group.begin(), group.end(), json::value(n)) == group.end()) group.emplace_back(n);
     }
-    if (!group.empty()) item["param_groups"] = json::array{std::move(group)};
+    if (!group.empty()) {
+      // Not json::array{group}: Clang reads that as a copy of `group`, not an array holding it.
+      json::array groups;
+      groups.emplace_back(std::move(group));
+      item["param_groups"] = std::move(groups);
+    }
   }
   json::object fields;
   for (const auto& [k, v] : m.fields) fields[clean(k, qase_title_cap)] = clean(v, qase_message_cap);
