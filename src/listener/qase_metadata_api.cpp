@@ -31,22 +31,13 @@ void record_list(const std::string& key, const std::vector<std::string>& items) 
   }
 }
 
-std::string joined(const std::vector<std::string>& items, char sep) {
-  std::string out;
-  for (const auto& item : items) {
-    if (!out.empty()) out += sep;
-    out += item;
-  }
-  return out;
-}
-
 }  // namespace
 
 void title(const std::string& title) noexcept { record("qase.title", title); }
 
 void suite(const std::vector<std::string>& levels) noexcept {
   try {
-    record("qase.suite", joined(levels, '\t'));
+    record("qase.suite", detail::join(levels, '\t'));
   } catch (...) {
   }
 }

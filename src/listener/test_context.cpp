@@ -62,12 +62,7 @@ std::string test_context::add_to_list(const std::string& key, const std::vector<
     if (!v.empty() && std::find(it->second.begin(), it->second.end(), v) == it->second.end())
       it->second.push_back(std::move(v));
   }
-  std::string out;
-  for (const auto& v : it->second) {
-    if (!out.empty()) out += ',';
-    out += v;
-  }
-  return out;
+  return join(it->second, ',');
 }
 
 bool test_context::admit_attachment_locked(const std::string& name) {

@@ -339,8 +339,12 @@ std::string qase_report_result_json(const test_result& r, const report_run_info&
   }
   if (run.fate_unknown != nullptr && run.fate_unknown->count(r.id) > 0) f["gtest.fate_unknown"] = "true";
   // The test's own fields (qase.fields.*, tags, muted) as a live upload sends them.
+  bool muted = false;
   if (const json::value* af = at(api, "fields"); af != nullptr && af->is_object())
-    for (const auto& kv : af->get_object()) f[kv.key()] = kv.value();
+    for (const auto& kv : af->get_object()) {
+      f[kv.key()] = kv.value();
+      muted = muted || (kv.key() == "muted" && kv.value() == json::value("true"));
+    }
   o["fields"] = std::move(f);
 
   json::array atts;
@@ -362,7 +366,7 @@ std::string qase_report_result_json(const test_result& r, const report_run_info&
   o["param_groups"] = api_or("param_groups", json::value(json::array()));
   o["testops_ids"] = api_or("testops_ids", json::value(nullptr));
   o["relations"] = api_or("relations", json::value(json::object{{"suite", json::object{{"data", json::array()}}}}));
-  o["muted"] = qase_metadata_of(r).muted;
+  o["muted"] = muted;
   o["message"] = api_or("message", json::value(nullptr));
   return json::serialize(o);
 }

@@ -191,6 +191,15 @@ std::string_view trim(std::string_view in) {
   return in;
 }
 
+std::string join(const std::vector<std::string>& items, char sep) {
+  std::string out;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) out += sep;
+    out += items[i];
+  }
+  return out;
+}
+
 std::vector<std::string> split_list(std::string_view in, char sep) {
   std::vector<std::string> out;
   while (true) {

@@ -41,6 +41,9 @@ std::string_view trim(std::string_view in);
 /// Splits on `sep`, trims each item and drops empty ones: " a, ,b ," -> {"a", "b"}.
 std::vector<std::string> split_list(std::string_view in, char sep);
 
+/// The items joined by `sep`: {"a", "b"} -> "a,b".
+std::string join(const std::vector<std::string>& items, char sep);
+
 /// For debug output only: first 3 + "****" + last 4 characters; "****" when the secret has 7 bytes
 /// or fewer, or contains anything but printable ASCII.
 std::string mask_secret(std::string_view secret);

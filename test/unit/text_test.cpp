@@ -208,6 +208,15 @@ TEST(SplitList, TrimsAndDropsEmpties) {
   EXPECT_EQ(split_list("x;y z;;", ';'), (std::vector<std::string>{"x", "y z"}));
 }
 
+TEST(Join, PutsTheSeparatorBetweenEveryPairOfItems) {
+  EXPECT_EQ(join({"a", "b", "c"}, ','), "a,b,c");
+  EXPECT_EQ(join({"only"}, '\t'), "only");
+  EXPECT_EQ(join({}, ','), "");
+  // An empty level keeps its place: a suite path "" > "b" is not "b".
+  EXPECT_EQ(join({"", "b"}, '\t'), "\tb");
+  EXPECT_EQ(join({"a", "", "c"}, ','), "a,,c");
+}
+
 TEST(MaskSecret, ShowsOnlyTheEnds) {
   EXPECT_EQ(mask_secret("abcdefghijklmnop"), "abc****mnop");
   EXPECT_EQ(mask_secret("12345678"), "123****5678");

@@ -331,12 +331,9 @@ boost::json::object qase_result_json(const test_result& r, const qase_mapping_op
   json::object fields;
   for (const auto& [k, v] : m.fields) fields[clean(k, qase_title_cap)] = clean(v, qase_message_cap);
   if (!m.tags.empty()) {
-    std::string tags;
-    for (const auto& t : m.tags) {
-      if (!tags.empty()) tags += ',';
-      tags += clean(t, qase_title_cap);
-    }
-    fields["tags"] = clean(tags, qase_message_cap);
+    std::vector<std::string> tags;
+    for (const auto& t : m.tags) tags.push_back(clean(t, qase_title_cap));
+    fields["tags"] = clean(join(tags, ','), qase_message_cap);
   }
   if (m.muted) fields["muted"] = "true";
   if (!fields.empty()) item["fields"] = std::move(fields);

@@ -40,6 +40,10 @@ bool qase_ignored(const test_result& r) noexcept {
 
 qase_metadata qase_metadata_of(const test_result& r) {
   qase_metadata m;
+  const auto add_tags = [&m](std::string_view value) {
+    for (auto& t : split_list(value, ','))
+      if (std::find(m.tags.begin(), m.tags.end(), t) == m.tags.end()) m.tags.push_back(std::move(t));
+  };
   for (const auto& [key, value] : r.properties) {
     if (key.size() < 5 || (key[0] != 'q' && key[0] != 'Q')) continue;  // most properties are not ours
     if (key == "qase.title") {
@@ -48,8 +52,7 @@ qase_metadata qase_metadata_of(const test_result& r) {
       m.suite.clear();
       for (auto& level : split_list(value, '\t')) m.suite.push_back(std::move(level));
     } else if (key == "qase.tags") {
-      for (auto& t : split_list(value, ','))
-        if (std::find(m.tags.begin(), m.tags.end(), t) == m.tags.end()) m.tags.push_back(std::move(t));
+      add_tags(value);
     } else if (key == "qase.comment") {
       m.comment = std::string(trim(value));
     } else if (key == "qase.ignore") {
@@ -61,8 +64,7 @@ qase_metadata qase_metadata_of(const test_result& r) {
     } else if (starts_with(key, fields_prefix)) {
       std::string name(trim(std::string_view(key).substr(fields_prefix.size())));
       if (name == "tags") {  // one spelling of tags: the field reads as qase.tags
-        for (auto& t : split_list(value, ','))
-          if (std::find(m.tags.begin(), m.tags.end(), t) == m.tags.end()) m.tags.push_back(std::move(t));
+        add_tags(value);
       } else if (name == "muted") {
         m.muted = property_flag(value);
       } else if (!name.empty()) {
