@@ -249,6 +249,7 @@ struct pipeline::state : std::enable_shared_from_this<pipeline::state> {
     } else {
       std::string why =
           r.error == net_error::cancelled ? std::string("stopped at the deadline") : c.be->describe_error(r);
+      if (r.error == net_error::cancelled) account_for_queue(c);  // before fail() empties the queue
       if (r.unconfirmed && !c.be->idempotent_results()) {
         // Not resent: the server may have stored the batch, and resending could duplicate it.
         std::size_t n = 0;
@@ -261,6 +262,25 @@ struct pipeline::state : std::enable_shared_from_this<pipeline::state> {
         for (auto& s : item.sources) c.undelivered.push_back(s);
     }
     pump(c);
+  }
+
+  // What was still queued when delivery stopped, and whether the rate limit is why: requests waiting
+  // for the limiter, or no token left for the next one. The estimate is the limiter's pace. Taken when
+  // a batch is cancelled at the deadline (which hands the queue to the fallback) or else by finish().
+  void account_for_queue(channel& c) const {
+    std::size_t queued = 0;
+    for (const auto& q : c.pending) queued += q.item.sources.size();
+    for (const auto& b : c.forced)
+      for (const auto& item : b) queued += item.sources.size();
+    if (queued == 0 || c.ph != channel::phase::ready) return;
+    const rate_limit l = c.be->limit();
+    const std::size_t batch = std::max<std::size_t>(1, c.be->batch_size());
+    const std::size_t requests = c.waiters.size() + (queued + batch - 1) / batch;
+    c.report.queued_at_deadline = queued;
+    c.report.rate_limited = !c.waiters.empty() || c.limiter.wait(tr.now()).count() > 0;
+    c.report.requests_per_second = l.per_second;
+    if (l.per_second > 0)
+      c.report.more_ms = static_cast<std::int64_t>(static_cast<double>(requests) / l.per_second * 1000.0);
   }
 
   /// Stops sending to this backend; everything it still holds goes to the fallback.
@@ -500,24 +520,6 @@ void pipeline::drain() {
   for (auto& c : state_->channels) state_->pump(*c);
 }
 
-// What was still queued when delivery stopped, and whether the rate limit is why: requests waiting
-// for the limiter, or no token left for the next one. The estimate is the limiter's pace.
-void pipeline::account_for_queue(channel& c) const {
-  std::size_t queued = 0;
-  for (const auto& q : c.pending) queued += q.item.sources.size();
-  for (const auto& b : c.forced)
-    for (const auto& item : b) queued += item.sources.size();
-  if (queued == 0 || c.ph != channel::phase::ready) return;
-  const rate_limit l = c.be->limit();
-  const std::size_t batch = std::max<std::size_t>(1, c.be->batch_size());
-  const std::size_t requests = c.waiters.size() + (queued + batch - 1) / batch;
-  c.report.queued_at_deadline = queued;
-  c.report.rate_limited = !c.waiters.empty() || c.limiter.wait(transport_.now()).count() > 0;
-  c.report.requests_per_second = l.per_second;
-  if (l.per_second > 0)
-    c.report.more_ms = static_cast<std::int64_t>(static_cast<double>(requests) / l.per_second * 1000.0);
-}
-
 std::vector<backend_report> pipeline::finish(std::chrono::steady_clock::time_point deadline) {
   std::future<void> done = state_->all_done.get_future();
   transport_.post([this, s = state_, deadline] {
@@ -547,7 +549,7 @@ std::vector<backend_report> pipeline::finish(std::chrono::steady_clock::time_poi
   }
   for (auto& cp : state_->channels) {
     channel& c = *cp;
-    account_for_queue(c);
+    if (c.report.queued_at_deadline == 0) state_->account_for_queue(c);
     // Requests still waiting for the rate limiter hold the state they belong to: drop them, their
     // batches are in flight and accounted below.
     c.waiters.clear();

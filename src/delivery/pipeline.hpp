@@ -98,7 +98,6 @@ class pipeline {
   struct state;
   void drain();
   void refill_spares(std::size_t want);
-  void account_for_queue(channel& c) const;
   std::shared_ptr<state> state_;  // shared with callbacks on the io thread
   transport& transport_;
   std::mutex incoming_mutex_;

@@ -368,6 +368,33 @@ TEST(RateLimiter, PauseHoldsEveryRequestBack) {
   EXPECT_EQ(limiter.wait(t0 + 2s + 1ms).count(), 0);
 }
 
+// At the deadline the transport cancels what is in flight, and on a busy machine that answer can
+// reach the pipeline before finish() takes stock: the queue the rate limit held back must still be
+// reported as such (the CI failure of ARateLimitedBacklogAtTheDeadline...), not only as unconfirmed.
+TEST(Pipeline, ABatchCancelledAtTheDeadlineStillReportsWhatTheRateLimitHeldBack) {
+  std::atomic<int> calls{0};
+  harness h(
+      [&calls](const http_request&) {
+        http_response r;
+        if (calls++ == 0) {
+          r.error = net_error::cancelled;
+          r.error_message = "cancelled";
+          return r;
+        }
+        return json_response(202, "{}");
+      },
+      1, harness::fast_options(), "", {0.5, 1.0});
+  for (int i = 0; i < 5; ++i) h.p->submit(result("t" + std::to_string(i)));
+  const auto rep = h.finish(500ms);
+  EXPECT_EQ(rep.failure, "stopped at the deadline");
+  EXPECT_EQ(rep.delivered, 0u);
+  EXPECT_EQ(rep.undelivered.size(), 5u);
+  // Pending behind the batches waiting for a token (those count as requests still to make).
+  EXPECT_GE(rep.queued_at_deadline, 1u);
+  EXPECT_TRUE(rep.rate_limited);
+  EXPECT_GT(rep.more_ms, 0);
+}
+
 TEST(Pipeline, RateLimitSpacesRequests) {
   // 20 requests per second with a burst of 1: five single-result batches need >= 200 ms.
   harness h([](const http_request&) { return json_response(202, "{}"); }, 1, harness::fast_options(), "", {20.0, 1.0});
