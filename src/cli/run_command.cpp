@@ -97,6 +97,7 @@ ci_outcome create_runs(const settings& s, const run_plan& plan, const session_ho
     set_run_id(out, r.system, r.run_id);
     out.lines.push_back(r.name + ": run " + std::to_string(r.run_id) + (joined ? " exists (joined)" : " created") +
                         (r.link.empty() ? "" : ": " + r.link));
+    for (const auto& w : r.run_warnings) out.lines.push_back(r.name + ": " + w);
   }
   return out;
 }

@@ -50,6 +50,13 @@ struct qase_settings {
   std::vector<std::string> exclude_params;   // QASE_EXCLUDE_PARAMS: parameter names not sent
   std::optional<std::int64_t> milestone_id;  // QASE_TESTOPS_RUN_MILESTONE: milestone of a created run
   bool show_public_report_link = false;      // QASE_TESTOPS_SHOW_PUBLIC_REPORT_LINK
+  // QASE_TESTOPS_CONFIGURATIONS_VALUES ("os=linux,browser=none"): group title -> configuration title,
+  // looked up (and with ..._CREATE_IF_NOT_EXISTS created) and set on a created run.
+  std::vector<std::pair<std::string, std::string>> configurations;
+  bool create_configurations = false;  // QASE_TESTOPS_CONFIGURATIONS_CREATE_IF_NOT_EXISTS
+  // QASE_TESTOPS_RUN_EXTERNAL_LINK: a Jira issue linked to a created run (runs_external_issue.yaml).
+  std::string external_link_type;  // "jira-cloud" or "jira-server" (the API's words); "" = none
+  std::string external_link;       // the issue, e.g. "PROJ-1"
 };
 
 enum class qas_auth_scheme { api_key, bearer };

@@ -6,6 +6,9 @@
 #include <utility>
 #include <vector>
 
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
+
 #include "config/config_readers.hpp"
 #include "config/config_sources.hpp"
 #include "util/text.hpp"
@@ -14,6 +17,19 @@ namespace gtest_tms::detail {
 namespace {
 
 constexpr std::string_view qase_off = "; Qase reporting is off";
+
+// QASE_TESTOPS_RUN_EXTERNAL_LINK as the JS reporter reads it: {"type": "...", "link": "..."}.
+bool external_link_json(const std::string& text, std::string& type, std::string& link) {
+  boost::system::error_code ec;
+  const boost::json::value v = boost::json::parse(text, ec);
+  if (ec || !v.is_object()) return false;
+  const auto* t = v.get_object().if_contains("type");
+  const auto* l = v.get_object().if_contains("link");
+  if (t == nullptr || !t->is_string() || l == nullptr || !l->is_string()) return false;
+  type = std::string(trim(std::string_view(t->get_string())));
+  link = std::string(trim(std::string_view(l->get_string())));
+  return true;
+}
 
 // The QASE_* settings this reporter reads and their qase.config.json keys (qase-api.md §10.2/10.3).
 constexpr file_key qase_keys[] = {
@@ -43,6 +59,14 @@ constexpr file_key qase_keys[] = {
     {"QASE_EXCLUDE_PARAMS", "excludeParams", true},
     {"QASE_TESTOPS_RUN_MILESTONE", "testops.run.milestone", false},  // ours, as qasectl's --milestone
     {"QASE_TESTOPS_SHOW_PUBLIC_REPORT_LINK", "testops.showPublicReportLink", false},
+    // In the file an array of {"name", "value"} objects; in the environment "group=value,group2=value2".
+    {"QASE_TESTOPS_CONFIGURATIONS_VALUES", "testops.configurations.values", true},
+    {"QASE_TESTOPS_CONFIGURATIONS_CREATE_IF_NOT_EXISTS", "testops.configurations.createIfNotExists", false},
+    // JS: the file's object {"type", "link"} or the same as JSON in the environment; Python: the pair
+    // ..._TYPE and ..._URL; Java: ..._TYPE and the link itself in QASE_TESTOPS_RUN_EXTERNAL_LINK.
+    {"QASE_TESTOPS_RUN_EXTERNAL_LINK", "testops.run.externalLink", true},
+    {"QASE_TESTOPS_RUN_EXTERNAL_LINK_TYPE", "testops.run.externalLinkType", false},
+    {"QASE_TESTOPS_RUN_EXTERNAL_LINK_URL", "testops.run.externalLinkUrl", false},
 };
 
 // Nothing is validated before QASE_MODE switches Qase on; then every bad value is an error that
@@ -78,6 +102,8 @@ class qase_section {
     if (auto names = keys_.read_list("QASE_EXCLUDE_PARAMS")) q_.exclude_params = std::move(*names);
     if (const auto id = keys_.read_id("QASE_TESTOPS_RUN_MILESTONE")) q_.milestone_id = *id;
     if (const auto b = keys_.read_bool("QASE_TESTOPS_SHOW_PUBLIC_REPORT_LINK")) q_.show_public_report_link = *b;
+    read_configurations();
+    read_external_link();
     if (q_.mode == qase_mode::testops) read_testops_requirements();
     finish();
   }
@@ -136,6 +162,73 @@ class qase_section {
       }
       q_.status_mapping.emplace_back(from, to);
     }
+  }
+
+  // "group=value" pairs; like the status mapping, a bad pair switches Qase off rather than creating a
+  // run without the configuration the user asked for.
+  void read_configurations() {
+    if (const auto b = keys_.read_bool("QASE_TESTOPS_CONFIGURATIONS_CREATE_IF_NOT_EXISTS"))
+      q_.create_configurations = *b;
+    const auto items = keys_.read_list("QASE_TESTOPS_CONFIGURATIONS_VALUES");
+    if (!items) return;
+    const std::string& origin = keys_.get("QASE_TESTOPS_CONFIGURATIONS_VALUES")->origin;
+    for (const auto& item : *items) {
+      const auto eq = item.find('=');
+      const std::string group(eq == std::string::npos ? "" : trim(std::string_view(item).substr(0, eq)));
+      const std::string value(eq == std::string::npos ? "" : trim(std::string_view(item).substr(eq + 1)));
+      if (group.empty() || value.empty() || group.size() > 255 || value.size() > 255) {
+        fail(origin + " has \"" + shown(item) + "\", not group=value (each at most 255 bytes)");
+        return;
+      }
+      q_.configurations.emplace_back(group, value);
+    }
+  }
+
+  // The three official spellings (see qase_keys above). The config's words jiraCloud/jiraServer
+  // become the API's jira-cloud/jira-server; both are accepted.
+  void read_external_link() {
+    const raw_value* link = keys_.get("QASE_TESTOPS_RUN_EXTERNAL_LINK");
+    const raw_value* type = keys_.get("QASE_TESTOPS_RUN_EXTERNAL_LINK_TYPE");
+    const raw_value* url = keys_.get("QASE_TESTOPS_RUN_EXTERNAL_LINK_URL");
+    std::string type_text = type != nullptr ? type->text : "";
+    std::string link_text = url != nullptr ? url->text : "";
+    std::string origin = url != nullptr ? url->origin : type != nullptr ? type->origin : "";
+    if (link != nullptr) {
+      origin = link->origin;
+      if (link->list) {  // the file's object, as "type=..." and "link=..." items
+        for (const auto& item : *link->list) {
+          const auto eq = item.find('=');
+          const std::string_view k =
+              eq == std::string::npos ? std::string_view() : std::string_view(item).substr(0, eq);
+          const std::string v(eq == std::string::npos ? "" : trim(std::string_view(item).substr(eq + 1)));
+          if (k == "type") type_text = v;
+          if (k == "link") link_text = v;
+        }
+      } else if (!link->text.empty() && link->text.front() == '{') {
+        if (!external_link_json(link->text, type_text, link_text)) {
+          fail(with_value(*link) + R"( is not {"type": "jiraCloud"|"jiraServer", "link": "PROJ-1"})");
+          return;
+        }
+      } else {
+        link_text = link->text;
+      }
+    }
+    if (link == nullptr && type == nullptr && url == nullptr) return;
+    const std::string t = to_lower(type_text);
+    if (t == "jiracloud" || t == "jira-cloud") {
+      q_.external_link_type = "jira-cloud";
+    } else if (t == "jiraserver" || t == "jira-server") {
+      q_.external_link_type = "jira-server";
+    } else {
+      fail(origin + ": the external link type \"" + shown(type_text) +
+           "\" is not jiraCloud or jiraServer (QASE_TESTOPS_RUN_EXTERNAL_LINK_TYPE)");
+      return;
+    }
+    if (link_text.empty() || link_text.size() > 255) {
+      fail(origin + ": the external link needs the issue, e.g. PROJ-1 (at most 255 bytes)");
+      return;
+    }
+    q_.external_link = link_text;
   }
 
   // Unknown statuses are dropped with a warning: a filter can only send fewer results, never wrong ones.

@@ -68,6 +68,18 @@ std::optional<std::string> scalar_text(const json::value& v) {
   }
 }
 
+// {"name": N, "value": V} with scalar N and V as "N=V"; nullopt for anything else.
+std::optional<std::string> name_value_text(const json::value& v) {
+  if (!v.is_object() || v.get_object().size() != 2) return std::nullopt;
+  const auto* n = v.get_object().if_contains("name");
+  const auto* val = v.get_object().if_contains("value");
+  if (n == nullptr || val == nullptr || n->is_bool() || val->is_bool()) return std::nullopt;
+  auto nt = scalar_text(*n);
+  auto vt = scalar_text(*val);
+  if (!nt || !vt) return std::nullopt;
+  return std::string(trim(*nt)) + "=" + std::string(trim(*vt));
+}
+
 std::string line_and_column(std::string_view text, std::size_t offset) {
   if (offset > text.size()) offset = text.size();
   std::size_t line = 1, col = 1;
@@ -171,6 +183,11 @@ raw_map read_qase_config(const std::string& cwd, std::span<const file_key> keys,
       std::vector<std::string> items;
       bool ok = true;
       for (const auto& item : node->as_array()) {
+        // {"name": "os", "value": "linux"} (testops.configurations.values) reads as "os=linux".
+        if (const auto pair = name_value_text(item)) {
+          items.push_back(*pair);
+          continue;
+        }
         auto t = scalar_text(item);
         if (!t || item.is_bool()) {
           ok = false;

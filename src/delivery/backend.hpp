@@ -105,6 +105,9 @@ class backend {
   virtual std::string run_link() const = 0;
   /// The run's id once started or joined (0 before).
   virtual std::int64_t run_id() const { return 0; }
+  /// After start(): what the run lacks that the configuration asked for (a Qase configuration not
+  /// found, a Jira link refused), one line each. The results are unaffected.
+  virtual std::vector<std::string> run_warnings() const { return {}; }
   /// The system's name of a status, for the summary's counts (QA Sphere: an exception is "blocked").
   virtual std::string status_name(test_status s) const { return to_string(s); }
   /// Results the backend deliberately does not send (e.g. tests without a QA Sphere marker).

@@ -429,6 +429,7 @@ void pipeline::start(run_plan plan) {
           c.report.started = true;
           c.report.link = c.be->run_link();
           c.report.run_id = c.be->run_id();
+          c.report.run_warnings = c.be->run_warnings();
           if (s->opt.observer.run_started) {
             try {
               s->opt.observer.run_started(c.report.system, c.report.run_id);

@@ -49,7 +49,9 @@ struct backend_report {
   tms system = tms::qase;
   std::string name;  // display_name(system), for the summary lines
   bool started = false;
-  std::string start_error;     // why the backend never started (empty if it did)
+  std::string start_error;  // why the backend never started (empty if it did)
+  /// backend::run_warnings() once started: what the run lacks that was asked for.
+  std::vector<std::string> run_warnings;
   std::string failure;         // why delivery stopped midway (empty if it did not)
   bool run_finished = false;   // finish() completed / closed the run
   std::string finish_message;  // "run 5 completed", "run 5 left open: ..."

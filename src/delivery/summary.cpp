@@ -64,6 +64,7 @@ std::vector<std::string> summary_lines(const std::vector<summary_entry>& entries
     if (!r.link.empty()) line += ": " + r.link;
     lines.push_back(std::move(line));
 
+    for (const auto& w : r.run_warnings) lines.push_back(r.name + ": " + w);
     if (!r.failure.empty()) lines.push_back(r.name + ": delivery stopped: " + r.failure);
     for (std::size_t i = 0; i < r.rejections.size() && i < max_rejection_lines; ++i)
       lines.push_back(r.name + ": rejected " + r.rejections[i]);

@@ -177,6 +177,104 @@ TEST(ParityEndToEnd, ARefusedPublicLinkCostsTheLinkNeverTheRun) {
   EXPECT_NE(r.err.find("completed (no public report link: HTTP 403"), std::string::npos) << r.err;
 }
 
+// Requests of `method` whose path ends with `tail`.
+std::size_t count_requests(emulator_fixture& emu, const std::string& method, const std::string& tail) {
+  std::size_t n = 0;
+  for (const auto& req : emu.tms().requests())
+    n += req.method == method && req.path.size() >= tail.size() &&
+                 req.path.compare(req.path.size() - tail.size(), tail.size(), tail) == 0
+             ? 1
+             : 0;
+  return n;
+}
+
+// QASE_TESTOPS_CONFIGURATIONS_VALUES with ..._CREATE_IF_NOT_EXISTS: the first run makes the groups
+// and configurations it lacks, the second finds them; both runs carry the same ids.
+TEST(ParityEndToEnd, ConfigurationsAreMadeOnceThenFoundAndSetOnEveryCreatedRun) {
+  emulator_fixture emu;
+  auto env = emu.qase_env();
+  env["QASE_TESTOPS_CONFIGURATIONS_VALUES"] = "os=linux,compiler=gcc,os=debian";
+  env["QASE_TESTOPS_CONFIGURATIONS_CREATE_IF_NOT_EXISTS"] = "true";
+  for (int i = 0; i < 2; ++i) {
+    const process_result r = run_metadata(env);
+    ASSERT_FALSE(r.timed_out) << r.err;
+    EXPECT_EQ(r.exit_code, 1) << r.err;  // the fixture's own failure
+    EXPECT_EQ(r.err.find("configuration"), std::string::npos) << r.err;
+  }
+  // Two groups (os once, though two values are in it) and three configurations, all by the first run.
+  EXPECT_EQ(count_requests(emu, "POST", "/v1/configuration/DEMO/group"), 2u);
+  EXPECT_EQ(count_requests(emu, "POST", "/v1/configuration/DEMO"), 3u);
+  EXPECT_EQ(count_requests(emu, "GET", "/v1/configuration/DEMO"), 2u);
+  const auto runs = emu.tms().qase_runs();
+  ASSERT_EQ(runs.size(), 2u);
+  ASSERT_TRUE(runs[0].request.contains("configurations"));
+  EXPECT_EQ(runs[0].request.at("configurations").as_array().size(), 3u);
+  EXPECT_EQ(runs[0].request.at("configurations"), runs[1].request.at("configurations"));
+  EXPECT_TRUE(runs[0].completed && runs[1].completed);
+  EXPECT_TRUE(requests_match_spec(emu));
+}
+
+// Without ..._CREATE_IF_NOT_EXISTS a missing configuration is named in the summary; the run still
+// carries the others and every result.
+TEST(ParityEndToEnd, AMissingConfigurationIsNamedAndCostsOnlyItself) {
+  emulator_fixture emu;
+  auto env = emu.qase_env();
+  env["QASE_TESTOPS_CONFIGURATIONS_VALUES"] = "os=linux";
+  env["QASE_TESTOPS_CONFIGURATIONS_CREATE_IF_NOT_EXISTS"] = "true";
+  ASSERT_FALSE(run_metadata(env).timed_out);
+  env["QASE_TESTOPS_CONFIGURATIONS_VALUES"] = "os=linux,os=mac";
+  env["QASE_TESTOPS_CONFIGURATIONS_CREATE_IF_NOT_EXISTS"] = std::nullopt;
+  const process_result r = run_metadata(env);
+  ASSERT_FALSE(r.timed_out) << r.err;
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("Qase: configuration os=mac not found in project 'DEMO'; set "
+                       "QASE_TESTOPS_CONFIGURATIONS_CREATE_IF_NOT_EXISTS=true to create it"),
+            std::string::npos)
+      << r.err;
+  const auto runs = emu.tms().qase_runs();
+  ASSERT_EQ(runs.size(), 2u);
+  EXPECT_EQ(runs[1].request.at("configurations"), runs[0].request.at("configurations"));
+  EXPECT_EQ(emu.tms().qase_results(runs[1].id).size(), 6u);
+  EXPECT_TRUE(runs[1].completed);
+  EXPECT_EQ(count_requests(emu, "POST", "/v1/configuration/DEMO"), 1u);  // linux, by the first run
+}
+
+// QASE_TESTOPS_RUN_EXTERNAL_LINK in its JS and Python spellings: the created run is linked once it
+// exists. A refused link costs the link, never the run.
+TEST(ParityEndToEnd, AJiraIssueIsLinkedToTheCreatedRunAndARefusalCostsOnlyTheLink) {
+  emulator_fixture emu;
+  auto env = emu.qase_env();
+  env["QASE_TESTOPS_RUN_EXTERNAL_LINK"] = R"({"type": "jiraCloud", "link": "PROJ-1"})";
+  process_result r = run_metadata(env);
+  ASSERT_FALSE(r.timed_out) << r.err;
+  env["QASE_TESTOPS_RUN_EXTERNAL_LINK"] = std::nullopt;
+  env["QASE_TESTOPS_RUN_EXTERNAL_LINK_TYPE"] = "jiraServer";
+  env["QASE_TESTOPS_RUN_EXTERNAL_LINK_URL"] = "OPS-2";
+  r = run_metadata(env);
+  ASSERT_FALSE(r.timed_out) << r.err;
+  auto runs = emu.tms().qase_runs();
+  ASSERT_EQ(runs.size(), 2u);
+  EXPECT_EQ(runs[0].external_issue, json::parse(R"({"id": "PROJ-1", "type": "jira-cloud", "link": null})"));
+  EXPECT_EQ(runs[1].external_issue, json::parse(R"({"id": "OPS-2", "type": "jira-server", "link": null})"));
+  EXPECT_TRUE(requests_match_spec(emu));
+
+  emulator::emulator_options o = emulator_fixture::default_options();
+  o.faults = emulator::parse_fault_plan("POST /v1/run/.*/external-issue=403");
+  emulator_fixture refusing(o);
+  env = refusing.qase_env();
+  env["QASE_TESTOPS_RUN_EXTERNAL_LINK"] = R"({"type": "jiraCloud", "link": "PROJ-1"})";
+  r = run_metadata(env);
+  ASSERT_FALSE(r.timed_out) << r.err;
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("Qase: Jira issue PROJ-1 not linked to the run (QASE_TESTOPS_RUN_EXTERNAL_LINK): HTTP 403"),
+            std::string::npos)
+      << r.err;
+  runs = refusing.tms().qase_runs();
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_TRUE(runs[0].completed);
+  EXPECT_EQ(refusing.tms().qase_results(runs[0].id).size(), 6u);
+}
+
 // QA Sphere results take links only: the files go through POST /file/batch and the comment links
 // them, as qas-cli's --attachments does (QAS_UPLOAD_ATTACHMENTS=false keeps them back).
 struct qasphere_files_run {

@@ -570,6 +570,81 @@ TEST_F(ConfigTest, StatusMappingAttachmentsExcludedParamsAndMilestone) {
   EXPECT_NE(s.errors[0].find("statusMapping must be an object of strings"), std::string::npos) << s.errors[0];
 }
 
+// QASE_TESTOPS_CONFIGURATIONS_*: "group=value" pairs in the environment, {name, value} objects in
+// the file; a pair that is not one switches Qase off.
+TEST_F(ConfigTest, ConfigurationValuesInTheirEnvironmentAndFileForms) {
+  settings s = load(with(testops_env, {{"QASE_TESTOPS_CONFIGURATIONS_VALUES", "os = linux, browser=none,os=debian"},
+                                       {"QASE_TESTOPS_CONFIGURATIONS_CREATE_IF_NOT_EXISTS", "true"}}));
+  EXPECT_TRUE(s.errors.empty()) << all_messages(s);
+  EXPECT_EQ(s.qase.configurations,
+            (std::vector<std::pair<std::string, std::string>>{{"os", "linux"}, {"browser", "none"}, {"os", "debian"}}));
+  EXPECT_TRUE(s.qase.create_configurations);
+  EXPECT_FALSE(load(testops_env).qase.create_configurations);  // off by default, as upstream
+  EXPECT_TRUE(load(testops_env).qase.configurations.empty());
+  for (const char* bad : {"os", "os=", "=linux", "os=linux,nothing"}) {
+    s = load(with(testops_env, {{"QASE_TESTOPS_CONFIGURATIONS_VALUES", bad}}));
+    EXPECT_EQ(s.qase.mode, qase_mode::off) << bad;
+    ASSERT_EQ(s.errors.size(), 1u) << bad << ": " << all_messages(s);
+    EXPECT_NE(s.errors[0].find("QASE_TESTOPS_CONFIGURATIONS_VALUES"), std::string::npos) << s.errors[0];
+    EXPECT_NE(s.errors[0].find("not group=value"), std::string::npos) << s.errors[0];
+  }
+
+  dir_.write("qase.config.json",
+             R"({"mode": "report", "testops": {"configurations": {"values": [{"name": "os", "value": "linux"},
+                 {"name": "arch", "value": 64}], "createIfNotExists": true}}})");
+  s = load({});
+  EXPECT_TRUE(s.errors.empty()) << all_messages(s);
+  EXPECT_EQ(s.qase.configurations, (std::vector<std::pair<std::string, std::string>>{{"os", "linux"}, {"arch", "64"}}));
+  EXPECT_TRUE(s.qase.create_configurations);
+  dir_.write("qase.config.json", R"({"mode": "report", "testops": {"configurations": {"values": [{"name": "os"}]}}})");
+  s = load({});
+  ASSERT_EQ(s.errors.size(), 1u) << all_messages(s);
+  EXPECT_NE(s.errors[0].find("testops.configurations.values must be an array of strings"), std::string::npos)
+      << s.errors[0];
+}
+
+// QASE_TESTOPS_RUN_EXTERNAL_LINK in the JS (JSON, file object), Python (_TYPE + _URL) and Java
+// (_TYPE + the link itself) spellings; the type in the API's words.
+TEST_F(ConfigTest, ExternalLinkInEveryOfficialSpelling) {
+  settings s =
+      load(with(testops_env, {{"QASE_TESTOPS_RUN_EXTERNAL_LINK", R"({"type": "jiraCloud", "link": "PROJ-1"})"}}));
+  EXPECT_TRUE(s.errors.empty()) << all_messages(s);
+  EXPECT_EQ(s.qase.external_link_type, "jira-cloud");
+  EXPECT_EQ(s.qase.external_link, "PROJ-1");
+  s = load(with(testops_env, {{"QASE_TESTOPS_RUN_EXTERNAL_LINK_TYPE", "jiraServer"},
+                              {"QASE_TESTOPS_RUN_EXTERNAL_LINK_URL", "OPS-7"}}));
+  EXPECT_TRUE(s.errors.empty()) << all_messages(s);
+  EXPECT_EQ(s.qase.external_link_type, "jira-server");
+  EXPECT_EQ(s.qase.external_link, "OPS-7");
+  s = load(with(testops_env,
+                {{"QASE_TESTOPS_RUN_EXTERNAL_LINK_TYPE", "jira-cloud"}, {"QASE_TESTOPS_RUN_EXTERNAL_LINK", "OPS-8"}}));
+  EXPECT_TRUE(s.errors.empty()) << all_messages(s);
+  EXPECT_EQ(s.qase.external_link_type, "jira-cloud");
+  EXPECT_EQ(s.qase.external_link, "OPS-8");
+  EXPECT_TRUE(load(testops_env).qase.external_link.empty());
+
+  const std::pair<env_map, const char*> bad[] = {
+      {{{"QASE_TESTOPS_RUN_EXTERNAL_LINK", R"({"type": "github", "link": "PROJ-1"})"}}, "is not jiraCloud"},
+      {{{"QASE_TESTOPS_RUN_EXTERNAL_LINK", R"({"type": "jiraCloud"})"}}, "is not {\"type\""},
+      {{{"QASE_TESTOPS_RUN_EXTERNAL_LINK", "{broken"}}, "is not {\"type\""},
+      {{{"QASE_TESTOPS_RUN_EXTERNAL_LINK", "PROJ-1"}}, "is not jiraCloud"},  // Java form without the type
+      {{{"QASE_TESTOPS_RUN_EXTERNAL_LINK_TYPE", "jiraCloud"}}, "needs the issue"},
+  };
+  for (const auto& [extra, why] : bad) {
+    s = load(with(testops_env, extra));
+    EXPECT_EQ(s.qase.mode, qase_mode::off) << why;
+    ASSERT_EQ(s.errors.size(), 1u) << all_messages(s);
+    EXPECT_NE(s.errors[0].find(why), std::string::npos) << s.errors[0];
+  }
+
+  dir_.write("qase.config.json",
+             R"({"mode": "report", "testops": {"run": {"externalLink": {"type": "jiraServer", "link": "X-9"}}}})");
+  s = load({});
+  EXPECT_TRUE(s.errors.empty()) << all_messages(s);
+  EXPECT_EQ(s.qase.external_link_type, "jira-server");
+  EXPECT_EQ(s.qase.external_link, "X-9");
+}
+
 TEST_F(ConfigTest, JsonNumbersInTheFile) {
   dir_.write("qase.config.json",
              R"({"mode": "report", "testops": {"api": {"timeout": 2.5}, "batch": {"size": 50.0}}})");

@@ -314,7 +314,7 @@ std::vector<qase_run_view> tms_emulator::qase_runs() const {
   std::lock_guard lock(state_->mutex);
   std::vector<qase_run_view> out;
   for (const auto& [id, r] : state_->qase_runs)
-    out.push_back({r.id, r.project, r.title, r.request, r.completed, r.complete_count});
+    out.push_back({r.id, r.project, r.title, r.request, r.completed, r.complete_count, r.external_issue});
   return out;
 }
 

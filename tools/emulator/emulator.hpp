@@ -165,7 +165,8 @@ struct qase_run_view {
   std::string title;
   boost::json::object request;  // the RunCreate body as received
   bool completed = false;
-  int complete_count = 0;  // every complete request, also repeated ones
+  int complete_count = 0;             // every complete request, also repeated ones
+  boost::json::value external_issue;  // {"id": issue, "type": ...} once linked, else null
 };
 
 struct qasphere_result_view {

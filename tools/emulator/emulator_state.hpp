@@ -31,7 +31,15 @@ struct qase_run_state {
   bool is_public = false;
   int complete_count = 0;
   std::vector<boost::json::object> results;
-  std::set<std::string> result_ids;  // idempotency keys seen in this run
+  std::set<std::string> result_ids;   // idempotency keys seen in this run
+  boost::json::value external_issue;  // POST .../external-issue: {"type", "link"} or null
+};
+
+// A project's configuration group and its configurations (v1/schemas/ConfigurationGroup.yaml).
+struct qase_configuration_group {
+  std::int64_t id = 0;
+  std::string title;
+  std::vector<std::pair<std::int64_t, std::string>> configurations;  // id, title
 };
 
 struct qasphere_run_state {
@@ -62,6 +70,8 @@ struct emulator_state {
   std::map<std::int64_t, qase_run_state> qase_runs;
   std::int64_t next_qase_run = 1;
   std::vector<std::string> qase_attachments;
+  std::map<std::string, std::vector<qase_configuration_group>> qase_configurations;  // by project
+  std::int64_t next_qase_configuration = 1;  // ids of groups and configurations alike
 
   std::map<std::int64_t, qasphere_run_state> qasphere_runs;
   std::int64_t next_qasphere_run = 1;

@@ -488,14 +488,32 @@ value run_json(const qase_run_state& run) {
           {"tags", array{}},
           {"cases", array{}},
           {"plan_id", get("plan_id")},
-          {"configurations", array{}},
-          {"external_issue", nullptr}};
+          {"configurations", get("configurations").is_array() ? get("configurations") : value(array{})},
+          {"external_issue", run.external_issue}};
+}
+
+// Laravel's "exists" rule on each configuration id of a run.
+void unknown_configurations(const emulator_state& st, const std::string& project, const object& body,
+                            error_list& errors) {
+  const value* ids = find(body, "configurations");
+  if (ids == nullptr || !ids->is_array()) return;
+  const auto groups = st.qase_configurations.find(project);
+  for (std::size_t i = 0; i < ids->as_array().size(); ++i) {
+    const std::int64_t id = json_integer(ids->as_array()[i]);
+    bool known = false;
+    if (groups != st.qase_configurations.end())
+      for (const auto& g : groups->second)
+        for (const auto& c : g.configurations) known = known || c.first == id;
+    if (!known)
+      errors.emplace_back("configurations." + std::to_string(i), msg_in("configurations." + std::to_string(i)));
+  }
 }
 
 server_reply create_run(emulator_state& st, request_context& ctx, const std::string& project) {
   if (!ctx.body_empty && !ctx.body_is_json) return envelope(400, "The request body is not valid JSON.");
   object body = ctx.body.is_object() ? ctx.body.as_object() : object{};
   auto errors = validate_run_create(body);
+  if (errors.empty()) unknown_configurations(st, project, body, errors);
   if (!errors.empty()) return laravel_422(errors);
   qase_run_state run;
   run.id = st.next_qase_run++;
@@ -555,6 +573,98 @@ server_reply upload_attachments(emulator_state& st, request_context& ctx) {
   }
   ctx.record.effects["attachments"] = files.size();
   return json_reply(200, {{"status", true}, {"result", std::move(result)}});
+}
+
+// GET /v1/configuration/{code} (v1/paths/configurations.yaml): every group with its configurations.
+server_reply list_configurations(const emulator_state& st, const std::string& project) {
+  array entities;
+  if (const auto it = st.qase_configurations.find(project); it != st.qase_configurations.end())
+    for (const auto& g : it->second) {
+      array configs;
+      for (const auto& [id, title] : g.configurations) configs.push_back({{"id", id}, {"title", title}});
+      entities.push_back({{"id", g.id}, {"title", g.title}, {"configurations", std::move(configs)}});
+    }
+  const auto n = entities.size();
+  return json_reply(
+      200,
+      {{"status", true}, {"result", {{"total", n}, {"filtered", n}, {"count", n}, {"entities", std::move(entities)}}}});
+}
+
+// POST /v1/configuration/{code}/group {title} and POST /v1/configuration/{code} {title, group_id}:
+// IdResponse. Titles are not unique on the server either: a second "os" group is a second group.
+server_reply create_configuration(emulator_state& st, request_context& ctx, const std::string& project, bool group) {
+  const object body = ctx.body.is_object() ? ctx.body.as_object() : object{};
+  error_list e;
+  const value* title = find(body, "title");
+  if (title == nullptr || !title->is_string() || title->as_string().empty()) {
+    e.emplace_back("title", msg_required("title"));
+  } else if (utf8_length(title->as_string()) > 255) {
+    e.emplace_back("title", msg_max("title", 255));
+  }
+  auto& groups = st.qase_configurations[project];
+  qase_configuration_group* owner = nullptr;
+  if (!group) {
+    const value* gid = find(body, "group_id");
+    if (gid == nullptr || !json_is_integer(*gid)) {
+      e.emplace_back("group_id", msg_required("group_id"));
+    } else {
+      for (auto& g : groups)
+        if (g.id == json_integer(*gid)) owner = &g;
+      if (owner == nullptr) e.emplace_back("group_id", msg_in("group_id"));
+    }
+  }
+  if (!e.empty()) return laravel_422(e);
+  const std::int64_t id = st.next_qase_configuration++;
+  std::string t(title->as_string());
+  if (group) {
+    groups.push_back({id, t, {}});
+    ctx.record.effects["configuration_group_created"] = {{"id", id}, {"title", t}};
+  } else {
+    owner->configurations.emplace_back(id, t);
+    ctx.record.effects["configuration_created"] = {{"id", id}, {"title", t}, {"group_id", owner->id}};
+  }
+  return json_reply(200, {{"status", true}, {"result", {{"id", id}}}});
+}
+
+// POST /v1/run/{code}/external-issue (v1/schemas/RunExternalIssues.yaml): one link per run, replaced
+// by a second one, removed by null.
+server_reply external_issue(emulator_state& st, request_context& ctx, const std::string& project) {
+  const object body = ctx.body.is_object() ? ctx.body.as_object() : object{};
+  error_list e;
+  const value* type = find(body, "type");
+  if (type == nullptr || !type->is_string() ||
+      (type->as_string() != "jira-cloud" && type->as_string() != "jira-server"))
+    e.emplace_back("type", msg_in("type"));
+  const value* links = find(body, "links");
+  if (links == nullptr || !links->is_array()) {
+    e.emplace_back("links", msg_array("links"));
+  } else {
+    for (std::size_t i = 0; i < links->as_array().size(); ++i) {
+      const std::string f = "links." + std::to_string(i);
+      const value& l = links->as_array()[i];
+      const value* run_id = l.is_object() ? find(l.as_object(), "run_id") : nullptr;
+      const value* issue = l.is_object() ? find(l.as_object(), "external_issue") : nullptr;
+      if (run_id == nullptr || !json_is_integer(*run_id)) {
+        e.emplace_back(f + ".run_id", msg_required(f + ".run_id"));
+        continue;
+      }
+      const auto run = st.qase_runs.find(json_integer(*run_id));
+      if (run == st.qase_runs.end() || run->second.project != project)
+        e.emplace_back(f + ".run_id", msg_in(f + ".run_id"));
+      if (issue != nullptr && !issue->is_null() && (!issue->is_string() || issue->as_string().empty()))
+        e.emplace_back(f + ".external_issue", msg_string(f + ".external_issue"));
+    }
+  }
+  if (!e.empty()) return laravel_422(e);
+  for (const auto& l : links->as_array()) {
+    auto& run = st.qase_runs.at(json_integer(l.as_object().at("run_id")));
+    const value* issue = find(l.as_object(), "external_issue");
+    run.external_issue = issue == nullptr || issue->is_null()
+                             ? value(nullptr)
+                             : value({{"id", issue->as_string()}, {"type", type->as_string()}, {"link", nullptr}});
+    ctx.record.effects["external_issue"] = {{"run", run.id}, {"issue", run.external_issue}};
+  }
+  return json_reply(200, {{"status", true}});
 }
 
 server_reply environments(request_context& ctx) {
@@ -674,10 +784,15 @@ server_reply route_qase(emulator_state& st, request_context& ctx) {
                                   {"defects", {{"total", 0}, {"open", 0}}}}}}}});
     }
     if (res == "environment" && s.size() == 3 && m == "GET") return environments(ctx);
+    if (res == "configuration" && s.size() == 3 && m == "GET") return list_configurations(st, code);
+    if (res == "configuration" && s.size() == 3 && m == "POST") return create_configuration(st, ctx, code, false);
+    if (res == "configuration" && s.size() == 4 && s[3] == "group" && m == "POST")
+      return create_configuration(st, ctx, code, true);
     if (res == "attachment" && s.size() == 3 && m == "POST") return upload_attachments(st, ctx);
     if (res == "run") {
       if (s.size() == 3 && m == "POST") return create_run(st, ctx, code);
       if (s.size() == 3 && m == "GET") return list_runs(st, ctx, code);
+      if (s.size() == 4 && s[3] == "external-issue" && m == "POST") return external_issue(st, ctx, code);
       if (s.size() >= 4) {
         qase_run_state* run = find_run(s[3]);
         if (!run) return envelope(404, "Run not found");

@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <fstream>
 #include <iterator>
+#include <memory>
+#include <optional>
 #include <utility>
 
 #include <boost/json.hpp>
@@ -20,6 +22,7 @@
 #include "net/multipart.hpp"
 #include "tms/qase/qase_mapping.hpp"
 #include "tms/qase/qase_metadata.hpp"
+#include "tms/qase/qase_run_options.hpp"
 #include "util/text.hpp"
 #include "util/time_format.hpp"
 
@@ -352,6 +355,7 @@ class qase_backend final : public backend {
   }
 
   std::int64_t run_id() const override { return run_id_; }
+  std::vector<std::string> run_warnings() const override { return run_warnings_; }
 
   std::string run_link() const override {
     if (run_id_ <= 0 || app_.empty()) return {};
@@ -489,15 +493,99 @@ class qase_backend final : public backend {
   void create_run(requester& r, std::function<void(std::string)> done) {
     if (!find_first_ || marker_.empty()) return post_run(r, std::move(done));
     find_marked_run(r, 0, [this, &r, done = std::move(done)](std::int64_t id) mutable {
-      if (id > 0) return adopt_run(id, done);
+      if (id > 0) return adopt_run(r, id, std::move(done));
       post_run(r, std::move(done));
     });
   }
 
-  void adopt_run(std::int64_t id, const std::function<void(std::string)>& done) {
+  void adopt_run(requester& r, std::int64_t id, std::function<void(std::string)> done) {
     run_id_ = id;
     created_run_ = true;  // ours: completed at the end like one whose answer arrived
-    done("");
+    link_external_issue(r, std::move(done));
+  }
+
+  // QASE_TESTOPS_CONFIGURATIONS_VALUES: the ids of the wanted configurations, made when missing and
+  // QASE_TESTOPS_CONFIGURATIONS_CREATE_IF_NOT_EXISTS says so. One that cannot be found or made costs
+  // that configuration (a line in the summary), never the run.
+  void resolve_configurations(requester& r, std::function<void()> then) {
+    r.send(
+        get(api_ + "/v1/configuration/" + code_), true,
+        [](const http_request&, const http_response& resp) { return status_true(resp); },
+        [this, &r, then = std::move(then)](http_response resp) mutable {
+          auto found = resp.ok() ? match_qase_configurations(resp.body, s_.configurations) : std::nullopt;
+          if (!found) {
+            run_warnings_.push_back(
+                "the run has no configurations (QASE_TESTOPS_CONFIGURATIONS_VALUES): " +
+                (resp.ok() ? std::string("the configuration list has an unexpected shape") : describe_error(resp)));
+            return then();
+          }
+          next_configuration(r, std::make_shared<std::vector<qase_configuration_match>>(std::move(*found)), 0,
+                             std::move(then));
+        });
+  }
+
+  // Creation is not idempotent (a second POST makes a second group), so it is sent once: a lost
+  // answer costs the configuration, never a duplicate.
+  void next_configuration(requester& r, std::shared_ptr<std::vector<qase_configuration_match>> all, std::size_t i,
+                          std::function<void()> then) {
+    for (; i < all->size(); ++i) {
+      const auto& m = (*all)[i];
+      if (m.id != 0) {
+        if (std::find(configuration_ids_.begin(), configuration_ids_.end(), m.id) == configuration_ids_.end())
+          configuration_ids_.push_back(m.id);
+        continue;
+      }
+      if (s_.create_configurations) break;
+      run_warnings_.push_back("configuration " + one_line(m.group, 255) + "=" + one_line(m.value, 255) +
+                              " not found in project '" + one_line(s_.project, 64) +
+                              "'; set QASE_TESTOPS_CONFIGURATIONS_CREATE_IF_NOT_EXISTS=true to create it");
+    }
+    if (i >= all->size()) return then();
+    const auto& m = (*all)[i];
+    const bool group = m.group_id == 0;
+    http_request req = post(api_ + "/v1/configuration/" + code_ + (group ? "/group" : ""));
+    json::object body{{"title", group ? m.group : m.value}};
+    if (!group) body["group_id"] = m.group_id;
+    req.body = json::serialize(body);
+    r.send(
+        std::move(req), false,
+        [](const http_request&, const http_response& resp) { return qase_id_response(resp.body) > 0; },
+        [this, &r, all, i, group, then = std::move(then)](http_response resp) mutable {
+          const std::int64_t id = resp.ok() ? qase_id_response(resp.body) : 0;
+          auto& m = (*all)[i];
+          if (id == 0) {
+            run_warnings_.push_back("configuration " + std::string(group ? "group " : "") + one_line(m.group, 255) +
+                                    (group ? "" : "=" + one_line(m.value, 255)) +
+                                    " could not be created: " + describe_error(resp));
+            return next_configuration(r, all, i + 1, std::move(then));
+          }
+          for (auto& later : *all) {  // later pairs of the same group (or value) need no second one
+            if (group && later.group == m.group && later.group_id == 0) later.group_id = id;
+            if (!group && later.group == m.group && later.value == m.value && later.id == 0) later.id = id;
+          }
+          next_configuration(r, all, i, std::move(then));
+        });
+  }
+
+  // QASE_TESTOPS_RUN_EXTERNAL_LINK, once the run exists: a second link replaces the first, so the
+  // request may be repeated. Its failure costs the link only.
+  void link_external_issue(requester& r, std::function<void(std::string)> done) {
+    if (s_.external_link.empty()) return done("");
+    http_request req = post(api_ + "/v1/run/" + code_ + "/external-issue");
+    req.body = qase_external_issue_body(s_.external_link_type, s_.external_link, run_id_);
+    // The spec documents a bare 200; a 200 that says {"status": false} is a refusal.
+    auto confirms = [](const http_request&, const http_response& resp) {
+      boost::system::error_code ec;
+      const json::value v = json::parse(resp.body, ec);
+      const json::value* st = !ec && v.is_object() ? find(v.get_object(), "status") : nullptr;
+      return resp.status == 200 && !(st != nullptr && st->is_bool() && !st->get_bool());
+    };
+    r.send(std::move(req), true, std::move(confirms), [this, done = std::move(done)](http_response resp) {
+      if (!resp.ok())
+        run_warnings_.push_back("Jira issue " + one_line(s_.external_link, 255) +
+                                " not linked to the run (QASE_TESTOPS_RUN_EXTERNAL_LINK): " + describe_error(resp));
+      done("");
+    });
   }
 
   // The open runs (v1/paths/runs.yaml: status=in_progress, pages of 100), searched for our
@@ -533,6 +621,8 @@ class qase_backend final : public backend {
   }
 
   void post_run(requester& r, std::function<void(std::string)> done) {
+    if (!s_.configurations.empty() && !std::exchange(configurations_resolved_, true))
+      return resolve_configurations(r, [this, &r, done = std::move(done)]() mutable { post_run(r, std::move(done)); });
     const std::int64_t now = now_();
     json::object body;
     body["title"] = s_.run_title.empty() ? "Automated run " + qase_datetime_utc(now) : clean(s_.run_title, 255);
@@ -547,6 +637,11 @@ class qase_backend final : public backend {
     if (!s_.environment.empty()) body["environment_slug"] = clean(s_.environment, 255);
     if (s_.plan_id && *s_.plan_id > 0) body["plan_id"] = *s_.plan_id;
     if (s_.milestone_id && *s_.milestone_id > 0) body["milestone_id"] = *s_.milestone_id;
+    if (!configuration_ids_.empty()) {
+      json::array ids;
+      for (const auto id : configuration_ids_) ids.emplace_back(id);
+      body["configurations"] = std::move(ids);
+    }
     if (!s_.run_tags.empty()) {
       json::array tags;
       for (const auto& t : s_.run_tags) {
@@ -570,7 +665,7 @@ class qase_backend final : public backend {
             // Not there: the request never reached the server, so sending it again (once) is safe.
             find_marked_run(r, 0,
                             [this, &r, done = std::move(done), error = std::move(error)](std::int64_t id) mutable {
-                              if (id > 0) return adopt_run(id, done);
+                              if (id > 0) return adopt_run(r, id, std::move(done));
                               if (std::exchange(reposted_, true)) return done(error);
                               post_run(r, std::move(done));
                             });
@@ -583,7 +678,7 @@ class qase_backend final : public backend {
           }
           run_id_ = id;
           created_run_ = true;
-          done("");
+          link_external_issue(r, std::move(done));
         });
   }
 
@@ -620,7 +715,10 @@ class qase_backend final : public backend {
   qase_mapping_options mapping_;  // the thread is set by start()
   std::int64_t run_id_ = 0;
   bool created_run_ = false;
-  bool verified_ = false;  // the run was checked by `run create` (common_settings::verified_runs)
+  bool configurations_resolved_ = false;
+  std::vector<std::int64_t> configuration_ids_;  // QASE_TESTOPS_CONFIGURATIONS_VALUES, found or made
+  std::vector<std::string> run_warnings_;        // what the run lacks that was asked for
+  bool verified_ = false;                        // the run was checked by `run create` (common_settings::verified_runs)
 };
 
 }  // namespace
