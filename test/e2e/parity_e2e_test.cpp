@@ -8,6 +8,7 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <map>
 
 #include "emulator_fixture.hpp"
@@ -273,6 +274,30 @@ TEST(ParityEndToEnd, AJiraIssueIsLinkedToTheCreatedRunAndARefusalCostsOnlyTheLin
   ASSERT_EQ(runs.size(), 1u);
   EXPECT_TRUE(runs[0].completed);
   EXPECT_EQ(refusing.tms().qase_results(runs[0].id).size(), 6u);
+}
+
+// A pass after a failed attempt (--gtest_repeat) is marked flaky (fields.is_flaky, as the official
+// reporters mark retry passes); every attempt is its own result.
+TEST(ParityEndToEnd, APassAfterAFailedAttemptIsMarkedFlakyAndEveryAttemptIsKept) {
+  emulator_fixture emu;
+  const process_result r = run_fixture("fixture_flaky", emu.qase_env(), {"--gtest_repeat=3"});
+  ASSERT_FALSE(r.timed_out) << r.err;
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  const auto runs = emu.tms().qase_runs();
+  ASSERT_EQ(runs.size(), 1u) << r.err;
+  std::map<std::string, std::vector<std::string>> attempts;  // title -> "status" or "status flaky"
+  for (const auto& res : emu.tms().qase_results(runs[0].id)) {
+    std::string a = str(res.at("execution").at("status"));
+    if (res.contains("fields") && res.at("fields").as_object().contains("is_flaky"))
+      a += " flaky=" + str(res.at("fields").at("is_flaky"));
+    attempts[str(res.at("title"))].push_back(a);
+  }
+  for (auto& [title, a] : attempts) std::sort(a.begin(), a.end());
+  EXPECT_EQ(attempts["FailsOnceThenPasses"],
+            (std::vector<std::string>{"failed", "passed flaky=true", "passed flaky=true"}));
+  EXPECT_EQ(attempts["AlwaysFails"], (std::vector<std::string>{"failed", "failed", "failed"}));
+  EXPECT_EQ(attempts["AlwaysPasses"], (std::vector<std::string>{"passed", "passed", "passed"}));
+  EXPECT_TRUE(requests_match_spec(emu));
 }
 
 // QA Sphere results take links only: the files go through POST /file/batch and the comment links

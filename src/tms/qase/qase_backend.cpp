@@ -11,6 +11,7 @@
 #include <iterator>
 #include <memory>
 #include <optional>
+#include <set>
 #include <utility>
 
 #include <boost/json.hpp>
@@ -220,12 +221,25 @@ class qase_backend final : public backend {
 
   void add(const std::shared_ptr<const test_result>& result, std::vector<outbound_item>& out) override {
     if (!result || qase_ignored(*result)) return;  // qase.ignore: the test asked not to be reported
+    // A pass after a failed attempt of the same test (--gtest_repeat in one process, or the
+    // collector's processes of `ctest --repeat until-pass`) is flaky, as the official reporters mark
+    // retry passes. Every attempt stays its own result. Each instance of a TEST_P/TYPED_TEST has
+    // its own name, so attempts of different instances are never mixed up.
+    const bool failed = result->status == test_status::failed || result->status == test_status::invalid ||
+                        result->status == test_status::blocked;
+    const bool flaky = result->status == test_status::passed && failed_before_.count(result->full_name()) > 0;
+    if (failed) failed_before_.insert(result->full_name());
     const std::string status = to_string(qase_sent_status(result->status, mapping_));
     for (const auto& f : s_.status_filter) {
       if (iequals(trim(f), status)) return;
     }
     outbound_item item;
     item.value = qase_result_json(*result, mapping_);
+    if (flaky) {
+      json::value& fields = item.value["fields"];
+      if (!fields.is_object()) fields = json::object();
+      fields.get_object()["is_flaky"] = "true";
+    }
     item.label = result->full_name();
     item.sources.push_back(result);
     out.push_back(std::move(item));
@@ -718,6 +732,7 @@ class qase_backend final : public backend {
   bool configurations_resolved_ = false;
   std::vector<std::int64_t> configuration_ids_;  // QASE_TESTOPS_CONFIGURATIONS_VALUES, found or made
   std::vector<std::string> run_warnings_;        // what the run lacks that was asked for
+  std::set<std::string> failed_before_;          // full names of tests with a failed attempt
   bool verified_ = false;                        // the run was checked by `run create` (common_settings::verified_runs)
 };
 
