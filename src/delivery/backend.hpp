@@ -112,6 +112,12 @@ class backend {
   virtual std::string status_name(test_status s) const { return to_string(s); }
   /// Results the backend deliberately does not send (e.g. tests without a QA Sphere marker).
   virtual std::size_t not_sent_count() const { return 0; }
+  /// The web page of the test case `r` reports into (for the failed tests in the summary); "" when
+  /// the result is linked to no case.
+  virtual std::string case_link(const test_result& r) const {
+    (void)r;
+    return {};
+  }
   /// The server already holds this item (a request carried it, its answer was lost, and the run
   /// shows it stored): not sent again. Only for systems without idempotency keys.
   virtual bool already_stored(const outbound_item& item) const {

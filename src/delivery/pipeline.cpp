@@ -105,6 +105,7 @@ struct pipeline::state : std::enable_shared_from_this<pipeline::state> {
           ++c.report.delivered_by_status[c.be->status_name(s->status)];
         }
         acked.push_back(s);
+          note_failed_link(c, *s);
       }
     }
     if (opt.observer.delivered) {
@@ -117,6 +118,26 @@ struct pipeline::state : std::enable_shared_from_this<pipeline::state> {
 
   void enqueue(channel& c, outbound_item item) {
     if (c.ph == channel::phase::failed || c.ph == channel::phase::done) {
+  // The case page of a delivered failure, for the summary. Bounded: a run with thousands of
+  // failures prints a few links and a count.
+  static void note_failed_link(channel& c, const test_result& r) {
+    constexpr std::size_t max_links = 10;
+    std::string link;
+    try {
+      link = c.be->case_link(r);
+    } catch (...) {
+    }
+    if (link.empty()) return;
+    const std::string line = r.full_name() + ": " + link;
+    auto& links = c.report.failed_links;
+    if (std::find(links.begin(), links.end(), line) != links.end()) return;
+    if (links.size() < max_links) {
+      links.push_back(line);
+    } else {
+      ++c.report.failed_links_more;
+    }
+  }
+
       for (auto& s : item.sources) c.undelivered.push_back(s);
       return;
     }

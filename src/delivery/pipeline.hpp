@@ -66,6 +66,10 @@ struct backend_report {
   std::vector<std::string> rejections;  // "Suite.Test: <server's reason>", refused for their content
   std::vector<std::string> warnings;    // delivered, but incomplete ("Suite.Test: attachment not uploaded: ...")
   /// When the deadline passed: results still queued (never sent), and whether the system's rate limit
+  /// Delivered failures with a case page (backend::case_link): "Suite.Test: https://...", the first
+  /// few; `failed_links_more` counts the rest.
+  std::vector<std::string> failed_links;
+  std::size_t failed_links_more = 0;
   /// held them back; then `more_ms` is how long the limit needs to send them.
   std::size_t queued_at_deadline = 0;
   bool rate_limited = false;

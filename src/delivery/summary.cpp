@@ -65,6 +65,10 @@ std::vector<std::string> summary_lines(const std::vector<summary_entry>& entries
     lines.push_back(std::move(line));
 
     for (const auto& w : r.run_warnings) lines.push_back(r.name + ": " + w);
+    for (const auto& f : r.failed_links) lines.push_back(r.name + ": failed " + f);
+    if (r.failed_links_more > 0)
+      lines.push_back(r.name + ": ... and " + plural(r.failed_links_more, "more failed test", "more failed tests") +
+                      " linked to a case");
     if (!r.failure.empty()) lines.push_back(r.name + ": delivery stopped: " + r.failure);
     for (std::size_t i = 0; i < r.rejections.size() && i < max_rejection_lines; ++i)
       lines.push_back(r.name + ": rejected " + r.rejections[i]);

@@ -44,6 +44,8 @@ TEST(ParityEndToEnd, EveryKeyArrivesAsTheOfficialReportersSendIt) {
   // 8 tests ran, 2 asked not to be reported.
   ASSERT_EQ(results.size(), 6u) << r.err;
   EXPECT_NE(r.err.find("Qase: 6 results sent (1 failed)"), std::string::npos) << r.err;
+  // The failed test's case page: its DEMO id, not OTHER's.
+  EXPECT_NE(r.err.find("Qase: failed Metadata.ByTheApi: " + emu.url() + "/case/DEMO-5\n"), std::string::npos) << r.err;
 
   const json::object& api = results.at("Log in with a valid password {\"user\":\"alice\",\"browser\":\"firefox\"}");
   EXPECT_EQ(json::serialize(api.at("relations")),

@@ -109,6 +109,10 @@ TEST(QasphereEndToEnd, MarkedTestsGiveOneClosedRunWithOneResultEachUsingApiKey) 
 
   EXPECT_EQ(lines_with(r.err, "gtest-tms: QA Sphere: 4 results sent (1 failed)").size(), 1u) << r.err;
   EXPECT_NE(r.err.find("/project/BD/run/" + std::to_string(runs[0].id)), std::string::npos) << r.err;
+  // The failed test's case page, and only that one.
+  const auto failed = lines_with(r.err, "gtest-tms: QA Sphere: failed ");
+  ASSERT_EQ(failed.size(), 1u) << r.err;
+  EXPECT_NE(failed[0].find(": " + emu.url() + "/project/BD/tcase/3"), std::string::npos) << failed[0];
   EXPECT_TRUE(no_secret_in(r, emu.dir()));
   EXPECT_TRUE(matches_golden(normalized_log(emu.tms().requests()), "qasphere_acceptance.json"));
 }

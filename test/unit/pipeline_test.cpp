@@ -3,6 +3,7 @@
 
 #include "delivery/pipeline.hpp"
 #include "delivery/rate_limiter.hpp"
+#include "delivery/summary.hpp"
 
 #include <gtest/gtest.h>
 
@@ -64,6 +65,10 @@ class test_backend final : public backend {
   std::string run_link() const override { return "https://tms.test/run/1"; }
 
  private:
+  // Tests named "c..." are linked to a case of that name.
+  std::string case_link(const test_result& r) const override {
+    return r.name.rfind('c', 0) == 0 ? "https://tms.test/case/" + r.name : std::string();
+  }
   std::shared_ptr<test_backend_state> st_;
   std::size_t batch_;
   std::string start_error_;
@@ -407,3 +412,30 @@ TEST(Pipeline, RateLimitSpacesRequests) {
 
 }  // namespace
 }  // namespace gtest_tms::detail
+// The summary's failed-test links: delivered failures with a case only, the first ten, then a count.
+TEST(Pipeline, DeliveredFailuresWithACaseGetTheirLinkAndTheRestACount) {
+  harness h([](const http_request&) { return json_response(202, "{}"); }, 5);
+  auto failed = [](const std::string& name) {
+    auto r = std::make_shared<test_result>(*result(name));
+    r->status = test_status::failed;
+    return r;
+  };
+  for (int i = 0; i < 12; ++i) h.p->submit(failed("c" + std::to_string(i)));
+  h.p->submit(failed("unlinked"));
+  h.p->submit(result("cpassed"));
+  const auto rep = h.finish();
+  EXPECT_EQ(rep.delivered, 14u);
+  ASSERT_EQ(rep.failed_links.size(), 10u);
+  EXPECT_EQ(rep.failed_links_more, 2u);
+  for (const auto& l : rep.failed_links) {
+    EXPECT_EQ(l.rfind("Suite.c", 0), 0u) << l;
+    EXPECT_NE(l.find(": https://tms.test/case/c"), std::string::npos) << l;
+  }
+  summary_entry entry;
+  entry.report = rep;
+  const auto lines = summary_lines({entry});
+  EXPECT_NE(std::find(lines.begin(), lines.end(), rep.name + ": failed " + rep.failed_links[0]), lines.end());
+  EXPECT_NE(std::find(lines.begin(), lines.end(), rep.name + ": ... and 2 more failed tests linked to a case"),
+            lines.end());
+}
+
