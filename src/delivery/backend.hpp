@@ -54,9 +54,13 @@ struct run_finish {
   std::string message;  // for the summary: "run 5 completed", "run 5 left open: ..."
 };
 
+/// A token bucket by default: `burst` at once, then `per_second`, so up to burst + per_second * t
+/// in any t seconds. `sliding`: at most `burst` requests in any `burst / per_second` seconds, for a
+/// server that counts a window (QA Sphere: 20 in any second) and where a whole burst fits in it.
 struct rate_limit {
   double per_second = 10.0;
   double burst = 10.0;
+  bool sliding = false;
 };
 
 class backend {

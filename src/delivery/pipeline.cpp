@@ -421,7 +421,7 @@ void pipeline::channel::release_waiters() {
       }
       return;
     }
-    limiter.take();
+    limiter.take(st.tr.now());
     auto go = std::move(waiters.front());
     waiters.pop_front();
     go();

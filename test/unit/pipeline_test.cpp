@@ -355,7 +355,7 @@ TEST(RateLimiter, NeverMoreThanBurstPlusRateInAnyWindow) {
     if (wait.count() > 0) {
       ASSERT_EQ(limiter.wait(now).count(), 0) << "a request may go once the wait is over";
     }
-    limiter.take();
+    limiter.take(now);
     sent.push_back(now);
   }
   for (std::size_t i = 0; i + 600 < sent.size(); ++i) {
@@ -404,6 +404,34 @@ TEST(Pipeline, RateLimitSpacesRequests) {
   // 20 requests per second with a burst of 1: five single-result batches need >= 200 ms.
   harness h([](const http_request&) { return json_response(202, "{}"); }, 1, harness::fast_options(), "", {20.0, 1.0});
   const auto t0 = std::chrono::steady_clock::now();
+// QA Sphere's window (20 in any 1.05 s): the first 20 go at once, and no second, wherever it
+// starts, ever holds more than 20, at the fastest pace the limiter allows.
+TEST(RateLimiter, ASlidingWindowLetsTheWholeBurstGoAndNeverMoreInAnySecond) {
+  using clock = rate_limiter::clock_type;
+  const clock::time_point t0{};
+  rate_limiter limiter({20.0 / 1.05, 20.0, true}, t0);
+  clock::time_point now = t0;
+  std::vector<clock::time_point> sent;
+  std::vector<std::chrono::milliseconds> waits;
+  for (int i = 0; i < 200; ++i) {
+    const auto wait = limiter.wait(now);
+    waits.push_back(wait);
+    now += wait;
+    if (wait.count() > 0) {
+      ASSERT_EQ(limiter.wait(now).count(), 0) << "a request may go once the wait is over";
+    }
+    limiter.take(now);
+    sent.push_back(now);
+    now += std::chrono::microseconds(300 * (i % 3));  // uneven arrivals
+  }
+  for (std::size_t i = 0; i < 20; ++i) EXPECT_EQ(waits[i].count(), 0) << "request " << i << " of the burst waited";
+  EXPECT_GE(sent[20] - sent[0], 1050ms) << "the 21st waits for the first to leave the window";
+  for (std::size_t i = 0; i + 20 < sent.size(); ++i) {
+    EXPECT_GE(sent[i + 20] - sent[i], std::chrono::seconds(1)) << "21 requests within a second from #" << i;
+  }
+  EXPECT_LT(sent.back() - t0, 11s) << "200 requests at about 19/s";
+}
+
   for (int i = 0; i < 5; ++i) h.p->submit(result("t" + std::to_string(i)));
   const auto rep = h.finish();
   EXPECT_EQ(rep.delivered, 5u);
