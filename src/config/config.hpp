@@ -83,7 +83,7 @@ struct common_settings {
   std::chrono::milliseconds flush_deadline{30000};   // GTEST_TMS_DEADLINE (seconds): teardown bound
   std::chrono::milliseconds term_grace{5000};        // GTEST_TMS_TERM_GRACE (seconds): flush on SIGTERM/SIGINT
   int debug = 0;  // QASE_DEBUG: 1 (true) one line per request on stderr, 2 also the bodies (both systems)
-  std::chrono::milliseconds batch_age{1000};  // GTEST_TMS_BATCH_AGE_MS
+  std::chrono::milliseconds batch_age{450};  // GTEST_TMS_BATCH_AGE_MS (pipeline_options::batch_age)
   bool strict = false;                        // GTEST_TMS_STRICT: reporting failure fails the binary
   std::string ca_file;                        // GTEST_TMS_CA_FILE (besides SSL_CERT_FILE)
   std::string journal_dir;                    // GTEST_TMS_JOURNAL_DIR

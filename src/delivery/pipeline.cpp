@@ -6,6 +6,7 @@
 #include <functional>
 #include <future>
 #include <map>
+#include <optional>
 #include <random>
 #include <unordered_set>
 #include <utility>
@@ -55,6 +56,7 @@ struct pipeline::channel final : requester {
   std::map<std::uint64_t, std::vector<outbound_item>> in_flight;
   std::vector<std::shared_ptr<const test_result>> undelivered;
   bool age_timer_armed = false;
+  std::optional<clock_type::time_point> last_sent;  // the last batch taken from `pending`
   rate_limiter limiter;
   std::deque<std::function<void()>> waiters;
   bool waiter_timer_armed = false;
@@ -103,9 +105,9 @@ struct pipeline::state : std::enable_shared_from_this<pipeline::state> {
         if (counts_as_failed(s->status)) {
           ++c.report.delivered_failed;
           ++c.report.delivered_by_status[c.be->status_name(s->status)];
+          note_failed_link(c, *s);
         }
         acked.push_back(s);
-          note_failed_link(c, *s);
       }
     }
     if (opt.observer.delivered) {
@@ -116,8 +118,6 @@ struct pipeline::state : std::enable_shared_from_this<pipeline::state> {
     }
   }
 
-  void enqueue(channel& c, outbound_item item) {
-    if (c.ph == channel::phase::failed || c.ph == channel::phase::done) {
   // The case page of a delivered failure, for the summary. Bounded: a run with thousands of
   // failures prints a few links and a count.
   static void note_failed_link(channel& c, const test_result& r) {
@@ -138,10 +138,22 @@ struct pipeline::state : std::enable_shared_from_this<pipeline::state> {
     }
   }
 
+  void enqueue(channel& c, outbound_item item) {
+    if (c.ph == channel::phase::failed || c.ph == channel::phase::done) {
       for (auto& s : item.sources) c.undelivered.push_back(s);
       return;
     }
     c.pending.push_back({c.st.tr.now(), std::move(item)});
+  }
+
+  // When a partial batch may go (Nagle's idea at the HTTP level): at once when the pipe is idle,
+  // else once its oldest result is batch_age old; never sooner than batch_age after the previous
+  // batch. Low rates get one request per result or per batch_age (visible within ~batch_age, at
+  // most 1 s / batch_age requests per second), high rates full batches.
+  clock_type::time_point partial_due(const channel& c) const {
+    clock_type::time_point due = c.in_flight.empty() ? c.pending.front().since : c.pending.front().since + opt.batch_age;
+    if (c.last_sent) due = std::max(due, *c.last_sent + opt.batch_age);
+    return due;
   }
 
   void pump(channel& c) {
@@ -152,14 +164,14 @@ struct pipeline::state : std::enable_shared_from_this<pipeline::state> {
       if (!c.forced.empty()) {
         batch = std::move(c.forced.front());
         c.forced.pop_front();
-      } else if (!c.pending.empty() &&
-                 (c.pending.size() >= batch_size || flushing || tr.now() - c.pending.front().since >= opt.batch_age)) {
+      } else if (!c.pending.empty() && (c.pending.size() >= batch_size || flushing || partial_due(c) <= tr.now())) {
         const std::size_t n = std::min(batch_size, c.pending.size());
         batch.reserve(n);
         for (std::size_t i = 0; i < n; ++i) {
           batch.push_back(std::move(c.pending.front().item));
           c.pending.pop_front();
         }
+        c.last_sent = tr.now();
       } else {
         break;
       }
@@ -167,8 +179,8 @@ struct pipeline::state : std::enable_shared_from_this<pipeline::state> {
     }
     if (!c.pending.empty() && !c.age_timer_armed && !flushing) {
       c.age_timer_armed = true;
-      const auto due = c.pending.front().since + opt.batch_age - tr.now();
-      tr.post_after(std::max(milliseconds(1), std::chrono::duration_cast<milliseconds>(due)),
+      const auto due = partial_due(c) - tr.now();
+      tr.post_after(std::max(milliseconds(1), std::chrono::ceil<milliseconds>(due)),
                     [self = shared_from_this(), &c] {
                       c.age_timer_armed = false;
                       self->pump(c);

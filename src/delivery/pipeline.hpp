@@ -34,7 +34,9 @@ struct delivery_observer {
 };
 
 struct pipeline_options {
-  std::chrono::milliseconds batch_age{1000};  // send a partial batch once its oldest item is this old
+  /// A partial batch goes at once when nothing is in flight, else once its oldest item is this old,
+  /// and never sooner than this after the previous batch (see pump()).
+  std::chrono::milliseconds batch_age{450};
   std::size_t max_in_flight = 4;              // batches in flight per backend
   /// How long submitted results wait to be handed to the io thread: one wake-up per interval
   /// instead of one per test (a futex/eventfd write costs more than the rest of the hand-off).
@@ -64,12 +66,12 @@ struct backend_report {
   std::size_t not_sent = 0;             // deliberately not for this backend (e.g. no QA Sphere marker)
   std::size_t already_stored = 0;       // of delivered: found on the server, not sent again
   std::vector<std::string> rejections;  // "Suite.Test: <server's reason>", refused for their content
-  std::vector<std::string> warnings;    // delivered, but incomplete ("Suite.Test: attachment not uploaded: ...")
-  /// When the deadline passed: results still queued (never sent), and whether the system's rate limit
   /// Delivered failures with a case page (backend::case_link): "Suite.Test: https://...", the first
   /// few; `failed_links_more` counts the rest.
   std::vector<std::string> failed_links;
   std::size_t failed_links_more = 0;
+  std::vector<std::string> warnings;    // delivered, but incomplete ("Suite.Test: attachment not uploaded: ...")
+  /// When the deadline passed: results still queued (never sent), and whether the system's rate limit
   /// held them back; then `more_ms` is how long the limit needs to send them.
   std::size_t queued_at_deadline = 0;
   bool rate_limited = false;

@@ -101,7 +101,7 @@ TEST_F(ConfigTest, NothingConfiguredMeansEverythingOffAndQuiet) {
   EXPECT_TRUE(s.errors.empty()) << all_messages(s);
   EXPECT_TRUE(s.warnings.empty()) << all_messages(s);
   EXPECT_EQ(s.common.flush_deadline, std::chrono::milliseconds(30000));
-  EXPECT_EQ(s.common.batch_age, std::chrono::milliseconds(1000));
+  EXPECT_EQ(s.common.batch_age, std::chrono::milliseconds(450));
   EXPECT_FALSE(s.common.strict);
   EXPECT_EQ(s.qase.report_path, "./build/qase-report");
 }
@@ -1013,7 +1013,7 @@ TEST_F(ConfigTest, BadCommonSettingsKeepDefaults) {
     EXPECT_NE(s.errors[0].find("default of 30 s"), std::string::npos) << s.errors[0];
   }
   const settings age = load({{"GTEST_TMS_BATCH_AGE_MS", "-5"}, {"GTEST_TMS_STRICT", "sure"}});
-  EXPECT_EQ(age.common.batch_age, std::chrono::milliseconds(1000));
+  EXPECT_EQ(age.common.batch_age, std::chrono::milliseconds(450));
   EXPECT_FALSE(age.common.strict);
   EXPECT_EQ(age.errors.size(), 2u) << all_messages(age);
   EXPECT_TRUE(any_message_contains(age, "GTEST_TMS_STRICT=sure"));

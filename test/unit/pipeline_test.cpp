@@ -8,9 +8,11 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <mutex>
 #include <set>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <boost/json.hpp>
 
@@ -63,12 +65,12 @@ class test_backend final : public backend {
     done({complete, complete ? "run completed" : "run left open"});
   }
   std::string run_link() const override { return "https://tms.test/run/1"; }
-
- private:
   // Tests named "c..." are linked to a case of that name.
   std::string case_link(const test_result& r) const override {
     return r.name.rfind('c', 0) == 0 ? "https://tms.test/case/" + r.name : std::string();
   }
+
+ private:
   std::shared_ptr<test_backend_state> st_;
   std::size_t batch_;
   std::string start_error_;
@@ -178,15 +180,53 @@ TEST(Pipeline, HandsOutEmptyResultsTheIoThreadMadeAhead) {
   EXPECT_TRUE(reports[0].undelivered.empty());
 }
 
-TEST(Pipeline, SendsAPartialBatchOnceItsOldestItemIsOld) {
-  harness h([](const http_request&) { return json_response(202, "{}"); }, 200);
+// Nagle at the HTTP level: with nothing in flight a result goes at once (the old rule held it for
+// the whole batch age), and what follows waits for the next slot, batch_age after that request.
+TEST(Pipeline, AnIdlePipeSendsAtOnceAndWhatFollowsWaitsForTheNextSlot) {
+  pipeline_options o = harness::fast_options();
+  o.batch_age = 10s;
+  harness h([](const http_request&) { return json_response(202, "{}"); }, 200, o);
   h.p->submit(result("a"));
+  for (int i = 0; i < 400 && h.tr.requests().empty(); ++i) std::this_thread::sleep_for(5ms);
+  ASSERT_EQ(h.tr.requests().size(), 1u) << "a lone result on an idle pipe was held back";
   h.p->submit(result("b"));
-  // Bounded wait for the age trigger (20 ms); finish() would flush anyway, so look before it.
-  for (int i = 0; i < 200 && h.tr.requests().empty(); ++i) std::this_thread::sleep_for(5ms);
-  ASSERT_EQ(h.tr.requests().size(), 1u);
-  EXPECT_EQ(lines(h.tr.requests()[0].body).size(), 2u);
-  EXPECT_EQ(h.finish().delivered, 2u);
+  h.p->submit(result("c"));
+  std::this_thread::sleep_for(50ms);
+  EXPECT_EQ(h.tr.requests().size(), 1u) << "a partial batch went before its slot";
+  EXPECT_EQ(h.finish().delivered, 3u);  // the flush sends b and c together
+  const auto reqs = h.tr.requests();
+  ASSERT_EQ(reqs.size(), 2u);
+  EXPECT_EQ(lines(reqs[1].body), (std::vector<std::string>{"b", "c"}));
+}
+
+// A steady trickle is paced: consecutive results requests are never closer than batch_age (a slow
+// suite spends at most 1 s / batch_age requests per second of the account's budget), and every
+// result is in one of them.
+TEST(Pipeline, ATrickleOfResultsIsSentAtMostOncePerBatchAge) {
+  pipeline_options o = harness::fast_options();
+  o.batch_age = 100ms;
+  std::mutex m;
+  std::vector<std::chrono::steady_clock::time_point> arrivals;
+  harness h(
+      [&](const http_request&) {
+        const std::lock_guard<std::mutex> lock(m);
+        arrivals.push_back(std::chrono::steady_clock::now());
+        return json_response(202, "{}");
+      },
+      200, o);
+  for (int i = 0; i < 30; ++i) {
+    h.p->submit(result("t" + std::to_string(i)));
+    std::this_thread::sleep_for(15ms);
+  }
+  std::this_thread::sleep_for(150ms);  // the last slot passes, so the flush has nothing left
+  const auto rep = h.finish();
+  EXPECT_EQ(rep.delivered, 30u);
+  EXPECT_EQ(h.delivered_names().size(), 30u);
+  const std::lock_guard<std::mutex> lock(m);
+  ASSERT_GE(arrivals.size(), 2u) << "30 results over 450 ms in one request: the pipe never sent early";
+  for (std::size_t i = 1; i < arrivals.size(); ++i)
+    // 80: the server function runs on the loop thread a little after the send, by a varying delay.
+    EXPECT_GE(arrivals[i] - arrivals[i - 1], 80ms) << "requests " << i - 1 << " and " << i << " closer than batch_age";
 }
 
 TEST(Pipeline, RetriesTransientFailuresWithoutLosingOrDuplicating) {
@@ -364,6 +404,34 @@ TEST(RateLimiter, NeverMoreThanBurstPlusRateInAnyWindow) {
   EXPECT_EQ(sent[119], t0) << "the burst goes at once";
 }
 
+// QA Sphere's window (20 in any 1.05 s): the first 20 go at once, and no second, wherever it
+// starts, ever holds more than 20, at the fastest pace the limiter allows.
+TEST(RateLimiter, ASlidingWindowLetsTheWholeBurstGoAndNeverMoreInAnySecond) {
+  using clock = rate_limiter::clock_type;
+  const clock::time_point t0{};
+  rate_limiter limiter({20.0 / 1.05, 20.0, true}, t0);
+  clock::time_point now = t0;
+  std::vector<clock::time_point> sent;
+  std::vector<std::chrono::milliseconds> waits;
+  for (int i = 0; i < 200; ++i) {
+    const auto wait = limiter.wait(now);
+    waits.push_back(wait);
+    now += wait;
+    if (wait.count() > 0) {
+      ASSERT_EQ(limiter.wait(now).count(), 0) << "a request may go once the wait is over";
+    }
+    limiter.take(now);
+    sent.push_back(now);
+    now += std::chrono::microseconds(300 * (i % 3));  // uneven arrivals
+  }
+  for (std::size_t i = 0; i < 20; ++i) EXPECT_EQ(waits[i].count(), 0) << "request " << i << " of the burst waited";
+  EXPECT_GE(sent[20] - sent[0], 1050ms) << "the 21st waits for the first to leave the window";
+  for (std::size_t i = 0; i + 20 < sent.size(); ++i) {
+    EXPECT_GE(sent[i + 20] - sent[i], std::chrono::seconds(1)) << "21 requests within a second from #" << i;
+  }
+  EXPECT_LT(sent.back() - t0, 11s) << "200 requests at about 19/s";
+}
+
 TEST(RateLimiter, PauseHoldsEveryRequestBack) {
   using clock = rate_limiter::clock_type;
   const clock::time_point t0{};
@@ -400,46 +468,6 @@ TEST(Pipeline, ABatchCancelledAtTheDeadlineStillReportsWhatTheRateLimitHeldBack)
   EXPECT_GT(rep.more_ms, 0);
 }
 
-TEST(Pipeline, RateLimitSpacesRequests) {
-  // 20 requests per second with a burst of 1: five single-result batches need >= 200 ms.
-  harness h([](const http_request&) { return json_response(202, "{}"); }, 1, harness::fast_options(), "", {20.0, 1.0});
-  const auto t0 = std::chrono::steady_clock::now();
-// QA Sphere's window (20 in any 1.05 s): the first 20 go at once, and no second, wherever it
-// starts, ever holds more than 20, at the fastest pace the limiter allows.
-TEST(RateLimiter, ASlidingWindowLetsTheWholeBurstGoAndNeverMoreInAnySecond) {
-  using clock = rate_limiter::clock_type;
-  const clock::time_point t0{};
-  rate_limiter limiter({20.0 / 1.05, 20.0, true}, t0);
-  clock::time_point now = t0;
-  std::vector<clock::time_point> sent;
-  std::vector<std::chrono::milliseconds> waits;
-  for (int i = 0; i < 200; ++i) {
-    const auto wait = limiter.wait(now);
-    waits.push_back(wait);
-    now += wait;
-    if (wait.count() > 0) {
-      ASSERT_EQ(limiter.wait(now).count(), 0) << "a request may go once the wait is over";
-    }
-    limiter.take(now);
-    sent.push_back(now);
-    now += std::chrono::microseconds(300 * (i % 3));  // uneven arrivals
-  }
-  for (std::size_t i = 0; i < 20; ++i) EXPECT_EQ(waits[i].count(), 0) << "request " << i << " of the burst waited";
-  EXPECT_GE(sent[20] - sent[0], 1050ms) << "the 21st waits for the first to leave the window";
-  for (std::size_t i = 0; i + 20 < sent.size(); ++i) {
-    EXPECT_GE(sent[i + 20] - sent[i], std::chrono::seconds(1)) << "21 requests within a second from #" << i;
-  }
-  EXPECT_LT(sent.back() - t0, 11s) << "200 requests at about 19/s";
-}
-
-  for (int i = 0; i < 5; ++i) h.p->submit(result("t" + std::to_string(i)));
-  const auto rep = h.finish();
-  EXPECT_EQ(rep.delivered, 5u);
-  EXPECT_GE(std::chrono::steady_clock::now() - t0, 190ms);
-}
-
-}  // namespace
-}  // namespace gtest_tms::detail
 // The summary's failed-test links: delivered failures with a case only, the first ten, then a count.
 TEST(Pipeline, DeliveredFailuresWithACaseGetTheirLinkAndTheRestACount) {
   harness h([](const http_request&) { return json_response(202, "{}"); }, 5);
@@ -467,3 +495,15 @@ TEST(Pipeline, DeliveredFailuresWithACaseGetTheirLinkAndTheRestACount) {
             lines.end());
 }
 
+TEST(Pipeline, RateLimitSpacesRequests) {
+  // 20 requests per second with a burst of 1: five single-result batches need >= 200 ms.
+  harness h([](const http_request&) { return json_response(202, "{}"); }, 1, harness::fast_options(), "", {20.0, 1.0});
+  const auto t0 = std::chrono::steady_clock::now();
+  for (int i = 0; i < 5; ++i) h.p->submit(result("t" + std::to_string(i)));
+  const auto rep = h.finish();
+  EXPECT_EQ(rep.delivered, 5u);
+  EXPECT_GE(std::chrono::steady_clock::now() - t0, 190ms);
+}
+
+}  // namespace
+}  // namespace gtest_tms::detail
