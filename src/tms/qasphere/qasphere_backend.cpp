@@ -459,7 +459,9 @@ void qasphere_backend::resolve_markers(std::int64_t offset, int page) {
             }
           }
         }
-        if (rows == static_cast<std::size_t>(seq_page_limit) && fresh > 0 && page + 1 < max_seq_pages)
+        // A full page may have more behind it, unless every planned marker is already resolved.
+        if (rows == static_cast<std::size_t>(seq_page_limit) && fresh > 0 && case_ids_.size() < planned_.size() &&
+            page + 1 < max_seq_pages)
           return resolve_markers(offset + seq_page_limit, page + 1);
 
         std::vector<int> unknown;
