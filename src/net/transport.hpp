@@ -68,7 +68,7 @@ using response_handler = std::function<void(http_response)>;
 struct transport_options {
   std::chrono::milliseconds connect_timeout{10000};  // resolve + connect + proxy + TLS handshake
   std::chrono::milliseconds request_timeout{30000};  // write + read of one exchange
-  std::size_t max_connections_per_host = 4;
+  std::size_t max_connections_per_host = 8;
   std::size_t max_body_bytes = std::size_t{8} * 1024 * 1024;
   std::string ca_file;  // extra CA bundle (besides the system store, SSL_CERT_FILE, SSL_CERT_DIR)
   std::string ca_dir;
