@@ -59,7 +59,8 @@ constexpr const char* help_text =
     "  --no-rate-limit      do not apply QA Sphere's 20 requests/s per key\n"
     "  --qase-rate-limit N  apply a Qase limit of N requests per minute for all tokens (default 0: off)\n"
     "  --for SECONDS        stop after this long\n"
-    "  QA Sphere has project BD with test cases BD-001..BD-020 (ids tc0001..tc0020).\n"
+    "  --qas-cases N        QA Sphere test cases in project BD (default 20)\n"
+    "  QA Sphere has project BD with test cases BD-001..BD-020 (ids tc0001..tc0020), or ..BD-N.\n"
     "\n"
     "show: prints what arrived, from DIR/requests.jsonl: runs, results per status and per test,\n"
     "  rejected requests with their error, injected faults.\n"
@@ -118,6 +119,7 @@ struct serve_args {
   bool rate_limit = true;
   long long qase_per_minute = 0;
   long long for_seconds = 0;
+  long long qas_cases = 20;
 };
 
 // Returns an exit code when the arguments do not allow serving.
@@ -172,6 +174,9 @@ std::optional<int> parse_serve(int argc, char** argv, int i, serve_args& a) {
     } else if (arg == "--qas-key") {
       if (!need(v) || v.empty()) return usage_error("--qas-key needs a value");
       a.qas_key = v;
+    } else if (arg == "--qas-cases") {
+      if (!need(v) || !parse_number(v, 1, 100000, n)) return usage_error("--qas-cases needs a number 1..100000");
+      a.qas_cases = n;
     } else if (arg == "--qase-project") {
       if (!need(v) || v.size() < 2 || v.size() > 10)
         return usage_error("--qase-project needs a code of 2-10 characters");
@@ -193,6 +198,7 @@ int serve(const serve_args& a) {
   const char* qas_source = a.qas_key ? "--qas-key" : (from_env ? "QAS_TOKEN" : "the demo key");
   options.qasphere_keys = {{key, emu::key_state::active}};
   if (!a.qase_projects.empty()) options.qase_projects = a.qase_projects;
+  options.qasphere_projects = {emu::default_qasphere_project("BD", static_cast<int>(a.qas_cases))};
   options.qasphere_rate_limit = a.rate_limit;
   options.qase_rate_limit_per_minute = static_cast<int>(a.qase_per_minute);
   options.latency = std::chrono::milliseconds(a.latency_ms);

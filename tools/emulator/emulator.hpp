@@ -18,6 +18,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include <boost/json/object.hpp>
@@ -100,6 +101,9 @@ struct qasphere_project {
   std::string code;  // e.g. "BD"
   std::string title;
   std::vector<qasphere_tcase> tcases;
+  /// id -> index into tcases, rebuilt when it no longer matches (tests edit tcases directly); a
+  /// linear search per result made the emulator the bottleneck of 5,000-result benches.
+  mutable std::unordered_map<std::string, std::size_t> id_index;
 };
 
 /// Project "BD" with cases seq 1..count, ids "tc0001"..., titles "Test case 001"...
@@ -146,6 +150,9 @@ struct recorded_request {
   boost::json::value body;  // parsed request body, or null
   std::string error;
   boost::json::object effects;
+  /// When the request was handled (ms since the Unix epoch): what a result's "time to visible"
+  /// is measured against (bench/visible_bench.sh).
+  std::int64_t received_ms = 0;
 };
 
 boost::json::object to_json(const recorded_request& r);

@@ -13,6 +13,8 @@
 #include <cctype>
 #include <set>
 #include <string>
+#include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "emulator/emulator_state.hpp"
@@ -87,9 +89,16 @@ value project_json(const qasphere_project& p) {
 }
 
 const qasphere_tcase* find_tcase_by_id(const qasphere_project& p, const std::string& id) {
-  for (const auto& tc : p.tcases)
-    if (tc.id == id) return &tc;
-  return nullptr;
+  auto lookup = [&]() -> const qasphere_tcase* {
+    const auto it = p.id_index.find(id);
+    if (it == p.id_index.end() || it->second >= p.tcases.size() || p.tcases[it->second].id != id) return nullptr;
+    return &p.tcases[it->second];
+  };
+  if (p.id_index.size() == p.tcases.size())
+    if (const auto* tc = lookup()) return tc;
+  p.id_index.clear();  // stale or first use (the caller holds the emulator's lock)
+  for (std::size_t i = 0; i < p.tcases.size(); ++i) p.id_index.emplace(p.tcases[i].id, i);
+  return lookup();
 }
 
 // Authentication and the per-key rate limit; returns a reply when the request must stop here.
@@ -361,13 +370,14 @@ server_reply batch_results(emulator_state& st, const qasphere_project& p, qasphe
   if (!items || !items->is_array() || items->as_array().empty())
     return message(400, "items must contain at least one result");
   if (run.closed) return message(400, "Run is closed");
+  const std::unordered_set<std::string_view> members(run.tcase_ids.begin(), run.tcase_ids.end());
   for (std::size_t i = 0; i < items->as_array().size(); ++i) {
     const auto& it = items->as_array()[i];
     std::string where = "items[" + std::to_string(i) + "]: ";
     if (!it.is_object()) return message(400, where + "must be an object");
     if (auto err = check_result(it.as_object(), where, true); !err.empty()) return message(400, err);
     std::string id(it.as_object().at("tcaseId").as_string());
-    if (std::find(run.tcase_ids.begin(), run.tcase_ids.end(), id) == run.tcase_ids.end())
+    if (members.count(id) == 0)
       return message(400, where + "test case \"" + id + "\" is not part of run " + std::to_string(run.id));
   }
   array ids;

@@ -26,6 +26,7 @@ boost::json::object to_json(const recorded_request& r) {
   o["body"] = r.body;
   if (!r.error.empty()) o["error"] = r.error;
   if (!r.effects.empty()) o["effects"] = r.effects;
+  if (r.received_ms != 0) o["received_ms"] = r.received_ms;
   return o;
 }
 
@@ -45,6 +46,7 @@ recorded_request recorded_request_from_json(const boost::json::object& o) {
   if (auto it = o.find("body"); it != o.end()) r.body = it->value();
   r.error = str("error");
   if (auto it = o.find("effects"); it != o.end() && it->value().is_object()) r.effects = it->value().as_object();
+  if (auto it = o.find("received_ms"); it != o.end() && it->value().is_int64()) r.received_ms = it->value().as_int64();
   return r;
 }
 
