@@ -83,15 +83,15 @@ struct common_settings {
   std::chrono::milliseconds flush_deadline{30000};   // GTEST_TMS_DEADLINE (seconds): teardown bound
   std::chrono::milliseconds term_grace{5000};        // GTEST_TMS_TERM_GRACE (seconds): flush on SIGTERM/SIGINT
   int debug = 0;  // QASE_DEBUG: 1 (true) one line per request on stderr, 2 also the bodies (both systems)
-  std::chrono::milliseconds batch_age{450};  // GTEST_TMS_BATCH_AGE_MS (pipeline_options::batch_age)
-  bool strict = false;                        // GTEST_TMS_STRICT: reporting failure fails the binary
-  std::string ca_file;                        // GTEST_TMS_CA_FILE (besides SSL_CERT_FILE)
-  std::string journal_dir;                    // GTEST_TMS_JOURNAL_DIR
-  std::string proxy_url;                      // https_proxy / HTTPS_PROXY / all_proxy / ALL_PROXY
-  std::string no_proxy;                       // no_proxy / NO_PROXY
-  bool report_disabled = true;                // GTEST_TMS_REPORT_DISABLED: DISABLED_ tests as skipped
-  std::string run_file;                       // GTEST_TMS_RUN_FILE: run ids written by `gtest-tms run create`
-  std::string spool_dir;                      // GTEST_TMS_SPOOL (from the run file): the collector's folder
+  std::chrono::milliseconds batch_age{450};  // GTEST_TMS_BATCH_AGE_MS, see pipeline_options
+  bool strict = false;                       // GTEST_TMS_STRICT: reporting failure fails the binary
+  std::string ca_file;                       // GTEST_TMS_CA_FILE (besides SSL_CERT_FILE)
+  std::string journal_dir;                   // GTEST_TMS_JOURNAL_DIR
+  std::string proxy_url;                     // https_proxy / HTTPS_PROXY / all_proxy / ALL_PROXY
+  std::string no_proxy;                      // no_proxy / NO_PROXY
+  bool report_disabled = true;               // GTEST_TMS_REPORT_DISABLED: DISABLED_ tests as skipped
+  std::string run_file;                      // GTEST_TMS_RUN_FILE: run ids written by `gtest-tms run create`
+  std::string spool_dir;                     // GTEST_TMS_SPOOL (from the run file): the collector's folder
   /// GTEST_TMS_VERIFIED_RUNS (from the run file): "qase:5,qasphere:7", runs `run create` just checked;
   /// joining one of them skips the project and run checks (one request fewer per process and system).
   std::string verified_runs;

@@ -112,16 +112,16 @@ class backend {
   /// After start(): what the run lacks that the configuration asked for (a Qase configuration not
   /// found, a Jira link refused), one line each. The results are unaffected.
   virtual std::vector<std::string> run_warnings() const { return {}; }
-  /// The system's name of a status, for the summary's counts (QA Sphere: an exception is "blocked").
-  virtual std::string status_name(test_status s) const { return to_string(s); }
-  /// Results the backend deliberately does not send (e.g. tests without a QA Sphere marker).
-  virtual std::size_t not_sent_count() const { return 0; }
   /// The web page of the test case `r` reports into (for the failed tests in the summary); "" when
   /// the result is linked to no case.
   virtual std::string case_link(const test_result& r) const {
     (void)r;
     return {};
   }
+  /// The system's name of a status, for the summary's counts (QA Sphere: an exception is "blocked").
+  virtual std::string status_name(test_status s) const { return to_string(s); }
+  /// Results the backend deliberately does not send (e.g. tests without a QA Sphere marker).
+  virtual std::size_t not_sent_count() const { return 0; }
   /// The server already holds this item (a request carried it, its answer was lost, and the run
   /// shows it stored): not sent again. Only for systems without idempotency keys.
   virtual bool already_stored(const outbound_item& item) const {

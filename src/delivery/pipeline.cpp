@@ -151,7 +151,8 @@ struct pipeline::state : std::enable_shared_from_this<pipeline::state> {
   // batch. Low rates get one request per result or per batch_age (visible within ~batch_age, at
   // most 1 s / batch_age requests per second), high rates full batches.
   clock_type::time_point partial_due(const channel& c) const {
-    clock_type::time_point due = c.in_flight.empty() ? c.pending.front().since : c.pending.front().since + opt.batch_age;
+    clock_type::time_point due =
+        c.in_flight.empty() ? c.pending.front().since : c.pending.front().since + opt.batch_age;
     if (c.last_sent) due = std::max(due, *c.last_sent + opt.batch_age);
     return due;
   }
@@ -180,11 +181,10 @@ struct pipeline::state : std::enable_shared_from_this<pipeline::state> {
     if (!c.pending.empty() && !c.age_timer_armed && !flushing) {
       c.age_timer_armed = true;
       const auto due = partial_due(c) - tr.now();
-      tr.post_after(std::max(milliseconds(1), std::chrono::ceil<milliseconds>(due)),
-                    [self = shared_from_this(), &c] {
-                      c.age_timer_armed = false;
-                      self->pump(c);
-                    });
+      tr.post_after(std::max(milliseconds(1), std::chrono::ceil<milliseconds>(due)), [self = shared_from_this(), &c] {
+        c.age_timer_armed = false;
+        self->pump(c);
+      });
     }
     check_done(c);
   }

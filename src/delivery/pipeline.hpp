@@ -37,7 +37,7 @@ struct pipeline_options {
   /// A partial batch goes at once when nothing is in flight, else once its oldest item is this old,
   /// and never sooner than this after the previous batch (see pump()).
   std::chrono::milliseconds batch_age{450};
-  std::size_t max_in_flight = 8;              // batches in flight per backend
+  std::size_t max_in_flight = 8;  // batches in flight per backend
   /// How long submitted results wait to be handed to the io thread: one wake-up per interval
   /// instead of one per test (a futex/eventfd write costs more than the rest of the hand-off).
   std::chrono::milliseconds hand_off_interval{2};
@@ -70,7 +70,7 @@ struct backend_report {
   /// few; `failed_links_more` counts the rest.
   std::vector<std::string> failed_links;
   std::size_t failed_links_more = 0;
-  std::vector<std::string> warnings;    // delivered, but incomplete ("Suite.Test: attachment not uploaded: ...")
+  std::vector<std::string> warnings;  // delivered, but incomplete ("Suite.Test: attachment not uploaded: ...")
   /// When the deadline passed: results still queued (never sent), and whether the system's rate limit
   /// held them back; then `more_ms` is how long the limit needs to send them.
   std::size_t queued_at_deadline = 0;

@@ -283,9 +283,9 @@ server_reply tms_emulator::handle(const server_request& request) {
   recorded_request rec;
   rec.seq = state_->log.size() + 1;
   rec.method = request.method;
-  rec.received_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                        std::chrono::system_clock::now().time_since_epoch())
-                        .count();
+  rec.received_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
   server_reply reply;
   try {
     reply = handle_locked(*state_, request, rec);
