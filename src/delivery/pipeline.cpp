@@ -305,10 +305,15 @@ struct pipeline::state : std::enable_shared_from_this<pipeline::state> {
     for (const auto& q : c.pending) queued += q.item.sources.size();
     for (const auto& b : c.forced)
       for (const auto& item : b) queued += item.sources.size();
-    if (queued == 0 || c.ph != channel::phase::ready) return;
-    const rate_limit l = c.be->limit();
     const std::size_t batch = std::max<std::size_t>(1, c.be->batch_size());
     const std::size_t requests = c.waiters.size() + (queued + batch - 1) / batch;
+    // Batches waiting for the limiter are in flight but never left: they wait in FIFO order, so
+    // they are the newest ones (with 8 in flight a short backlog is all there, none pending).
+    std::size_t waiting = std::min(c.waiters.size(), c.in_flight.size());
+    for (auto it = c.in_flight.rbegin(); waiting > 0 && it != c.in_flight.rend(); ++it, --waiting)
+      for (const auto& item : it->second) queued += item.sources.size();
+    if (queued == 0 || c.ph != channel::phase::ready) return;
+    const rate_limit l = c.be->limit();
     c.report.queued_at_deadline = queued;
     c.report.rate_limited = !c.waiters.empty() || c.limiter.wait(tr.now()).count() > 0;
     c.report.requests_per_second = l.per_second;
