@@ -119,7 +119,7 @@ struct serve_args {
   bool rate_limit = true;
   long long qase_per_minute = 0;
   long long for_seconds = 0;
-  long long qas_cases = 20;
+  std::optional<long long> qas_cases;  // default_qasphere_project's 20 when not given
 };
 
 // Returns an exit code when the arguments do not allow serving.
@@ -198,7 +198,7 @@ int serve(const serve_args& a) {
   const char* qas_source = a.qas_key ? "--qas-key" : (from_env ? "QAS_TOKEN" : "the demo key");
   options.qasphere_keys = {{key, emu::key_state::active}};
   if (!a.qase_projects.empty()) options.qase_projects = a.qase_projects;
-  options.qasphere_projects = {emu::default_qasphere_project("BD", static_cast<int>(a.qas_cases))};
+  if (a.qas_cases) options.qasphere_projects = {emu::default_qasphere_project("BD", static_cast<int>(*a.qas_cases))};
   options.qasphere_rate_limit = a.rate_limit;
   options.qase_rate_limit_per_minute = static_cast<int>(a.qase_per_minute);
   options.latency = std::chrono::milliseconds(a.latency_ms);

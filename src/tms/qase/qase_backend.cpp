@@ -371,18 +371,11 @@ class qase_backend final : public backend {
   std::int64_t run_id() const override { return run_id_; }
   std::vector<std::string> run_warnings() const override { return run_warnings_; }
 
-  // The case page in the web app, {app}/case/{CODE}-{id}, of the first id sent for this project.
+  // The case page in the web app, {app}/case/{CODE}-{id}, of the first id the result is sent with.
   std::string case_link(const test_result& r) const override {
     if (app_.empty()) return {};
-    std::int64_t id = 0;
-    for (const auto i : r.qase_ids)
-      if (id == 0 && i > 0) id = i;
-    if (id == 0)
-      for (const auto& [project, ids] : qase_metadata_of(r).project_ids)
-        if (iequals(project, s_.project))
-          for (const auto i : ids)
-            if (id == 0 && i > 0) id = i;
-    return id > 0 ? app_ + "/case/" + upper(code_) + "-" + std::to_string(id) : std::string();
+    const auto ids = qase_case_ids(r, qase_metadata_of(r), s_.project);
+    return ids.empty() ? std::string() : app_ + "/case/" + upper(code_) + "-" + std::to_string(ids.front());
   }
 
   std::string run_link() const override {

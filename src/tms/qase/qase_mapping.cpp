@@ -249,6 +249,13 @@ std::string qase_signature(const std::vector<std::int64_t>& ids, const std::vect
   return out;
 }
 
+std::vector<std::int64_t> qase_case_ids(const test_result& r, const qase_metadata& m, const std::string& project) {
+  std::vector<std::int64_t> all_ids = r.qase_ids;
+  for (const auto& [code, ids] : m.project_ids)
+    if (!project.empty() && iequals(code, project)) all_ids.insert(all_ids.end(), ids.begin(), ids.end());
+  return positive_ids(all_ids);
+}
+
 boost::json::object qase_result_json(const test_result& r, const qase_mapping_options& o) {
   namespace json = boost::json;
   const qase_metadata m = qase_metadata_of(r);
@@ -257,10 +264,7 @@ boost::json::object qase_result_json(const test_result& r, const qase_mapping_op
   const auto suite_path = suite_path_of(r, o.root_suite, m);
   const auto params = params_of(r, m, o.exclude_params);
   const test_status status = qase_sent_status(r.status, o);
-  std::vector<std::int64_t> all_ids = r.qase_ids;
-  for (const auto& [project, ids] : m.project_ids)
-    if (!o.project.empty() && iequals(project, o.project)) all_ids.insert(all_ids.end(), ids.begin(), ids.end());
-  const auto ids = positive_ids(all_ids);
+  const auto ids = qase_case_ids(r, m, o.project);
 
   json::object item;
   if (!r.id.empty()) item["id"] = clean(r.id, qase_title_cap);  // an empty id is rejected: omit it

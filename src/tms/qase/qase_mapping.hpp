@@ -50,6 +50,12 @@ std::vector<std::pair<std::string, std::string>> qase_params(const test_result& 
 std::string qase_signature(const std::vector<std::int64_t>& ids, const std::vector<std::string>& suite_path,
                            const std::string& name, const std::vector<std::pair<std::string, std::string>>& params);
 
+struct qase_metadata;
+
+/// The case ids a result is sent with (`testops_ids`): its QASE_ID ids, then the `qase_id.<PROJECT>`
+/// ids of `project` (none when it is empty), positive and each once, in that order.
+std::vector<std::int64_t> qase_case_ids(const test_result& r, const qase_metadata& m, const std::string& project);
+
 /// One v2 ResultCreate object (steps as "classic" steps; notes appended to message), with the
 /// test's Qase metadata (title, suite, fields, tags, comment, parameters and groups, muted, ids).
 boost::json::object qase_result_json(const test_result& r, const qase_mapping_options& o);

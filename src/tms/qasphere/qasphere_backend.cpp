@@ -175,11 +175,11 @@ class qasphere_backend final : public backend {
   }
   std::int64_t run_id() const override { return run_id_; }
   // The test case page of the result's marker (qasphere-api.md: {base}/project/{CODE}/tcase/{seq}).
+  // The marker as map_result() reads it, under the project path run_link() uses.
   std::string case_link(const test_result& r) const override {
-    const auto m = extract_marker(marker_subject(r.name), project_path_);
+    const auto m = extract_marker(r.name, code_);
     if (!m) return {};
-    return base_ + "/project/" + boost::urls::encode(m->project, boost::urls::unreserved_chars) + "/tcase/" +
-           std::to_string(m->seq);
+    return base_ + "/project/" + encoded_project() + "/tcase/" + std::to_string(m->seq);
   }
   std::size_t not_sent_count() const override { return not_sent_ + dropped_; }
   std::string status_name(test_status s) const override { return qasphere_status(s); }
