@@ -11,19 +11,11 @@ build=${1:-$root/build-bench}
 runs=${2:-5}
 latency=${LATENCY_MS:-20}
 system=${SYSTEM:-qase}
-if [ ! -x "$build/bench/bench_5000_tests" ]; then
-  cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DGTEST_TMS_BUILD_TESTS=OFF >/dev/null
-  cmake --build "$build" -j "$(nproc)" --target gtest-tms bench_5000_tests
-fi
-tms="$build/gtest-tms"
+# shellcheck source=bench/bench_common.sh
+. "$root/bench/bench_common.sh"
+bench_build "$build" bench_5000_tests
 bin="$build/bench/bench_5000_tests"
-state=$(mktemp -d)
-trap 'kill $emu 2>/dev/null || true; wait $emu 2>/dev/null || true; rm -rf "$state"' EXIT
-export QASE_TESTOPS_API_TOKEN=bench-token
-"$tms" emulator serve --dir "$state" --latency-ms "$latency" --qas-cases 5000 --for 900 2>/dev/null &
-emu=$!
-for _ in $(seq 100); do [ -s "$state/url" ] && break; sleep 0.1; done
-url=$(cat "$state/url")
+bench_emulator "$build" --latency-ms "$latency" --qas-cases 5000
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 time_ms() {  # runs "$@" once, prints wall milliseconds

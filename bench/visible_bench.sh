@@ -9,17 +9,10 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$root/build-bench}
 runs=${2:-5}
 latency=${LATENCY_MS:-20}
-if [ ! -x "$build/bench/bench_paced_tests" ]; then
-  cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DGTEST_TMS_BUILD_TESTS=OFF >/dev/null
-  cmake --build "$build" -j "$(nproc)" --target gtest-tms bench_paced_tests
-fi
-state=$(mktemp -d)
-trap 'kill $emu 2>/dev/null || true; wait $emu 2>/dev/null || true; rm -rf "$state"' EXIT
-export QASE_TESTOPS_API_TOKEN=bench-token
-"$build/gtest-tms" emulator serve --dir "$state" --latency-ms "$latency" --for 900 2>/dev/null &
-emu=$!
-for _ in $(seq 100); do [ -s "$state/url" ] && break; sleep 0.1; done
-url=$(cat "$state/url")
+# shellcheck source=bench/bench_common.sh
+. "$root/bench/bench_common.sh"
+bench_build "$build" bench_paced_tests
+bench_emulator "$build" --latency-ms "$latency"
 
 echo "${PACED_TESTS:-40} tests of ${PACED_MS:-100} ms, ${latency} ms latency, $runs runs"
 for run in $(seq "$runs"); do
