@@ -282,7 +282,8 @@ struct pipeline::state : std::enable_shared_from_this<pipeline::state> {
     } else {
       std::string why =
           r.error == net_error::cancelled ? std::string("stopped at the deadline") : c.be->describe_error(r);
-      if (r.error == net_error::cancelled) account_for_queue(c);  // before fail() empties the queue
+      // Before fail() empties the queue: cancelled at the deadline, or a break that outlasts it.
+      if (r.error == net_error::cancelled || r.status == 429 || r.status == 503) account_for_queue(c, &batch);
       if (r.unconfirmed && !c.be->idempotent_results()) {
         // Not resent: the server may have stored the batch, and resending could duplicate it.
         std::size_t n = 0;
@@ -298,10 +299,13 @@ struct pipeline::state : std::enable_shared_from_this<pipeline::state> {
   }
 
   // What was still queued when delivery stopped, and whether the rate limit is why: requests waiting
-  // for the limiter, or no token left for the next one. The estimate is the limiter's pace. Taken when
-  // a batch is cancelled at the deadline (which hands the queue to the fallback) or else by finish().
-  void account_for_queue(channel& c) const {
+  // for the limiter, no token left for the next one, or a break the server asked for. The estimate is
+  // that break plus the limiter's pace. Taken when a batch is cancelled at the deadline or answered with
+  // a break that outlasts it (either hands the queue to the fallback), or else by finish().
+  void account_for_queue(channel& c, const std::vector<outbound_item>* unanswered = nullptr) const {
     std::size_t queued = 0;
+    if (unanswered)  // the batch whose answer stops delivery: no longer in flight, still not sent
+      for (const auto& item : *unanswered) queued += item.sources.size();
     for (const auto& q : c.pending) queued += q.item.sources.size();
     for (const auto& b : c.forced)
       for (const auto& item : b) queued += item.sources.size();
@@ -314,11 +318,12 @@ struct pipeline::state : std::enable_shared_from_this<pipeline::state> {
       for (const auto& item : it->second) queued += item.sources.size();
     if (queued == 0 || c.ph != channel::phase::ready) return;
     const rate_limit l = c.be->limit();
+    const std::int64_t wait_ms = c.limiter.wait(tr.now()).count();  // a server-asked break included
     c.report.queued_at_deadline = queued;
-    c.report.rate_limited = !c.waiters.empty() || c.limiter.wait(tr.now()).count() > 0;
+    c.report.rate_limited = !c.waiters.empty() || wait_ms > 0;
     c.report.requests_per_second = l.per_second;
     if (l.per_second > 0)
-      c.report.more_ms = static_cast<std::int64_t>(static_cast<double>(requests) / l.per_second * 1000.0);
+      c.report.more_ms = wait_ms + static_cast<std::int64_t>(static_cast<double>(requests) / l.per_second * 1000.0);
   }
 
   /// Stops sending to this backend; everything it still holds goes to the fallback.
@@ -394,13 +399,15 @@ void pipeline::channel::attempt(std::shared_ptr<http_request> req, bool idempote
         if (!r.ok() && is_retryable(r, idempotent) && n < st.opt.retry.max_retries) {
           const milliseconds delay = retry_delay(n, r.header("Retry-After"), st.opt.retry, st.jitter());
           const auto when = st.tr.now() + delay;
+          // The server's break holds every request back, also when this one is not retried: the
+          // summary then names the rate limit as why the rest is still queued.
+          if (r.status == 429 || r.status == 503) limiter.pause_until(when);
           // Give up rather than sleep past the teardown deadline; the caller falls back to disk.
           if (!(st.flushing && when >= st.deadline)) {
             debug_log(report.name, *req, r, elapsed,
                       "retry " + std::to_string(n + 1) + " of " + std::to_string(st.opt.retry.max_retries) + " in " +
                           std::to_string(delay.count()) + " ms",
                       st.opt.debug);
-            if (r.status == 429 || r.status == 503) limiter.pause_until(when);
             st.tr.post_after(delay, [this, req, idempotent, confirms, n, done = std::move(done)]() mutable {
               acquire([this, req, idempotent, confirms, n, done = std::move(done)]() mutable {
                 attempt(std::move(req), idempotent, std::move(confirms), n + 1, std::move(done));

@@ -468,6 +468,26 @@ TEST(Pipeline, ABatchCancelledAtTheDeadlineStillReportsWhatTheRateLimitHeldBack)
   EXPECT_GT(rep.more_ms, 0);
 }
 
+// A 429 whose break outlasts the deadline is not retried, but the break still holds the rest back:
+// the summary must name the rate limit and count the break in how long it needs (the CI failure of
+// ARateLimitedBacklogAtTheDeadline... on a machine too busy to meet our own limit).
+TEST(Pipeline, AServerBreakPastTheDeadlineIsReportedAsTheRateLimitWithItsLength) {
+  std::atomic<int> calls{0};
+  harness h(
+      [&calls](const http_request&) {
+        if (calls++ == 0) return json_response(429, "{}", {{"Retry-After", "30"}});
+        return json_response(202, "{}");
+      },
+      1);
+  for (int i = 0; i < 20; ++i) h.p->submit(result("t" + std::to_string(i)));
+  const auto rep = h.finish(500ms);
+  EXPECT_EQ(rep.delivered + rep.undelivered.size(), 20u);
+  EXPECT_GE(rep.undelivered.size(), 1u);
+  EXPECT_GE(rep.queued_at_deadline, 1u);
+  EXPECT_TRUE(rep.rate_limited);
+  EXPECT_GE(rep.more_ms, 29000);
+}
+
 // The summary's failed-test links: delivered failures with a case only, the first ten, then a count.
 TEST(Pipeline, DeliveredFailuresWithACaseGetTheirLinkAndTheRestACount) {
   harness h([](const http_request&) { return json_response(202, "{}"); }, 5);
