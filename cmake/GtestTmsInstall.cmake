@@ -16,5 +16,5 @@ configure_package_config_file(cmake/gtest_tms_reporterConfig.cmake.in
 write_basic_package_version_file(${PROJECT_BINARY_DIR}/gtest_tms_reporterConfigVersion.cmake
   COMPATIBILITY SameMinorVersion)
 install(FILES ${PROJECT_BINARY_DIR}/gtest_tms_reporterConfig.cmake
-  ${PROJECT_BINARY_DIR}/gtest_tms_reporterConfigVersion.cmake cmake/GtestTmsHelpers.cmake
+  ${PROJECT_BINARY_DIR}/gtest_tms_reporterConfigVersion.cmake cmake/GtestTmsHelpers.cmake cmake/GtestTmsBoost.cmake
   DESTINATION ${GTEST_TMS_CMAKE_DIR})
