@@ -3,8 +3,9 @@
 # golden request logs, packaging), the lint checks (clang-format, clang-tidy), a short libFuzzer run
 # (fuzz/), then the same suite under ASan+UBSan and under TSan, then Clang + libc++.
 # Each build is also a point of the compatibility matrix (versions from Debian's archive, fetched by
-# .ci/compat-deps.sh): plain is GCC 12 + Debian 12's Boost 1.81 and GoogleTest 1.12, and its
-# packaging consumers fetch GoogleTest 1.16 (add_subdirectory) and 1.18 (FetchContent); asan is
+# .ci/compat-deps.sh): plain is GCC 12 Release (-O3) + Debian 12's Boost 1.81 (Boost.URL's static
+# library) and GoogleTest 1.12, and its packaging consumers fetch GoogleTest 1.16 (add_subdirectory,
+# shared) and 1.18 (FetchContent, Clang Release with -Werror); asan is
 # GCC 12 + a Boost 1.83 header tree + GoogleTest 1.16 from source; tsan the system's; compat Clang 14
 # + libc++ 14 + Boost 1.90 + GoogleTest 1.18. compat-old (GCC, Boost 1.83, GoogleTest 1.16, the unit
 # tests only) is not run by default any more: asan runs the whole suite on those versions.
@@ -46,7 +47,7 @@ run_variant() {
 run_compat() {
   local name=$1 boost=$2 gtest=$3; shift 3
   run_variant "$name" -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-O0 -g0" -DGTEST_TMS_BUILD_BENCH=OFF \
-    -DGTEST_TMS_INSTALL=OFF -DGTEST_TMS_BOOST_LIBRARIES=OFF "-DCMAKE_PREFIX_PATH=$compat_cache/boost-$boost/usr" \
+    -DGTEST_TMS_INSTALL=OFF "-DCMAKE_PREFIX_PATH=$compat_cache/boost-$boost/usr" \
     "-DGTEST_TMS_BOOST_URL_SOURCES=$compat_cache/boost-$boost-url-src" \
     "-DGTEST_TMS_GOOGLETEST_SOURCES=$compat_cache/googletest-$gtest/usr/src/googletest" "$@"
 }
@@ -70,7 +71,7 @@ run_lint() {
 for v in $variants; do
   started=$SECONDS
   case $v in
-    plain) run_variant plain -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGTEST_TMS_PACKAGING_ADD_SUBDIRECTORY=ON \
+    plain) run_variant plain -DCMAKE_BUILD_TYPE=Release -DGTEST_TMS_PACKAGING_ADD_SUBDIRECTORY=ON \
              "-DGTEST_TMS_GOOGLETEST_SOURCE_ADD_SUBDIRECTORY=$compat_cache/googletest-1.16/usr/src/googletest" \
              "-DGTEST_TMS_GOOGLETEST_SOURCE_FETCHCONTENT=$compat_cache/googletest-1.18/usr/src/googletest" ;;
     lint) run_lint ;;
