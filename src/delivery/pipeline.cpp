@@ -283,7 +283,7 @@ struct pipeline::state : std::enable_shared_from_this<pipeline::state> {
       std::string why =
           r.error == net_error::cancelled ? std::string("stopped at the deadline") : c.be->describe_error(r);
       // Before fail() empties the queue: cancelled at the deadline, or a break that outlasts it.
-      if (r.error == net_error::cancelled || r.status == 429 || r.status == 503) account_for_queue(c, &batch);
+      if (r.error == net_error::cancelled || asks_for_a_break(r)) account_for_queue(c, &batch);
       if (r.unconfirmed && !c.be->idempotent_results()) {
         // Not resent: the server may have stored the batch, and resending could duplicate it.
         std::size_t n = 0;
@@ -401,7 +401,7 @@ void pipeline::channel::attempt(std::shared_ptr<http_request> req, bool idempote
           const auto when = st.tr.now() + delay;
           // The server's break holds every request back, also when this one is not retried: the
           // summary then names the rate limit as why the rest is still queued.
-          if (r.status == 429 || r.status == 503) limiter.pause_until(when);
+          if (asks_for_a_break(r)) limiter.pause_until(when);
           // Give up rather than sleep past the teardown deadline; the caller falls back to disk.
           if (!(st.flushing && when >= st.deadline)) {
             debug_log(report.name, *req, r, elapsed,

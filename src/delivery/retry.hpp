@@ -21,6 +21,10 @@ struct retry_policy {
 /// the server read it.
 bool is_retryable(const http_response& response, bool idempotent);
 
+/// 429 or 503: the server asks every request to wait (its Retry-After, or the backoff), not only
+/// this one, so the rate limiter pauses and a backlog held up by it is reported as rate-limited.
+inline bool asks_for_a_break(const http_response& response) { return response.status == 429 || response.status == 503; }
+
 /// Delay before retry number `attempt` (0-based): Retry-After when given, capped, else
 /// base * 2^attempt capped, plus up to 20 % jitter (`jitter01` in [0, 1]).
 std::chrono::milliseconds retry_delay(int attempt, const std::string& retry_after_header, const retry_policy& policy,
