@@ -3,7 +3,7 @@
 # golden request logs, packaging), the lint checks (clang-format, clang-tidy), a short libFuzzer run
 # (fuzz/), then the same suite under ASan+UBSan and under TSan, then Clang + libc++.
 # Each build is also a point of the compatibility matrix (versions from Debian's archive, fetched by
-# .ci/compat-deps.sh): plain is GCC 12 RelWithDebInfo + Debian's Boost 1.81 (Boost.URL's static
+# .ci/compat-deps.sh): plain is GCC 12 Release (-O3) + Debian's Boost 1.81 (Boost.URL's static
 # library) and GoogleTest 1.12, and its packaging consumers fetch GoogleTest 1.16 (add_subdirectory,
 # shared) and 1.18 (FetchContent, Clang Release with -Werror); asan is
 # GCC 12 + a Boost 1.83 header tree + GoogleTest 1.16 from source; tsan the system's; compat Clang 14
@@ -71,7 +71,7 @@ run_lint() {
 for v in $variants; do
   started=$SECONDS
   case $v in
-    plain) run_variant plain -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGTEST_TMS_PACKAGING_ADD_SUBDIRECTORY=ON \
+    plain) run_variant plain -DCMAKE_BUILD_TYPE=Release -DGTEST_TMS_PACKAGING_ADD_SUBDIRECTORY=ON \
              "-DGTEST_TMS_GOOGLETEST_SOURCE_ADD_SUBDIRECTORY=$compat_cache/googletest-1.16/usr/src/googletest" \
              "-DGTEST_TMS_GOOGLETEST_SOURCE_FETCHCONTENT=$compat_cache/googletest-1.18/usr/src/googletest" ;;
     lint) run_lint ;;

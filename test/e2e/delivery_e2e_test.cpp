@@ -33,15 +33,6 @@ process_result run_upload(env_map env, const std::string& dir) {
   return run_process(GTEST_TMS_CLI, po);
 }
 
-// "suite path.title" of a stored result: titles repeat across suites (Test10 in every suite).
-std::string instance_key(const json::object& r) {
-  std::string key;
-  if (const auto* rel = r.if_contains("relations"))
-    for (const auto& s : rel->at("suite").at("data").as_array())
-      key += (key.empty() ? "" : "/") + std::string(s.at("title").as_string());
-  return key + "." + std::string(r.at("title").as_string());
-}
-
 struct stored_counts {
   std::size_t stored = 0;      // results the server kept (deduplicated by id)
   std::size_t unique = 0;      // distinct suite.title among them
@@ -51,7 +42,7 @@ struct stored_counts {
 stored_counts count_stored(emulator_fixture& emu, std::int64_t run_id) {
   stored_counts c;
   std::map<std::string, int> seen;
-  for (const auto& r : emu.tms().qase_results(run_id)) ++seen[instance_key(r)];
+  for (const auto& r : emu.tms().qase_results(run_id)) ++seen[qase_suite_title(r)];
   for (const auto& [k, n] : seen) {
     c.stored += static_cast<std::size_t>(n);
     c.duplicated += static_cast<std::size_t>(n - 1);

@@ -23,11 +23,7 @@ std::map<std::string, std::map<std::string, int>> outcomes(emulator_fixture& emu
   std::map<std::string, std::map<std::string, int>> out;
   for (const auto& run : emu.tms().qase_runs()) {
     for (const auto& r : emu.tms().qase_results(run.id)) {
-      std::string suite;
-      for (const auto& s : r.at("relations").at("suite").at("data").as_array())
-        suite += (suite.empty() ? "" : "/") + std::string(s.at("title").as_string());
-      const std::string key = suite + "." + std::string(r.at("title").as_string());
-      ++out[key][std::string(r.at("execution").at("status").as_string())];
+      ++out[qase_suite_title(r)][std::string(r.at("execution").at("status").as_string())];
     }
   }
   return out;

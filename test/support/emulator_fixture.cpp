@@ -5,6 +5,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "emulator/pki.hpp"
+#include "str_cat.hpp"
 
 #include <unistd.h>
 
@@ -158,14 +159,20 @@ process_result run_fixture(const std::string& name, std::map<std::string, std::o
   return ::testing::AssertionSuccess();
 }
 
+std::string qase_suite_title(const boost::json::object& result) {
+  std::string key;
+  if (const auto* rel = result.if_contains("relations")) {
+    for (const auto& s : rel->at("suite").at("data").as_array())
+      key += str_cat(key.empty() ? "" : "/", s.at("title").as_string());
+  }
+  return str_cat(key, ".", result.at("title").as_string());
+}
+
 std::map<std::string, int> qase_keys(emulator_fixture& emu, std::int64_t run_id) {
   std::map<std::string, int> seen;
   for (const auto& r : emu.tms().qase_results(run_id)) {
-    std::string key;
-    for (const auto& s : r.at("relations").at("suite").at("data").as_array())
-      key += (key.empty() ? "" : "/") + std::string(s.at("title").as_string());
-    key += "." + std::string(r.at("title").as_string());
-    if (const auto* p = r.if_contains("params")) key += "|" + boost::json::serialize(*p);
+    std::string key = qase_suite_title(r);
+    if (const auto* p = r.if_contains("params")) key += str_cat("|", boost::json::serialize(*p));
     ++seen[key];
   }
   return seen;

@@ -56,6 +56,9 @@ process_result run_fixture(const std::string& name, std::map<std::string, std::o
 /// (test/spec/validate_requests.mjs with Node; .ci/install-deps.sh installs its modules).
 ::testing::AssertionResult requests_match_spec(const emulator_fixture& emu);
 
+/// "suite path.title" of a stored Qase result: titles repeat across suites (Test10 in every suite).
+std::string qase_suite_title(const boost::json::object& result);
+
 /// Stored Qase results of a run per "suite path.title|params" key: a finished test stored once has
 /// its key once.
 std::map<std::string, int> qase_keys(emulator_fixture& emu, std::int64_t run_id);

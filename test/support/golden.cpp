@@ -7,6 +7,7 @@
 #include <regex>
 
 #include "process.hpp"
+#include "str_cat.hpp"
 
 namespace gtest_tms::detail::testing_support {
 
@@ -42,7 +43,7 @@ void normalize_value(json::value& v) {
   } else if (v.is_object()) {
     auto& o = v.as_object();
     for (const char* k : {"id", "start_time", "end_time", "duration", "timeTaken", "signature_hash"}) {
-      if (o.contains(k) && !o.at(k).is_null()) o[k] = "<" + std::string(k) + ">";
+      if (o.contains(k) && !o.at(k).is_null()) o[k] = str_cat("<", k, ">");
     }
     if (o.contains("title") && o.contains("is_autotest")) o["title"] = "<run title>";
     for (auto& kv : o) normalize_value(kv.value());

@@ -18,12 +18,15 @@
 #include "listener/test_context.hpp"
 #include "net/multipart.hpp"
 #include "process.hpp"
+#include "str_cat.hpp"
 #include "tms/qase/qase_backend.hpp"
 #include "tms/qase/qase_mapping.hpp"
 #include "tms/qasphere/qasphere_backend.hpp"
 
 namespace gtest_tms::detail {
 namespace {
+
+using testing_support::str_cat;
 
 namespace json = boost::json;
 using fakes::fake_requester;
@@ -165,7 +168,7 @@ TEST(TestContext, AttachmentsAreCappedPerTestWithANote) {
   gtest_tms::attach(file);
   gtest_tms::attach(dir.path() + "/missing.txt");
   for (std::size_t i = 0; i < max_attachments_per_test + 2; ++i)
-    gtest_tms::attach("n" + std::to_string(i) + ".json", "{}", "application/json");
+    gtest_tms::attach(str_cat("n", i, ".json"), "{}", "application/json");
   const test_context_data d = g.end();
   ASSERT_EQ(d.attachments.size(), max_attachments_per_test);
   EXPECT_EQ(d.attachments[0].name, "log.txt");
@@ -335,7 +338,7 @@ TEST(QaseAttachments, UploadedInChunksOf20AndLinkedByHash) {
   auto with = std::make_shared<test_result>(*result_with_steps());
   with->attachments.push_back({"trace.log", dir.path() + "/trace.log", "", "text/plain", 10});
   for (int i = 0; i < 20; ++i)
-    with->attachments.push_back({"m" + std::to_string(i) + ".txt", "", std::string(static_cast<std::size_t>(i), 'x'),
+    with->attachments.push_back({str_cat("m", i, ".txt"), "", std::string(static_cast<std::size_t>(i), 'x'),
                                  "text/plain", static_cast<std::uint64_t>(i)});
   auto without = std::make_shared<test_result>(*result_with_steps());
   without->attachments.clear();

@@ -14,9 +14,12 @@
 #include <boost/json.hpp>
 
 #include "emulator/emulator.hpp"
+#include "str_cat.hpp"
 
 namespace gtest_tms::detail::emulator {
 namespace {
+
+using testing_support::str_cat;
 
 namespace json = boost::json;
 
@@ -190,7 +193,7 @@ TEST(EmulatorQase, GetRunReflectsCompletionAndStats) {
                  results_body({result("A", "passed", "u1"), result("B", "failed", "u2"), result("C", "passed", "u3")}))
                 .status,
             202);
-  auto before = parse(qase(e, "GET", "/v1/run/DEMO/" + std::to_string(id)));
+  auto before = parse(qase(e, "GET", str_cat("/v1/run/DEMO/", id)));
   EXPECT_EQ(before.at("result").at("status"), 0);
   EXPECT_EQ(before.at("result").at("stats").at("total"), 3);
   EXPECT_EQ(before.at("result").at("stats").at("statuses").at("passed"), 2);
@@ -223,8 +226,7 @@ TEST(EmulatorQase, BulkResultsAreAcceptedWith202AndStored) {
   full["message"] = nullptr;
   full["execution"].as_object()["stacktrace"] = "parser_test.cc:17";
   full["execution"].as_object()["start_time"] = 1758786805.233;
-  auto r = qase(e, "POST", "/v2/DEMO/run/" + std::to_string(id) + "/results",
-                results_body({full, result("Other", "skipped")}));
+  auto r = qase(e, "POST", str_cat("/v2/DEMO/run/", id, "/results"), results_body({full, result("Other", "skipped")}));
   ASSERT_EQ(r.status, 202) << r.body;
   EXPECT_EQ(parse(r), json::parse(R"({"status":true})"));
   auto stored = e.qase_results(id);
@@ -240,13 +242,13 @@ TEST(EmulatorQase, SixteenNestedStepsAreAccepted) {
   auto id = create_qase_run(e);
   json::array steps;
   for (int i = 0; i < 16; ++i) {
-    json::object st{{"data", {{"action", "level " + std::to_string(16 - i)}}}, {"execution", {{"status", "passed"}}}};
+    json::object st{{"data", {{"action", str_cat("level ", 16 - i)}}}, {"execution", {{"status", "passed"}}}};
     if (!steps.empty()) st["steps"] = steps;
     steps = json::array{st};
   }
   json::object r = result("Deep", "passed", "6f1c7c2e-0c1e-4f7e-9a53-0d0b4c9b5d12");
   r["steps"] = steps;
-  const auto reply = qase(e, "POST", "/v2/DEMO/run/" + std::to_string(id) + "/results", results_body({r}));
+  const auto reply = qase(e, "POST", str_cat("/v2/DEMO/run/", id, "/results"), results_body({r}));
   ASSERT_EQ(reply.status, 202) << reply.body;
   ASSERT_EQ(e.qase_results(id).size(), 1u);
   EXPECT_EQ(e.qase_results(id)[0].at("steps"), steps);
@@ -349,7 +351,7 @@ TEST(EmulatorQase, MoreThan200ResultsIs413AndNothingIsStored) {
   tms_emulator e(base_options());
   create_qase_run(e);
   json::array many;
-  for (int i = 0; i < 201; ++i) many.push_back(result("t" + std::to_string(i), "passed", "id" + std::to_string(i)));
+  for (int i = 0; i < 201; ++i) many.push_back(result(str_cat("t", i), "passed", str_cat("id", i)));
   auto r = qase(e, "POST", "/v2/DEMO/run/1/results", results_body(many));
   EXPECT_EQ(r.status, 413);
   EXPECT_TRUE(e.qase_results(1).empty());
@@ -581,7 +583,7 @@ TEST(EmulatorQasphere, CreateRunRules) {
 TEST(EmulatorQasphere, BatchResultsCheckRunMembershipAndFields) {
   tms_emulator e(base_options());
   auto run = create_qas_run(e, "Batch", {"tc0001", "tc0002", "tc0003"});
-  std::string path = "/project/BD/run/" + std::to_string(run) + "/result/batch";
+  std::string path = str_cat("/project/BD/run/", run, "/result/batch");
   auto ok = qas(e, "POST", path,
                 items_body({item("tc0001", "passed"), item("tc0002", "failed", nullptr), item("tc0003", "custom2")}));
   ASSERT_EQ(ok.status, 200) << ok.body;
@@ -622,7 +624,7 @@ TEST(EmulatorQasphere, BatchResultsCheckRunMembershipAndFields) {
 TEST(EmulatorQasphere, SingleResultByIdOrSequence) {
   tms_emulator e(base_options());
   auto run = create_qas_run(e, "Single", {"tc0005", "tc0006"});
-  std::string base = "/project/BD/run/" + std::to_string(run) + "/tcase/";
+  std::string base = str_cat("/project/BD/run/", run, "/tcase/");
   auto by_seq = qas(e, "POST", base + "5/result", R"({"status":"blocked","comment":"<p>x</p>","timeTaken":3})");
   ASSERT_EQ(by_seq.status, 200) << by_seq.body;
   EXPECT_EQ(parse(by_seq), json::parse(R"({"id":1})"));
@@ -639,7 +641,7 @@ TEST(EmulatorQasphere, SingleResultByIdOrSequence) {
 TEST(EmulatorQasphere, CloseAndLog) {
   tms_emulator e(base_options());
   auto run = create_qas_run(e, "Close me", {"tc0001"});
-  std::string base = "/project/BD/run/" + std::to_string(run);
+  std::string base = str_cat("/project/BD/run/", run);
   EXPECT_EQ(qas(e, "POST", base + "/log", R"({"comment":""})").status, 400);
   auto log = qas(e, "POST", base + "/log", R"({"comment":"<p>SetUpTestSuite failed</p>"})");
   ASSERT_EQ(log.status, 200);
@@ -944,7 +946,7 @@ TEST(EmulatorRecording, SummaryIsDeterministicAndComplete) {
   qase(e, "POST", "/v1/run/DEMO/1/complete");
 
   auto run = create_qas_run(e, "QAS run", {"tc0001", "tc0002"});
-  auto path = "/project/BD/run/" + std::to_string(run);
+  auto path = str_cat("/project/BD/run/", run);
   qas(e, "POST", path + "/result/batch", items_body({item("tc0002", "failed")}));  // 503 injected
   qas(e, "POST", path + "/result/batch", items_body({item("tc0002", "failed"), item("tc0001", "passed")}));
   qas(e, "POST", path + "/log", R"({"comment":"global setup failed"})");
@@ -988,7 +990,7 @@ TEST(EmulatorRecording, ConcurrentRequestsAreAllRecorded) {
   for (int t = 0; t < threads; ++t)
     pool.emplace_back([&, t] {
       for (int i = 0; i < per_thread; ++i) {
-        auto id = std::to_string(t) + "-" + std::to_string(i);
+        auto id = str_cat(t, "-", i);
         if (qase(e, "POST", "/v2/DEMO/run/1/results", results_body({result("t" + id, "passed", id)})).status == 202)
           ++accepted;
       }

@@ -18,10 +18,13 @@
 
 #include "model/test_result_json.hpp"
 #include "platform/native_file.hpp"
+#include "str_cat.hpp"
 #include "support/process.hpp"
 
 namespace gtest_tms::detail {
 namespace {
+
+using testing_support::str_cat;
 
 using testing_support::read_file;
 using testing_support::temp_dir;
@@ -126,7 +129,7 @@ TEST(JournalReader, AJournalSizedForOneResultGrowsPastItsFirstChunk) {
   std::string error;
   auto j = journal::create(dir.path(), header({"qase"}), error, 1);
   ASSERT_TRUE(j) << error;
-  for (int i = 0; i < 3000; ++i) j->append(sample("T" + std::to_string(i)));
+  for (int i = 0; i < 3000; ++i) j->append(sample(str_cat("T", i)));
   j->close();
   journal_contents c;
   ASSERT_TRUE(read_journal(j->path(), c, error)) << error;
@@ -336,7 +339,7 @@ TEST(Journal, SurvivesSigkillOfTheWriter) {
     std::string error;
     auto j = journal::create(dir.path(), header({"qase"}), error);
     if (!j) ::_exit(3);
-    for (int i = 0; i < 2000; ++i) j->append(sample("T" + std::to_string(i)));  // > 1 MiB: several chunks
+    for (int i = 0; i < 2000; ++i) j->append(sample(str_cat("T", i)));  // > 1 MiB: several chunks
     j->ack(tms::qase, std::vector<std::string_view>{sample("T0").id});
     ::kill(::getpid(), SIGKILL);
     ::_exit(4);
@@ -431,7 +434,7 @@ TEST(Journal, ManyChunksComeBackExactlyAndTheFileIsTrimmed) {
     x ^= x << 13;
     x ^= x >> 7;
     x ^= x << 17;
-    test_result r = sample("T" + std::to_string(i), i % 3 == 0 ? test_status::failed : test_status::passed);
+    test_result r = sample(str_cat("T", i), i % 3 == 0 ? test_status::failed : test_status::passed);
     if (i % 3 == 0)
       r.parts.push_back({"/a.cpp", i, "s", std::string(x % 3000, static_cast<char>('a' + i % 26)), false, false});
     if (i == 7000)
@@ -502,7 +505,7 @@ TEST(Journal, ResultsOfPlannedTestsNameThemByIndex) {
   j->plan(plan);
   std::vector<test_result> written;
   for (std::size_t i = 0; i < 3; ++i) {
-    test_result r = sample("x" + std::to_string(i));
+    test_result r = sample(str_cat("x", i));
     r.suite = plan.tests[i].suite;
     r.name = plan.tests[i].name;
     r.file = std::string(plan.tests[i].file);

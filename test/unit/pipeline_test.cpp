@@ -17,9 +17,12 @@
 #include <boost/json.hpp>
 
 #include "loop_transport.hpp"
+#include "str_cat.hpp"
 
 namespace gtest_tms::detail {
 namespace {
+
+using testing_support::str_cat;
 
 using namespace std::chrono_literals;
 using testing_support::json_response;
@@ -57,7 +60,7 @@ class test_backend final : public backend {
     return r.body.rfind('{', 0) == 0;
   }
   std::string describe_error(const http_response& r) const override {
-    return r.error != net_error::none ? r.error_message : "HTTP " + std::to_string(r.status) + " " + r.body;
+    return r.error != net_error::none ? r.error_message : str_cat("HTTP ", r.status, " ") + r.body;
   }
   void finish(requester&, bool complete, std::function<void(run_finish)> done) override {
     ++st_->finish_calls;
@@ -132,7 +135,7 @@ struct harness {
 
 TEST(Pipeline, DeliversEveryResultInFullBatchesAndCompletes) {
   harness h([](const http_request&) { return json_response(202, "{}"); });
-  for (int i = 0; i < 7; ++i) h.p->submit(result("t" + std::to_string(i)));
+  for (int i = 0; i < 7; ++i) h.p->submit(result(str_cat("t", i)));
   const auto rep = h.finish();
   EXPECT_EQ(rep.delivered, 7u);
   EXPECT_TRUE(rep.undelivered.empty());
@@ -168,9 +171,9 @@ TEST(Pipeline, HandsOutEmptyResultsTheIoThreadMadeAhead) {
     auto& r = *taken[i];
     EXPECT_TRUE(r.id.empty() && r.name.empty() && r.file.empty() && r.qase_ids.empty() && r.parts.empty());
     distinct.insert(&r);
-    r.id = "id-" + std::to_string(i);
+    r.id = str_cat("id-", i);
     r.suite = "Suite";
-    r.name = "t" + std::to_string(i);
+    r.name = str_cat("t", i);
     p.submit(taken[i]);
   }
   EXPECT_EQ(distinct.size(), taken.size());
@@ -215,7 +218,7 @@ TEST(Pipeline, ATrickleOfResultsIsSentAtMostOncePerBatchAge) {
       },
       200, o);
   for (int i = 0; i < 30; ++i) {
-    h.p->submit(result("t" + std::to_string(i)));
+    h.p->submit(result(str_cat("t", i)));
     std::this_thread::sleep_for(15ms);
   }
   std::this_thread::sleep_for(150ms);  // the last slot passes, so the flush has nothing left
@@ -248,7 +251,7 @@ TEST(Pipeline, RetriesTransientFailuresWithoutLosingOrDuplicating) {
         return json_response(202, "{}");
     }
   });
-  for (int i = 0; i < 3; ++i) h.p->submit(result("t" + std::to_string(i)));
+  for (int i = 0; i < 3; ++i) h.p->submit(result(str_cat("t", i)));
   const auto rep = h.finish();
   EXPECT_EQ(rep.delivered, 3u);
   EXPECT_TRUE(rep.undelivered.empty());
@@ -258,7 +261,7 @@ TEST(Pipeline, RetriesTransientFailuresWithoutLosingOrDuplicating) {
 
 TEST(Pipeline, PersistentServerErrorsLeaveTheRunOpenAndHandEverythingBack) {
   harness h([](const http_request&) { return json_response(500, "{\"errorMessage\":\"boom\"}"); });
-  for (int i = 0; i < 5; ++i) h.p->submit(result("t" + std::to_string(i)));
+  for (int i = 0; i < 5; ++i) h.p->submit(result(str_cat("t", i)));
   const auto rep = h.finish();
   EXPECT_EQ(rep.delivered, 0u);
   EXPECT_EQ(rep.undelivered.size(), 5u);
@@ -270,7 +273,7 @@ TEST(Pipeline, RetriesA2xxThatIsNotTheDocumentedAnswerAndCountsOnlyTheConfirmedO
   std::atomic<int> calls{0};
   harness h(
       [&](const http_request&) { return calls++ == 0 ? json_response(200, "not json") : json_response(202, "{}"); });
-  for (int i = 0; i < 3; ++i) h.p->submit(result("t" + std::to_string(i)));
+  for (int i = 0; i < 3; ++i) h.p->submit(result(str_cat("t", i)));
   const auto rep = h.finish();
   EXPECT_EQ(rep.delivered, 3u);
   EXPECT_TRUE(rep.undelivered.empty());
@@ -280,7 +283,7 @@ TEST(Pipeline, RetriesA2xxThatIsNotTheDocumentedAnswerAndCountsOnlyTheConfirmedO
 
 TEST(Pipeline, A2xxNeverConfirmedKeepsEveryResultUndeliveredAndTheRunOpen) {
   harness h([](const http_request&) { return json_response(200, "<html>blocked by policy</html>"); });
-  for (int i = 0; i < 5; ++i) h.p->submit(result("t" + std::to_string(i)));
+  for (int i = 0; i < 5; ++i) h.p->submit(result(str_cat("t", i)));
   const auto rep = h.finish();
   EXPECT_EQ(rep.delivered, 0u);
   EXPECT_EQ(rep.undelivered.size(), 5u);
@@ -295,7 +298,7 @@ TEST(Pipeline, AnUnconfirmed2xxOfANonIdempotentBatchIsNotResentAndHasUnknownFate
     return json_response(200, "<html>gateway</html>");
   });
   h.st->idempotent = false;
-  for (int i = 0; i < 3; ++i) h.p->submit(result("t" + std::to_string(i)));
+  for (int i = 0; i < 3; ++i) h.p->submit(result(str_cat("t", i)));
   const auto rep = h.finish();
   EXPECT_EQ(calls, 1);
   EXPECT_EQ(rep.delivered, 0u);
@@ -310,7 +313,7 @@ TEST(Pipeline, BisectsARefusedBatchToIsolateThePoisonedResult) {
                                                          : json_response(202, "{}");
       },
       8);
-  for (int i = 0; i < 7; ++i) h.p->submit(result(i == 4 ? "bad" : "t" + std::to_string(i)));
+  for (int i = 0; i < 7; ++i) h.p->submit(result(i == 4 ? "bad" : str_cat("t", i)));
   const auto rep = h.finish();
   EXPECT_EQ(rep.delivered, 6u);
   ASSERT_EQ(rep.rejections.size(), 1u);
@@ -326,7 +329,7 @@ TEST(Pipeline, SplitsBatchesTheServerFindsTooLarge) {
         return lines(req.body).size() > 2 ? json_response(413, "{}") : json_response(202, "{}");
       },
       10);
-  for (int i = 0; i < 10; ++i) h.p->submit(result("t" + std::to_string(i)));
+  for (int i = 0; i < 10; ++i) h.p->submit(result(str_cat("t", i)));
   const auto rep = h.finish();
   EXPECT_EQ(rep.delivered, 10u);
   EXPECT_TRUE(rep.rejections.empty());
@@ -336,7 +339,7 @@ TEST(Pipeline, SplitsBatchesTheServerFindsTooLarge) {
 TEST(Pipeline, ReturnsByTheDeadlineWhenTheServerHangs) {
   harness h([](const http_request&) { return json_response(202, "{}"); }, 3, harness::fast_options(), "",
             {1000.0, 1000.0}, 60s);
-  for (int i = 0; i < 4; ++i) h.p->submit(result("t" + std::to_string(i)));
+  for (int i = 0; i < 4; ++i) h.p->submit(result(str_cat("t", i)));
   const auto t0 = std::chrono::steady_clock::now();
   const auto rep = h.finish(300ms);
   EXPECT_LT(std::chrono::steady_clock::now() - t0, 10s);  // bounded, not a speed check
@@ -348,7 +351,7 @@ TEST(Pipeline, ReturnsByTheDeadlineWhenTheServerHangs) {
 TEST(Pipeline, AStartFailureKeepsEveryResultForTheFallback) {
   harness h([](const http_request&) { return json_response(202, "{}"); }, 3, harness::fast_options(),
             "project not found");
-  for (int i = 0; i < 4; ++i) h.p->submit(result("t" + std::to_string(i)));
+  for (int i = 0; i < 4; ++i) h.p->submit(result(str_cat("t", i)));
   const auto rep = h.finish();
   EXPECT_EQ(rep.start_error, "project not found");
   EXPECT_EQ(rep.undelivered.size(), 4u);
@@ -457,7 +460,7 @@ TEST(Pipeline, ABatchCancelledAtTheDeadlineStillReportsWhatTheRateLimitHeldBack)
         return json_response(202, "{}");
       },
       1, harness::fast_options(), "", {0.5, 1.0});
-  for (int i = 0; i < 5; ++i) h.p->submit(result("t" + std::to_string(i)));
+  for (int i = 0; i < 5; ++i) h.p->submit(result(str_cat("t", i)));
   const auto rep = h.finish(500ms);
   EXPECT_EQ(rep.failure, "stopped at the deadline");
   EXPECT_EQ(rep.delivered, 0u);
@@ -479,7 +482,7 @@ TEST(Pipeline, AServerBreakPastTheDeadlineIsReportedAsTheRateLimitWithItsLength)
         return json_response(202, "{}");
       },
       1);
-  for (int i = 0; i < 20; ++i) h.p->submit(result("t" + std::to_string(i)));
+  for (int i = 0; i < 20; ++i) h.p->submit(result(str_cat("t", i)));
   const auto rep = h.finish(500ms);
   EXPECT_EQ(rep.delivered + rep.undelivered.size(), 20u);
   EXPECT_GE(rep.undelivered.size(), 1u);
@@ -496,7 +499,7 @@ TEST(Pipeline, DeliveredFailuresWithACaseGetTheirLinkAndTheRestACount) {
     r->status = test_status::failed;
     return r;
   };
-  for (int i = 0; i < 12; ++i) h.p->submit(failed("c" + std::to_string(i)));
+  for (int i = 0; i < 12; ++i) h.p->submit(failed(str_cat("c", i)));
   h.p->submit(failed("unlinked"));
   h.p->submit(result("cpassed"));
   const auto rep = h.finish();
@@ -519,7 +522,7 @@ TEST(Pipeline, RateLimitSpacesRequests) {
   // 20 requests per second with a burst of 1: five single-result batches need >= 200 ms.
   harness h([](const http_request&) { return json_response(202, "{}"); }, 1, harness::fast_options(), "", {20.0, 1.0});
   const auto t0 = std::chrono::steady_clock::now();
-  for (int i = 0; i < 5; ++i) h.p->submit(result("t" + std::to_string(i)));
+  for (int i = 0; i < 5; ++i) h.p->submit(result(str_cat("t", i)));
   const auto rep = h.finish();
   EXPECT_EQ(rep.delivered, 5u);
   EXPECT_GE(std::chrono::steady_clock::now() - t0, 190ms);

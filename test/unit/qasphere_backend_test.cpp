@@ -13,9 +13,12 @@
 #include <vector>
 
 #include "fake_requester.hpp"
+#include "str_cat.hpp"
 
 namespace gtest_tms::detail {
 namespace {
+
+using testing_support::str_cat;
 
 namespace json = boost::json;
 using fakes::fake_requester;
@@ -320,10 +323,9 @@ TEST(QasphereStart, NoKnownMarkerMeansNoRun) {
 
 TEST(QasphereStart, PagesTheLookupWhileAPageIsFull) {
   std::vector<std::string> names;
-  for (int i = 1; i <= 5001; ++i) names.push_back("TestBd" + std::to_string(1000 + i) + "Case");
+  for (int i = 1; i <= 5001; ++i) names.push_back(str_cat("TestBd", 1000 + i, "Case"));
   json::array page1;
-  for (int i = 1; i <= 5000; ++i)
-    page1.push_back(json::object{{"id", "c" + std::to_string(1000 + i)}, {"seq", 1000 + i}});
+  for (int i = 1; i <= 5000; ++i) page1.push_back(json::object{{"id", str_cat("c", 1000 + i)}, {"seq", 1000 + i}});
   json::array page2;
   page2.push_back(json::object{{"id", "c6001"}, {"seq", 6001}});
   const std::string first = json::serialize(json::object{{"data", page1}, {"total", 5001}});
@@ -351,10 +353,9 @@ TEST(QasphereStart, PagesTheLookupWhileAPageIsFull) {
 // of them; returns the requests of a successful start.
 std::vector<fake_requester::sent_request> start_against_one_page(int markers) {
   std::vector<std::string> names;
-  for (int i = 1; i <= markers; ++i) names.push_back("TestBd" + std::to_string(1000 + i) + "Case");
+  for (int i = 1; i <= markers; ++i) names.push_back(str_cat("TestBd", 1000 + i, "Case"));
   json::array page;
-  for (int i = 1; i <= 5000; ++i)
-    page.push_back(json::object{{"id", "c" + std::to_string(1000 + i)}, {"seq", 1000 + i}});
+  for (int i = 1; i <= 5000; ++i) page.push_back(json::object{{"id", str_cat("c", 1000 + i)}, {"seq", 1000 + i}});
   const std::string same = json::serialize(json::object{{"data", page}});
   fake_requester fake;
   fake.responder = [&](const http_request& req) -> std::optional<http_response> {
@@ -684,11 +685,11 @@ TEST(QasphereResults, CommentsAreEscapedCleanAndBounded) {
 
 TEST(QasphereResults, ManyInstancesStayWithinTheCommentCap) {
   std::vector<std::string> names;
-  for (int i = 0; i < 2000; ++i) names.push_back("TestBd001Many/" + std::to_string(i));
+  for (int i = 0; i < 2000; ++i) names.push_back(str_cat("TestBd001Many/", i));
   started_backend t(make_settings(), plan_of(names));
   std::vector<outbound_item> items;
   for (int i = 0; i < 2000; ++i) {
-    auto out = add(*t.be, result("TestBd001Many/" + std::to_string(i), test_status::failed, 1, std::string(300, 'x')));
+    auto out = add(*t.be, result(str_cat("TestBd001Many/", i), test_status::failed, 1, std::string(300, 'x')));
     for (auto& o : out) items.push_back(std::move(o));
   }
   ASSERT_EQ(items.size(), 1u);
