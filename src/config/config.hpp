@@ -73,6 +73,7 @@ struct qasphere_settings {
   std::optional<bool> close_run;                    // QAS_CLOSE_RUN; unset: close only a run we created
   int batch_size = 500;                             // QAS_BATCH_SIZE
   bool upload_attachments = true;                   // QAS_UPLOAD_ATTACHMENTS: POST /file/batch, linked in the comment
+  std::string ci_job_url;  // the CI job's page (GitHub Actions, GitLab, Jenkins, ...), a `links` entry on results
 };
 
 struct common_settings {

@@ -2,9 +2,11 @@
 
 #include "config/config_sections.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "config/config_readers.hpp"
 #include "config/config_sources.hpp"
@@ -21,6 +23,38 @@ constexpr const char* qasphere_keys[] = {
     "QAS_MODE",     "QAS_AUTH_SCHEME",     "QAS_PROJECT_CODE", "QAS_RUN_ID",     "QAS_RUN_URL",
     "QAS_RUN_NAME", "QAS_RUN_DESCRIPTION", "QAS_CLOSE_RUN",    "QAS_BATCH_SIZE", "QAS_UPLOAD_ATTACHMENTS",
 };
+
+// The page of the CI job running the tests, from the variables each CI service sets; empty elsewhere.
+std::string detect_ci_job_url(const env_lookup& env, std::vector<std::string>& warnings) {
+  const auto get = [&](const char* name) { return read_env(env, name).value_or(std::string()); };
+  std::string url, from;
+  if (const std::string run = get("GITHUB_RUN_ID"); !run.empty()) {
+    const std::string server = get("GITHUB_SERVER_URL"), repo = get("GITHUB_REPOSITORY");
+    if (!server.empty() && !repo.empty()) {
+      url = server + "/" + repo + "/actions/runs/" + run;
+      if (const std::string attempt = get("GITHUB_RUN_ATTEMPT"); !attempt.empty() && attempt != "1")
+        url += "/attempts/" + attempt;
+      from = "GITHUB_SERVER_URL, GITHUB_REPOSITORY and GITHUB_RUN_ID";
+    }
+  }
+  for (const char* name : {"CI_JOB_URL", "BUILD_URL", "CIRCLE_BUILD_URL", "BUILDKITE_BUILD_URL"}) {
+    if (!url.empty()) break;
+    url = get(name);
+    from = name;
+  }
+  if (url.empty()) return url;
+  // A link the server would store as is: http(s), printable ASCII, bounded.
+  const bool web = url.rfind("https://", 0) == 0 || url.rfind("http://", 0) == 0;
+  const bool printable =
+      std::all_of(url.begin(), url.end(), [](char c) { return c > ' ' && static_cast<unsigned char>(c) < 0x7f; });
+  if (!web || !printable || url.size() > 2048) {
+    warnings.push_back("the CI job URL (from " + from +
+                       ") is not an http(s) URL of at most 2048 printable characters; QA Sphere results carry no CI "
+                       "job link");
+    return {};
+  }
+  return url;
+}
 
 }  // namespace
 
@@ -108,6 +142,7 @@ void read_qasphere_section(const env_lookup& env, const std::string& cwd, settin
   if (const auto b = keys.read_bool("QAS_CLOSE_RUN")) s.close_run = *b;
   if (const auto b = keys.read_bool("QAS_UPLOAD_ATTACHMENTS")) s.upload_attachments = *b;
   if (const auto n = keys.read_int("QAS_BATCH_SIZE", 1, 500)) s.batch_size = static_cast<int>(*n);
+  s.ci_job_url = detect_ci_job_url(env, out.warnings);
   s.enabled = !failed;
   if (failed) s.token.clear();
 }

@@ -46,6 +46,7 @@ struct outbound_item {
   std::string label;          // human name for messages, e.g. "Suite.Test/1"
   std::vector<std::shared_ptr<const test_result>> sources;
   bool prepared = false;  // backend::prepare ran for it (a resent or split batch is not prepared again)
+  bool alone = false;     // goes in a request of its own (QA Sphere: a run log entry), never batched
 };
 
 /// How finishing a run went: `finished` when this call completed (Qase) or closed (QA Sphere) it.

@@ -168,9 +168,11 @@ struct pipeline::state : std::enable_shared_from_this<pipeline::state> {
       } else if (!c.pending.empty() && (c.pending.size() >= batch_size || flushing || partial_due(c) <= tr.now())) {
         const std::size_t n = std::min(batch_size, c.pending.size());
         batch.reserve(n);
-        for (std::size_t i = 0; i < n; ++i) {
+        // In order; an item that goes alone ends the batch before it, and its own after it.
+        for (std::size_t i = 0; i < n && !(i > 0 && c.pending.front().item.alone); ++i) {
           batch.push_back(std::move(c.pending.front().item));
           c.pending.pop_front();
+          if (batch.back().alone) break;
         }
         c.last_sent = tr.now();
       } else {

@@ -143,11 +143,11 @@ TEST(ModesEndToEnd, FailingSetUpTestSuiteBlocksItsTestsAndTearDownFailuresAreRep
   const auto r = run_fixture("fixture_setup_failures", emu.qase_env());
   EXPECT_EQ(r.exit_code, 1);
   const auto o = outcomes(emu);
-  EXPECT_EQ(o.at("BrokenSetUp.First").at("blocked"), 1);
-  EXPECT_EQ(o.at("BrokenSetUp.Second").at("blocked"), 1);
-  EXPECT_EQ(o.at("BrokenTearDown.Works").at("passed"), 1);
+  EXPECT_EQ(o.at("BrokenSetUp.TestBd001First").at("blocked"), 1);
+  EXPECT_EQ(o.at("BrokenSetUp.TestBd002Second").at("blocked"), 1);
+  EXPECT_EQ(o.at("BrokenTearDown.TestBd003Works").at("passed"), 1);
   EXPECT_EQ(o.at("BrokenTearDown.TearDownTestSuite").at("failed"), 1);
-  EXPECT_EQ(o.at("Healthy.Works").at("passed"), 1);
+  EXPECT_EQ(o.at("Healthy.TestBd004Works").at("passed"), 1);
   EXPECT_TRUE(matches_golden(normalized_log(emu.tms().requests()), "setup_test_suite.json"));
   EXPECT_TRUE(requests_match_spec(emu));
 }
@@ -159,8 +159,8 @@ TEST(ModesEndToEnd, FailingGlobalEnvironmentBlocksEveryTest) {
   const auto r = run_fixture("fixture_setup_failures", env);
   EXPECT_EQ(r.exit_code, 1);
   const auto o = outcomes(emu);
-  EXPECT_EQ(o.at("Healthy.Works").at("blocked"), 1);
-  EXPECT_EQ(o.at("BrokenTearDown.Works").at("blocked"), 1);
+  EXPECT_EQ(o.at("Healthy.TestBd004Works").at("blocked"), 1);
+  EXPECT_EQ(o.at("BrokenTearDown.TestBd003Works").at("blocked"), 1);
   EXPECT_TRUE(matches_golden(normalized_log(emu.tms().requests()), "environment_fails.json"));
 }
 
@@ -172,8 +172,8 @@ TEST(ModesEndToEnd, GtestSkipInAGlobalEnvironmentReportsEveryTestSkipped) {
   EXPECT_EQ(r.exit_code, 0);
   const auto o = outcomes(emu);
   EXPECT_EQ(total(o), 4);
-  EXPECT_EQ(o.at("Healthy.Works").at("skipped"), 1);
-  EXPECT_EQ(o.at("BrokenSetUp.First").at("skipped"), 1);
+  EXPECT_EQ(o.at("Healthy.TestBd004Works").at("skipped"), 1);
+  EXPECT_EQ(o.at("BrokenSetUp.TestBd001First").at("skipped"), 1);
   EXPECT_EQ(emu.tms().qase_runs().at(0).complete_count, 1);
   EXPECT_TRUE(matches_golden(normalized_log(emu.tms().requests()), "environment_skips.json"));
 }

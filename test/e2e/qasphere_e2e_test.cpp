@@ -362,5 +362,80 @@ TEST(QasphereEndToEnd, A429OnTheResultBatchIsRetriedAndDeliveredOnce) {
   EXPECT_TRUE(no_secret_in(r, emu.dir()));
 }
 
+// Failures no test case carries (TearDownTestSuite, a global Environment's TearDown) go to the run log,
+// one request each, before the run is closed; every result links the CI job (issue 12, item 5).
+TEST(QasphereEndToEnd, FailuresOutsideTestsGoToTheRunLogAndResultsLinkTheCiJob) {
+  emulator_fixture emu;
+  auto env = qas_env(emu);
+  env["FIXTURE_ENVIRONMENT"] = "teardown_fail";
+  env["GITHUB_SERVER_URL"] = "https://github.example";
+  env["GITHUB_REPOSITORY"] = "acme/app";
+  env["GITHUB_RUN_ID"] = "4242";
+  const process_result r = run_fixture("fixture_setup_failures", env);
+  ASSERT_FALSE(r.timed_out) << r.err;
+  EXPECT_EQ(r.exit_code, 1) << r.err;  // as without the reporter: SetUpTestSuite and two teardowns fail
+
+  const auto runs = emu.tms().qasphere_runs();
+  ASSERT_EQ(runs.size(), 1u) << r.err;
+  const auto results = by_tcase(emu.tms().qasphere_results(runs[0].id));
+  const std::map<std::string, std::string> expected{
+      {"tc0001", "blocked"}, {"tc0002", "blocked"}, {"tc0003", "passed"}, {"tc0004", "passed"}};
+  ASSERT_EQ(results.size(), expected.size()) << r.err;
+  const std::vector<std::pair<std::string, std::string>> ci_link{
+      {"CI job", "https://github.example/acme/app/actions/runs/4242"}};
+  for (const auto& [tcase, status] : expected) {
+    ASSERT_TRUE(results.count(tcase)) << "missing " << tcase;
+    EXPECT_EQ(results.at(tcase).status, status) << tcase;
+    EXPECT_EQ(results.at(tcase).links, ci_link) << tcase;
+  }
+  EXPECT_NE(results.at("tc0001").comment.find("SetUpTestSuite failed: "), std::string::npos);
+
+  ASSERT_EQ(runs[0].logs.size(), 2u) << r.err;
+  std::string logs;
+  for (const auto& l : runs[0].logs) logs += l + "\n";
+  for (const char* text : {"Failed: BrokenTearDown.TearDownTestSuite", "fixture server did not stop",
+                           "Failed: GlobalEnvironment.TearDown", "temporary files were left behind"})
+    EXPECT_NE(logs.find(text), std::string::npos) << text << " in " << logs;
+  std::size_t log_requests = 0;
+  std::uint64_t close_seq = 0, last_log_seq = 0;
+  for (const auto& q : emu.tms().requests()) {
+    if (q.path.ends_with("/log")) {
+      ++log_requests;
+      last_log_seq = q.seq;
+    }
+    if (q.path.ends_with("/close")) close_seq = q.seq;
+  }
+  EXPECT_EQ(log_requests, 2u);
+  EXPECT_GT(close_seq, last_log_seq);  // closed once everything, the log included, arrived
+  EXPECT_EQ(emu.tms().qasphere_close_count(runs[0].id), 1);
+  EXPECT_EQ(lines_with(r.err, "gtest-tms: QA Sphere: 6 results sent").size(), 1u) << r.err;
+  EXPECT_TRUE(no_secret_in(r, emu.dir()));
+  EXPECT_TRUE(matches_golden(normalized_log(emu.tms().requests()), "qasphere_run_log.json"));
+}
+
+TEST(QasphereEndToEnd, ARunLogEntryRefusedWithA503IsRetriedAndStoredOnce) {
+  emulator::emulator_options o = emulator_fixture::default_options();
+  o.faults = emulator::parse_fault_plan("POST .*/run/[0-9]+/log#1=503");
+  emulator_fixture emu(o);
+  auto env = qas_env(emu);
+  env["FIXTURE_ENVIRONMENT"] = "teardown_fail";
+  const process_result r = run_fixture("fixture_setup_failures", env);
+  ASSERT_FALSE(r.timed_out) << r.err;
+  const auto runs = emu.tms().qasphere_runs();
+  ASSERT_EQ(runs.size(), 1u) << r.err;
+  EXPECT_EQ(runs[0].logs.size(), 2u) << r.err;
+  std::size_t injected = 0, log_requests = 0;
+  for (const auto& q : emu.tms().requests()) {
+    if (!q.path.ends_with("/log")) continue;
+    ++log_requests;
+    injected += q.injected ? 1 : 0;
+  }
+  EXPECT_EQ(injected, 1u);
+  EXPECT_EQ(log_requests, 3u);
+  for (const auto& res : emu.tms().qasphere_results(runs[0].id)) EXPECT_TRUE(res.links.empty()) << res.tcase_id;
+  EXPECT_EQ(emu.tms().qasphere_close_count(runs[0].id), 1);
+  EXPECT_EQ(lines_with(r.err, "gtest-tms: QA Sphere: 6 results sent").size(), 1u) << r.err;
+}
+
 }  // namespace
 }  // namespace gtest_tms::detail::testing_support

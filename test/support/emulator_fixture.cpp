@@ -47,6 +47,7 @@ std::string emulator_fixture::url() const { return "https://127.0.0.1:" + std::t
 
 std::map<std::string, std::optional<std::string>> emulator_fixture::clean_env() {
   std::map<std::string, std::optional<std::string>> env;
+  // Also the CI services' job variables, which QA Sphere results link (CI itself may set them).
   for (const char* v : {"QASE_MODE",
                         "QASE_FALLBACK",
                         "QASE_TESTOPS_API_TOKEN",
@@ -73,7 +74,15 @@ std::map<std::string, std::optional<std::string>> emulator_fixture::clean_env() 
                         "all_proxy",
                         "ALL_PROXY",
                         "no_proxy",
-                        "NO_PROXY"})
+                        "NO_PROXY",
+                        "GITHUB_SERVER_URL",
+                        "GITHUB_REPOSITORY",
+                        "GITHUB_RUN_ID",
+                        "GITHUB_RUN_ATTEMPT",
+                        "CI_JOB_URL",
+                        "BUILD_URL",
+                        "CIRCLE_BUILD_URL",
+                        "BUILDKITE_BUILD_URL"})
     env[v] = std::nullopt;
   return env;
 }

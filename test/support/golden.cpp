@@ -85,7 +85,7 @@ void pretty(std::string& out, const json::value& v, int indent) {
 }  // namespace
 
 std::string normalized_log(const std::vector<emulator::recorded_request>& log) {
-  json::array runs, results, other;
+  json::array runs, results, other, run_logs;
   json::object counts;
   for (const auto& r : log) {
     const std::string tmpl = path_template(r.path);
@@ -102,6 +102,10 @@ std::string normalized_log(const std::vector<emulator::recorded_request>& log) {
         for (auto& e : o.at("items").as_array()) results.push_back(e);
         continue;
       }
+      if (r.method == "POST" && tmpl.ends_with("/log")) {  // QA Sphere's run log: the entries themselves
+        run_logs.push_back(body);
+        continue;
+      }
       static const std::regex create_re(R"(^(/v1/run/[^/]+|/api/public/v0/project/[^/]+/run)$)");
       if (r.method == "POST" && std::regex_match(tmpl, create_re)) {
         runs.push_back(json::object{{"path", tmpl}, {"body", body}});
@@ -116,6 +120,11 @@ std::string normalized_log(const std::vector<emulator::recorded_request>& log) {
             [](const json::value& a, const json::value& b) { return sort_key(a) < sort_key(b); });
   json::object root{
       {"run_creations", runs}, {"results", json::array(sorted.begin(), sorted.end())}, {"other_requests", counts}};
+  if (!run_logs.empty()) {  // sorted: entries sent one request each may arrive in any order
+    std::sort(run_logs.begin(), run_logs.end(),
+              [](const json::value& a, const json::value& b) { return json::serialize(a) < json::serialize(b); });
+    root["run_logs"] = run_logs;
+  }
   std::string out;
   pretty(out, root, 0);
   return out + "\n";

@@ -912,6 +912,31 @@ TEST_F(ConfigTest, QaSphereOptionalSettings) {
   EXPECT_EQ(load(with(qas_env, {{"QAS_AUTH_SCHEME", "APIKEY"}})).qasphere.auth, qas_auth_scheme::api_key);
 }
 
+TEST_F(ConfigTest, QaSphereResultsLinkTheCiJobOfTheServiceRunningThem) {
+  EXPECT_EQ(load(qas_env).qasphere.ci_job_url, "");
+  const env_map github = {
+      {"GITHUB_SERVER_URL", "https://github.com"}, {"GITHUB_REPOSITORY", "acme/app"}, {"GITHUB_RUN_ID", "9001"}};
+  EXPECT_EQ(load(with(qas_env, github)).qasphere.ci_job_url, "https://github.com/acme/app/actions/runs/9001");
+  auto retried = github;
+  retried["GITHUB_RUN_ATTEMPT"] = "3";
+  EXPECT_EQ(load(with(qas_env, retried)).qasphere.ci_job_url,
+            "https://github.com/acme/app/actions/runs/9001/attempts/3");
+  EXPECT_EQ(load(with(qas_env, {{"CI_JOB_URL", "https://gitlab.example/g/p/-/jobs/5"}})).qasphere.ci_job_url,
+            "https://gitlab.example/g/p/-/jobs/5");
+  EXPECT_EQ(load(with(qas_env, {{"BUILD_URL", "https://jenkins.example/job/app/12/"}})).qasphere.ci_job_url,
+            "https://jenkins.example/job/app/12/");
+  // Not a web link: left out with one warning, reporting stays on.
+  for (const char* bad : {"ftp://ci.example/1", "https://ci.example/a b", "javascript:alert(1)"}) {
+    const settings s = load(with(qas_env, {{"CI_JOB_URL", bad}}));
+    EXPECT_TRUE(s.qasphere.enabled) << bad;
+    EXPECT_EQ(s.qasphere.ci_job_url, "") << bad;
+    ASSERT_EQ(s.warnings.size(), 1u) << bad;
+    EXPECT_EQ(s.warnings[0],
+              "the CI job URL (from CI_JOB_URL) is not an http(s) URL of at most 2048 printable characters; QA Sphere "
+              "results carry no CI job link");
+  }
+}
+
 TEST_F(ConfigTest, QaSphereBadOptionalSettingsTurnItOff) {
   const env_map bad[] = {{{"QAS_AUTH_SCHEME", "Basic"}}, {{"QAS_PROJECT_CODE", "B"}}, {{"QAS_PROJECT_CODE", "TOOLONG"}},
                          {{"QAS_PROJECT_CODE", "B-D"}},  {{"QAS_RUN_ID", "0"}},       {{"QAS_RUN_ID", "x"}},

@@ -45,8 +45,10 @@ class test_backend final : public backend {
   std::size_t batch_size() const override { return batch_; }
   bool idempotent_results() const override { return st_->idempotent; }
   void start(requester&, const run_plan&, std::function<void(std::string)> done) override { done(start_error_); }
+  // Tests named "alone..." make items that go in a request of their own.
   void add(const std::shared_ptr<const test_result>& r, std::vector<outbound_item>& out) override {
     out.push_back({boost::json::object{{"name", r->name}}, r->full_name(), {r}});
+    out.back().alone = r->name.rfind("alone", 0) == 0;
   }
   http_request make_batch(const std::vector<outbound_item*>& items) override {
     http_request req;
@@ -132,6 +134,27 @@ struct harness {
   loop_transport tr;
   std::unique_ptr<pipeline> p;
 };
+
+TEST(Pipeline, AnItemThatGoesAloneIsSentInARequestOfItsOwn) {
+  // 50 ms per request: while the first is out the others queue, so they could all share a batch.
+  harness h([](const http_request&) { return json_response(202, "{}"); }, 10, harness::fast_options(), "",
+            {1000.0, 1000.0}, 50ms);
+  for (const char* n : {"t0", "t1", "alone2", "t3", "t4", "alone5", "alone6", "t7"}) h.p->submit(result(n));
+  const auto rep = h.finish();
+  EXPECT_EQ(rep.delivered, 8u);
+  EXPECT_EQ(h.delivered_names().size(), 8u);
+  bool batched = false;
+  for (const auto& req : h.tr.requests()) {
+    const auto names = lines(req.body);
+    batched = batched || names.size() > 1;
+    for (const auto& n : names) {
+      if (n.rfind("alone", 0) == 0) {
+        EXPECT_EQ(names.size(), 1u) << req.body;
+      }
+    }
+  }
+  EXPECT_TRUE(batched);  // the others still share requests
+}
 
 TEST(Pipeline, DeliversEveryResultInFullBatchesAndCompletes) {
   harness h([](const http_request&) { return json_response(202, "{}"); });

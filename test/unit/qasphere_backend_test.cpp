@@ -805,6 +805,53 @@ TEST(QasphereFinish, NothingToDoWithoutARun) {
   EXPECT_TRUE(t.fake.requests.empty());
 }
 
+// --- the run log (qasphere-api.md 5.11) and links (5.8) -------------------------------------------
+
+TEST(QasphereRunLog, FailuresNoCaseCarriesAreRunLogEntriesSentAlone) {
+  started_backend t(make_settings(), plan_of({"TestBd001Login"}));
+  ASSERT_EQ(t.start_message, std::optional<std::string>(""));
+  auto setup = std::make_shared<test_result>(*result("SetUpTestSuite", test_status::failed, 0, "server <down>"));
+  setup->run_level = true;
+  setup->iteration = 1;
+  auto items = add(*t.be, setup);
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_TRUE(items[0].alone);
+  EXPECT_EQ(items[0].label, "Suite.SetUpTestSuite (run log)");
+  ASSERT_EQ(items[0].value.size(), 1u);
+  const std::string comment(items[0].value.at("comment").as_string());
+  EXPECT_EQ(comment.rfind("<p>Failed: Suite.SetUpTestSuite (repeat 2) (0 ms)</p>", 0), 0u) << comment;
+  EXPECT_NE(comment.find("foo_test.cc:12\nserver &lt;down&gt;"), std::string::npos) << comment;
+
+  const http_request req = t.be->make_batch({&items[0]});
+  EXPECT_EQ(req.method, "POST");
+  EXPECT_EQ(req.url, std::string(api) + "/project/BD/run/42/log");
+  EXPECT_EQ(json::parse(req.body), items[0].value);
+  EXPECT_TRUE(t.be->confirms_batch(req, make_response(200, R"({"id":"log1"})"), 1));
+  EXPECT_FALSE(t.be->confirms_batch(req, make_response(200, R"({"id":""})"), 1));
+  EXPECT_FALSE(t.be->confirms_batch(req, make_response(200, R"({"ids":[1]})"), 1));
+  EXPECT_FALSE(t.be->confirms_batch(req, make_response(200, "<html></html>"), 1));
+
+  // GoogleTest's own failing check (an uninstantiated TEST_P) has no marker either.
+  auto verification = std::make_shared<test_result>(
+      *result("UninstantiatedParameterizedTestSuite<Para>", test_status::failed, 0, "never instantiated"));
+  verification->suite = "GoogleTestVerification";
+  items = add(*t.be, verification);
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_TRUE(items[0].alone);
+  EXPECT_EQ(t.be->not_sent_count(), 0u);
+}
+
+TEST(QasphereRunLog, ResultsLinkTheCiJobWhenItIsKnown) {
+  auto s = make_settings();
+  s.ci_job_url = "https://github.example/acme/app/actions/runs/42";
+  started_backend t(s, plan_of({"TestBd001Login"}));
+  const auto items = add(*t.be, result("TestBd001Login", test_status::passed));
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0].value.at("links"),
+            json::parse(R"([{"text":"CI job","url":"https://github.example/acme/app/actions/runs/42"}])"));
+  EXPECT_FALSE(items[0].alone);
+}
+
 }  // namespace
 }  // namespace gtest_tms::detail
 

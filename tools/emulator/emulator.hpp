@@ -19,6 +19,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include <boost/json/object.hpp>
@@ -182,6 +183,7 @@ struct qasphere_result_view {
   std::string status;
   std::string comment;
   std::optional<std::int64_t> time_taken;
+  std::vector<std::pair<std::string, std::string>> links;  // {text, url}
 };
 
 struct qasphere_run_view {

@@ -352,6 +352,8 @@ qasphere_result_view make_result(emulator_state& st, const object& item, const s
   r.status = std::string(item.at("status").as_string());
   r.comment = std::string(item.at("comment").as_string());
   if (const value* t = find(item, "timeTaken"); t && !t->is_null()) r.time_taken = json_integer(*t);
+  if (const value* links = find(item, "links"))  // check_result() made sure of their shape
+    for (const auto& l : links->as_array()) r.links.emplace_back(l.at("text").as_string(), l.at("url").as_string());
   return r;
 }
 

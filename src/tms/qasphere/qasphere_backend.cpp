@@ -662,6 +662,10 @@ outbound_item qasphere_backend::fold(int seq, std::vector<std::shared_ptr<const 
     for (const auto& r : rs) files += r->attachments.size();
     append_comment(item, qasphere_attachments_html({}, files, "QAS_UPLOAD_ATTACHMENTS=false", 1024));
   }
+  if (!settings_.ci_job_url.empty()) {
+    // As the CLI sends links: {text, url} only (qasphere-api.md 5.8).
+    item.value["links"] = json::array{json::object{{"text", "CI job"}, {"url", settings_.ci_job_url}}};
+  }
   if (qasphere_single_instance(rs.size(), expected)) {
     item.label = rs.front()->full_name();
   } else {
@@ -675,6 +679,16 @@ outbound_item qasphere_backend::fold(int seq, std::vector<std::shared_ptr<const 
 void qasphere_backend::map_result(const std::shared_ptr<const test_result>& r, std::vector<outbound_item>& out) {
   if (phase_ == phase::off || phase_ == phase::idle || code_.empty()) {
     ++not_sent_;
+    return;
+  }
+  if (qasphere_run_log_worthy(*r)) {
+    // A failure no test case carries: an entry of the run log, as qas-cli writes them.
+    outbound_item item;
+    item.value = qasphere_run_log_json(*r);
+    item.label = r->full_name() + " (run log)";
+    item.sources = {r};
+    item.alone = true;
+    out.push_back(std::move(item));
     return;
   }
   const auto m = extract_marker(r->name, code_);
@@ -877,6 +891,10 @@ void qasphere_backend::send_files(const std::shared_ptr<file_upload>& u) {
 }
 
 http_request qasphere_backend::make_batch(const std::vector<outbound_item*>& items) {
+  if (items.size() == 1 && items.front()->alone) {  // a run log entry (qasphere-api.md 5.11)
+    return request("POST", "/project/" + encoded_project() + "/run/" + std::to_string(run_id_) + "/log",
+                   json::serialize(items.front()->value));
+  }
   std::string body = "{\"items\":[";
   std::size_t kept = 0;
   for (std::size_t i = 0; i < items.size(); ++i) {
@@ -904,6 +922,10 @@ bool qasphere_backend::confirms_batch(const http_request& request, const http_re
                                       std::size_t items) const {
   (void)items;
   const auto v = parse_json(response.body);
+  if (request.url.ends_with("/log")) {  // {"id": "<string>"}
+    const json::value* id = v && v->is_object() ? v->as_object().if_contains("id") : nullptr;
+    return id != nullptr && id->is_string() && !id->get_string().empty();
+  }
   const json::array* ids = v ? array_field(*v, "ids") : nullptr;
   if (ids == nullptr) return false;
   const auto sent = parse_json(request.body);

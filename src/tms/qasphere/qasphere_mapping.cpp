@@ -211,6 +211,17 @@ std::string qasphere_comment(const std::vector<std::shared_ptr<const test_result
                                                               : multi_comment(instances, expected);
 }
 
+bool qasphere_run_log_worthy(const test_result& r) noexcept {
+  return r.run_level ||
+         (r.suite == "GoogleTestVerification" && r.status != test_status::passed && r.status != test_status::skipped);
+}
+
+boost::json::object qasphere_run_log_json(const test_result& r) {
+  boost::json::object o;
+  o["comment"] = single_comment(r);  // "Failed: Suite.TearDownTestSuite (repeat 2) (0 ms)", then the failure
+  return o;
+}
+
 boost::json::object qasphere_result_json(std::string_view tcase_id,
                                          const std::vector<std::shared_ptr<const test_result>>& instances,
                                          std::size_t expected) {

@@ -39,6 +39,15 @@ boost::json::object qasphere_result_json(std::string_view tcase_id,
                                          const std::vector<std::shared_ptr<const test_result>>& instances,
                                          std::size_t expected);
 
+/// A run log entry {"comment"} (POST /project/{code}/run/{id}/log) for a failure no test case
+/// carries: a failing TearDownTestSuite / global Environment (`run_level`), or a failed GoogleTest
+/// check such as an uninstantiated TEST_P. Its name, status and failure text, as a result comment.
+boost::json::object qasphere_run_log_json(const test_result& r);
+
+/// Whether `r` goes to the run log rather than to a test case: run_level, or a failure of GoogleTest's
+/// own checks (suite GoogleTestVerification), which no marker can name.
+bool qasphere_run_log_worthy(const test_result& r) noexcept;
+
 /// What a result's comment says of its attachments: links to the uploaded files (POST /file/batch,
 /// as qas-cli's --attachments) as `<h4>Attachments:</h4><ul>...`, at most `budget` bytes, and a note
 /// of those not uploaded and why. Empty when there is nothing to say.
