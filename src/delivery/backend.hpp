@@ -40,13 +40,16 @@ class requester {
 
 /// One unit the backend sends: a JSON element of a batch, covering one or more results (QA Sphere
 /// folds several gtest instances of one case into one item). Kept as a value until make_batch()
-/// serializes the whole batch once, so preparing an item edits members instead of text.
+/// serializes the whole batch once, so preparing an item edits members instead of text. A backend
+/// may leave `value` empty until the item is prepared or sent (Qase maps its sources only then), so
+/// a queue of thousands of results holds no JSON.
 struct outbound_item {
-  boost::json::object value;  // one element of the batch array
+  boost::json::object value;  // one element of the batch array (empty: not mapped yet)
   std::string label;          // human name for messages, e.g. "Suite.Test/1"
   std::vector<std::shared_ptr<const test_result>> sources;
   bool prepared = false;  // backend::prepare ran for it (a resent or split batch is not prepared again)
   bool alone = false;     // goes in a request of its own (QA Sphere: a run log entry), never batched
+  bool flaky = false;     // passed after a failed attempt of the same test (Qase: fields.is_flaky)
 };
 
 /// How finishing a run went: `finished` when this call completed (Qase) or closed (QA Sphere) it.

@@ -746,6 +746,33 @@ TEST(QaseBatch, ConcatenatesItemsIntoOneValidBody) {
   EXPECT_JSON_EQ(b->make_batch({&out[1]}).body, "{\"results\":[" + json::serialize(out[1].value) + "]}");
 }
 
+// A queued result holds its record only (issue 13: no per-result JSON in a backlog); its JSON is made
+// when its batch is made, once, and kept for a resend.
+TEST(QaseBatch, AQueuedResultHoldsNoJsonUntilItsBatchIsMade) {
+  fake_requester r;
+  auto b = started(base_settings(), r);
+  std::vector<outbound_item> out;
+  auto failed = record("S", "Flaky");
+  failed->status = test_status::failed;
+  failed->parts.push_back(failure("s.cc", 1, "no"));
+  auto passed = record("S", "Flaky");
+  passed->id = "11111111-2222-4333-8444-555555555555";
+  b->add(failed, out);
+  b->add(passed, out);
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_TRUE(out[0].value.empty());
+  EXPECT_TRUE(out[1].value.empty());
+  EXPECT_TRUE(out[1].flaky);
+
+  const std::string body = b->make_batch({&out[0], &out[1]}).body;
+  ASSERT_FALSE(out[1].value.empty());
+  EXPECT_EQ(out[1].value.at("id").as_string(), passed->id);
+  EXPECT_EQ(out[1].value.at("fields").at("is_flaky").as_string(), "true");  // decided at add(), kept
+  const json::value* fields = out[0].value.if_contains("fields");
+  EXPECT_TRUE(fields == nullptr || !fields->as_object().contains("is_flaky"));
+  EXPECT_EQ(b->make_batch({&out[0], &out[1]}).body, body);  // a resend: the same bytes
+}
+
 // --- describe_error() -------------------------------------------------------------------------
 
 TEST(QaseDescribeError, EnvelopeWithFieldErrors) {

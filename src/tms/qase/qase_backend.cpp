@@ -233,13 +233,9 @@ class qase_backend final : public backend {
     for (const auto& f : s_.status_filter) {
       if (iequals(trim(f), status)) return;
     }
+    // Mapped to JSON only when it is prepared or sent (mapped()): a backlog holds records, not JSON.
     outbound_item item;
-    item.value = qase_result_json(*result, mapping_);
-    if (flaky) {
-      json::value& fields = item.value["fields"];
-      if (!fields.is_object()) fields = json::object();
-      fields.get_object()["is_flaky"] = "true";
-    }
+    item.flaky = flaky;
     item.label = result->full_name();
     item.sources.push_back(result);
     out.push_back(std::move(item));
@@ -287,10 +283,10 @@ class qase_backend final : public backend {
     http_request req = post(api_ + "/v2/" + code_ + "/run/" + std::to_string(run_id_) + "/results");
     req.body = "{\"results\":[";
     bool first = true;
-    for (const auto* i : items) {
+    for (auto* i : items) {
       if (!first) req.body += ',';
       first = false;
-      req.body += json::serialize(i->value);
+      req.body += json::serialize(mapped(*i));
     }
     req.body += "]}";
     return req;
@@ -384,12 +380,26 @@ class qase_backend final : public backend {
   }
 
  private:
+  // The item's ResultCreate, made from its result the first time it is needed; kept while the
+  // batch is in flight, so a resend or a split maps nothing again.
+  json::object& mapped(outbound_item& item) const {
+    if (item.value.empty() && !item.sources.empty() && item.sources.front()) {
+      item.value = qase_result_json(*item.sources.front(), mapping_);
+      if (item.flaky) {
+        json::value& fields = item.value["fields"];
+        if (!fields.is_object()) fields = json::object();
+        fields.get_object()["is_flaky"] = "true";
+      }
+    }
+    return item.value;
+  }
+
   template <class Upload>
   void send_uploads(std::shared_ptr<Upload> u) {
     std::vector<outbound_item>& batch = *u->batch;
     if (u->next >= u->files.size()) {
       for (std::size_t i = 0; i < batch.size(); ++i) {
-        if (!batch[i].prepared) qase_set_attachments(batch[i].value, u->hashes[i]);
+        if (!batch[i].prepared && !u->hashes[i].empty()) qase_set_attachments(mapped(batch[i]), u->hashes[i]);
         batch[i].prepared = true;
       }
       auto done = std::move(u->done);
