@@ -23,6 +23,8 @@ using env_lookup = std::function<std::optional<std::string>(const std::string&)>
 env_lookup process_env();
 
 enum class qase_mode { off, testops, report };
+/// The local report's files: JSON, or JSON wrapped as `qaseJsonp(...);` (for a page opened from disk).
+enum class qase_report_format { json, jsonp };
 
 struct qase_settings {
   qase_mode mode = qase_mode::off;
@@ -42,8 +44,9 @@ struct qase_settings {
   std::optional<std::int64_t> plan_id;
   int batch_size = 200;  // 1..200
   bool defect = false;
-  std::string report_path = "./build/qase-report";  // QASE_REPORT_CONNECTION_PATH
-  std::vector<std::string> status_filter;           // QASE_TESTOPS_STATUS_FILTER: statuses not sent
+  std::string report_path = "./build/qase-report";              // QASE_REPORT_CONNECTION_PATH
+  qase_report_format report_format = qase_report_format::json;  // QASE_REPORT_CONNECTION_FORMAT
+  std::vector<std::string> status_filter;                       // QASE_TESTOPS_STATUS_FILTER: statuses not sent
   // QASE_STATUS_MAPPING ("invalid=failed"): status -> status sent, applied before the status filter.
   std::vector<std::pair<test_status, test_status>> status_mapping;
   bool upload_attachments = true;            // QASE_TESTOPS_UPLOAD_ATTACHMENTS

@@ -40,6 +40,8 @@ constexpr file_key qase_keys[] = {
     // JS/Java key first; the Python key is read when the JS/Java one is absent.
     {"QASE_REPORT_CONNECTION_PATH", "report.connection.local.path", false},
     {"QASE_REPORT_CONNECTION_PATH", "report.connection.path", false},
+    {"QASE_REPORT_CONNECTION_FORMAT", "report.connection.local.format", false},
+    {"QASE_REPORT_CONNECTION_FORMAT", "report.connection.format", false},
     {"QASE_TESTOPS_API_TOKEN", "testops.api.token", false},
     {"QASE_TESTOPS_API_HOST", "testops.api.host", false},
     {"QASE_TESTOPS_API_TIMEOUT", "testops.api.timeout", false},  // -> common_settings::request_timeout
@@ -69,6 +71,18 @@ constexpr file_key qase_keys[] = {
     {"QASE_TESTOPS_RUN_EXTERNAL_LINK_URL", "testops.run.externalLinkUrl", false},
 };
 
+// QASE_REPORT_CONNECTION_FORMAT, or the environment's shorter QASE_REPORT_FORMAT.
+constexpr const char* report_format_alias = "QASE_REPORT_FORMAT";
+
+std::optional<qase_report_format> read_report_format(const key_reader& keys) {
+  for (const char* key : {"QASE_REPORT_CONNECTION_FORMAT", report_format_alias}) {
+    if (keys.get(key) == nullptr) continue;
+    return keys.read_choice<qase_report_format>(
+        key, {{"json", qase_report_format::json}, {"jsonp", qase_report_format::jsonp}});
+  }
+  return std::nullopt;
+}
+
 // Nothing is validated before QASE_MODE switches Qase on; then every bad value is an error that
 // switches it off again (a misspelt QASE_TESTOPS_RUN_COMPLETE must not silently complete, or leave
 // open, a run shared by shards).
@@ -86,6 +100,7 @@ class qase_section {
     if (auto v = keys_.read_text("QASE_ENVIRONMENT")) q_.environment = std::move(*v);
     if (auto v = keys_.read_text("QASE_ROOT_SUITE")) q_.root_suite = std::move(*v);
     if (auto v = keys_.read_text("QASE_REPORT_CONNECTION_PATH")) q_.report_path = std::move(*v);
+    if (const auto f = read_report_format(keys_)) q_.report_format = *f;
     if (auto v = keys_.read_text("QASE_TESTOPS_RUN_TITLE")) q_.run_title = std::move(*v);
     if (auto v = keys_.read_text("QASE_TESTOPS_RUN_DESCRIPTION")) q_.run_description = std::move(*v);
     if (const auto b = keys_.read_bool("QASE_TESTOPS_RUN_COMPLETE")) q_.run_complete = *b;
@@ -295,6 +310,7 @@ class qase_section {
 void read_qase_section(const env_lookup& env, const std::string& cwd, settings& out) {
   raw_map raw = read_qase_config(cwd, qase_keys, out.errors);
   for (const file_key& key : qase_keys) read_env_into(env, key.env, raw);
+  read_env_into(env, report_format_alias, raw);
   qase_section(raw, out).read();
 }
 
@@ -305,6 +321,7 @@ void read_qase_storage_keys(const env_lookup& env, const std::string& cwd, setti
   std::vector<std::string> file_errors;  // already reported by read_qase_section
   raw_map raw = read_qase_config(cwd, qase_keys, file_errors);
   for (const file_key& key : qase_keys) read_env_into(env, key.env, raw);
+  read_env_into(env, report_format_alias, raw);
   qase_settings& q = out.qase;
   const key_reader keys(raw, [&out, &q](std::string_view, std::string problem) {
     out.errors.push_back(problem + "; the fallback report is off");
@@ -314,6 +331,7 @@ void read_qase_storage_keys(const env_lookup& env, const std::string& cwd, setti
           keys.read_choice<qase_mode>("QASE_FALLBACK", {{"off", qase_mode::off}, {"report", qase_mode::report}}))
     q.fallback = *f;
   if (auto v = keys.read_text("QASE_REPORT_CONNECTION_PATH")) q.report_path = std::move(*v);
+  if (const auto f = read_report_format(keys)) q.report_format = *f;
 }
 
 }  // namespace gtest_tms::detail

@@ -91,6 +91,23 @@ json::object host_data(const std::string& system) {
   return h;
 }
 
+// The text of a report file in the configured format: "jsonp" wraps it as qaseJsonp(<json>); as the
+// official reporters write it (qase-java's FileWriter, qase-python-commons, qase-javascript-commons).
+std::string report_text(const std::string& text, const qase_settings& settings) {
+  if (settings.report_format == qase_report_format::jsonp) return "qaseJsonp(" + text + ");\n";
+  return text + "\n";
+}
+
+// A report file's JSON, in either format.
+std::string_view unwrap_report_text(std::string_view text) {
+  text = trim(text);
+  constexpr std::string_view open = "qaseJsonp(", close = ");";
+  if (text.size() >= open.size() + close.size() && text.substr(0, open.size()) == open &&
+      text.substr(text.size() - close.size()) == close)
+    text = text.substr(open.size(), text.size() - open.size() - close.size());
+  return text;
+}
+
 // run.json: merged with what other processes wrote before (they may run at the same time).
 std::string merge_run_json(const std::string& dir, const std::vector<std::shared_ptr<const test_result>>& results,
                            const report_run_info& run, const qase_settings& settings) {
@@ -105,7 +122,7 @@ std::string merge_run_json(const std::string& dir, const std::vector<std::shared
   const std::string existing = read_file(path, ok);
   if (ok) {
     boost::system::error_code ec;
-    json::value v = parse_record_json(existing, ec);
+    json::value v = parse_record_json(unwrap_report_text(existing), ec);
     if (!ec && v.is_object()) root = std::move(v.get_object());
     // A corrupt run.json is replaced; the result files remain the source of truth.
   }
@@ -184,7 +201,7 @@ std::string merge_run_json(const std::string& dir, const std::vector<std::shared
     if (kv.value().is_string()) hd[kv.key()] = kv.value();  // the first writer's values stay
   root["host_data"] = std::move(hd);
 
-  return write_file_atomically(path, json::serialize(root) + "\n");  // then the lock is released
+  return write_file_atomically(path, report_text(json::serialize(root), settings));  // then the lock is released
 }
 
 json::array parts_json(const test_result& r) {
@@ -385,7 +402,7 @@ std::string write_qase_report(const std::string& dir, const std::vector<std::sha
       if (!r) continue;
       const std::vector<std::string> files = store_attachments(dir, *r);
       std::string err = write_file_atomically(dir + "/results/" + file_stem(r->id) + ".json",
-                                              qase_report_result_json(*r, run, settings, files) + "\n");
+                                              report_text(qase_report_result_json(*r, run, settings, files), settings));
       if (!err.empty()) {
         if (first_error.empty()) first_error = std::move(err);
         ++failed;
@@ -409,11 +426,7 @@ bool parse_qase_report_result(const std::string& text, test_result& r, std::int6
   run_id = 0;
   run_created = false;
   if (fate_unknown != nullptr) *fate_unknown = false;
-  std::string_view body = trim(text);
-  // The "jsonp" format wraps each file as qaseJsonp(<json>);
-  if (body.rfind("qaseJsonp(", 0) == 0 && body.size() >= 12 && body.substr(body.size() - 2) == ");") {
-    body = body.substr(10, body.size() - 12);
-  }
+  const std::string_view body = unwrap_report_text(text);
   boost::system::error_code ec;
   const json::value v = parse_record_json(body, ec);
   if (ec || !v.is_object()) {
@@ -584,7 +597,7 @@ bool read_qase_report(const std::string& dir, report_contents& out, std::string&
     const std::string run_text = read_file(dir + "/run.json", ok);
     if (ok) {
       boost::system::error_code jec;
-      const json::value v = parse_record_json(run_text, jec);
+      const json::value v = parse_record_json(unwrap_report_text(run_text), jec);
       if (!jec && v.is_object()) {
         if (const json::value* h = v.get_object().if_contains("host_data"); h != nullptr && h->is_object()) {
           const std::string sys = string_member(h->get_object(), "gtest_tms.system");

@@ -250,6 +250,38 @@ TEST(ConfirmationEndToEnd, ReportModeSaysWrittenAndAKeptJournalNamesItsBinary) {
   EXPECT_TRUE(no_secret_in(r, emu.dir()));
 }
 
+// Issue 12: QASE_REPORT_CONNECTION_FORMAT=jsonp writes the official reporters' qaseJsonp(...); files,
+// and `gtest-tms upload` sends them as it sends JSON reports.
+TEST(ConfirmationEndToEnd, AJsonpReportIsWrappedFileByFileAndUploadSendsItOnce) {
+  emulator_fixture emu;
+  auto env = emu.qase_env();
+  env["QASE_MODE"] = "report";
+  env["QASE_REPORT_CONNECTION_FORMAT"] = "jsonp";
+  const std::string report_dir = *env.at("QASE_REPORT_CONNECTION_PATH");
+  const process_result r = run_fixture(env);
+  ASSERT_FALSE(r.timed_out) << r.err;
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  std::size_t files = 0;
+  for (const auto& f : list_files(report_dir)) {
+    if (f.size() < 5 || f.substr(f.size() - 5) != ".json") continue;
+    ++files;
+    const std::string text = read_file(f);
+    EXPECT_EQ(text.rfind("qaseJsonp({", 0), 0u) << f;
+    EXPECT_EQ(text.substr(text.size() - 3), ");\n") << f;
+  }
+  EXPECT_EQ(files, fixture_tests + 1) << r.err;  // a file per result, and run.json
+  EXPECT_TRUE(emu.tms().requests().empty());
+
+  const process_result u = run_upload(emu.qase_env(), report_dir);
+  EXPECT_EQ(u.exit_code, 0) << u.out << u.err;
+  const auto runs = emu.tms().qase_runs();
+  ASSERT_EQ(runs.size(), 1u) << u.out << u.err;
+  EXPECT_EQ(emu.tms().qase_results(runs[0].id).size(), fixture_tests) << u.out << u.err;
+  for (const auto& [k, n] : qase_keys(emu, runs[0].id)) EXPECT_EQ(n, 1) << k;
+  EXPECT_TRUE(requests_match_spec(emu));
+  EXPECT_TRUE(no_secret_in(u, emu.dir()));
+}
+
 TEST(ConfirmationEndToEnd, UnconfirmedResultsWithoutAFallbackStayInAJournalThatNamesItsBinary) {
   emulator_fixture emu(
       emulator_fixture::with_faults("POST /v2/.*/results#1.." + std::to_string(failing) + "=200:body=not json"));

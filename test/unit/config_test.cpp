@@ -526,6 +526,30 @@ TEST_F(ConfigTest, PythonReportPathKeyAndCommaStringLists) {
   EXPECT_EQ(s.qase.batch_size, 20);
 }
 
+TEST_F(ConfigTest, ReportFormatJsonOrJsonpUnderEachOfficialName) {
+  EXPECT_EQ(load({{"QASE_MODE", "report"}}).qase.report_format, qase_report_format::json);
+  EXPECT_EQ(load({{"QASE_MODE", "report"}, {"QASE_REPORT_CONNECTION_FORMAT", "JSONP"}}).qase.report_format,
+            qase_report_format::jsonp);
+  EXPECT_EQ(load({{"QASE_MODE", "report"}, {"QASE_REPORT_FORMAT", "jsonp"}}).qase.report_format,
+            qase_report_format::jsonp);
+  // The official name wins over the short one.
+  EXPECT_EQ(load({{"QASE_MODE", "report"}, {"QASE_REPORT_CONNECTION_FORMAT", "json"}, {"QASE_REPORT_FORMAT", "jsonp"}})
+                .qase.report_format,
+            qase_report_format::json);
+  dir_.write("qase.config.json", R"({"mode": "report", "report": {"connection": {"local": {"format": "jsonp"}}}})");
+  EXPECT_EQ(load({}).qase.report_format, qase_report_format::jsonp);
+  dir_.write("qase.config.json", R"({"mode": "report", "report": {"connection": {"format": "jsonp"}}})");
+  EXPECT_EQ(load({}).qase.report_format, qase_report_format::jsonp);
+
+  const settings bad = load({{"QASE_MODE", "report"}, {"QASE_REPORT_CONNECTION_FORMAT", "xml"}});
+  ASSERT_EQ(bad.errors.size(), 1u) << all_messages(bad);
+  EXPECT_EQ(bad.errors[0], "QASE_REPORT_CONNECTION_FORMAT=xml is not one of json, jsonp; Qase reporting is off");
+  // QA Sphere alone: the fallback report's format, like its folder.
+  const env_map qas = {{"QAS_TOKEN", "tenant.key.secret-1234"}, {"QAS_URL", "https://qas.eu1.qasphere.com"}};
+  dir_.write("qase.config.json", "{}");
+  EXPECT_EQ(load(with(qas, {{"QASE_REPORT_FORMAT", "jsonp"}})).qase.report_format, qase_report_format::jsonp);
+}
+
 TEST_F(ConfigTest, StatusMappingAttachmentsExcludedParamsAndMilestone) {
   settings s = load(with(testops_env, {{"QASE_STATUS_MAPPING", "invalid=failed, Skipped = passed"},
                                        {"QASE_TESTOPS_UPLOAD_ATTACHMENTS", "false"},

@@ -17,6 +17,7 @@
 #include "model/test_result_json.hpp"
 #include "storage/journal.hpp"
 #include "support/process.hpp"
+#include "support/str_cat.hpp"
 
 namespace gtest_tms::detail {
 namespace {
@@ -170,6 +171,37 @@ TEST(QaseReport, RoundTripRebuildsEqualRecords) {
     EXPECT_EQ(it->run_id, 41);
     EXPECT_TRUE(it->run_created);
     EXPECT_EQ(it->file, dir.path() + "/results/" + want->id + ".json");
+  }
+}
+
+// QASE_REPORT_CONNECTION_FORMAT=jsonp: every file is qaseJsonp(<json>); (names unchanged), run.json
+// merges across writers as in JSON, and the reader (gtest-tms upload) takes it back.
+TEST(QaseReport, JsonpWrapsEveryFileAndComesBack) {
+  temp_dir dir;
+  qase_settings s = qs();
+  s.report_format = qase_report_format::jsonp;
+  const std::vector<std::shared_ptr<const test_result>> in = {make(1), make(2, test_status::failed)};
+  ASSERT_EQ(write_qase_report(dir.path(), in, {1700000000000, 1700000009000, tms::qase, 41, true}, s), "");
+  ASSERT_EQ(write_qase_report(dir.path(), {make(3)}, {1700000000000, 1700000009000, tms::qase, 41, true}, s), "");
+  for (const std::string& f :
+       std::vector<std::string>{"/run.json", testing_support::str_cat("/results/", uuid_for(1), ".json"),
+                                testing_support::str_cat("/results/", uuid_for(3), ".json")}) {
+    const std::string text = read_file(dir.path() + f);
+    EXPECT_EQ(text.rfind("qaseJsonp({", 0), 0u) << f << ": " << text.substr(0, 40);
+    EXPECT_EQ(text.substr(text.size() - 3), ");\n") << f;
+  }
+  const std::string run_text = read_file(dir.path() + "/run.json");
+  const json::object run = parse_object(run_text.substr(10, run_text.size() - 13));
+  check_run_schema(run);
+  EXPECT_EQ(run.at("stats").at("total").to_number<int>(), 3);  // the second writer read the wrapped run.json
+
+  report_contents c;
+  std::string error;
+  ASSERT_TRUE(read_qase_report(dir.path(), c, error)) << error;
+  EXPECT_TRUE(c.warnings.empty());
+  ASSERT_EQ(c.entries.size(), 3u);
+  for (const auto& e : c.entries) {
+    if (e.result->id == in[1]->id) expect_same(*e.result, *in[1]);
   }
 }
 
