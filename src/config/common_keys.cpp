@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "config/config_readers.hpp"
 #include "config/config_sources.hpp"
@@ -24,6 +25,11 @@ constexpr const char* common_keys[] = {
     "GTEST_TMS_RUN_FILE", "GTEST_TMS_CA_FILE",      "GTEST_TMS_JOURNAL_DIR",   "GTEST_TMS_TERM_GRACE",
     "QASE_DEBUG",         "GTEST_TMS_SPOOL",        "GTEST_TMS_VERIFIED_RUNS",
 };
+// The official reporters' logging options, in the environment or qase.config.json (logging.*).
+constexpr file_key logging_keys[] = {
+    {"QASE_LOGGING_CONSOLE", "logging.console", false},
+    {"QASE_LOGGING_FILE", "logging.file", false},
+};
 
 // A bad common value does not switch reporting off: the default is kept, and the message says which.
 std::string default_kept(std::string_view key) {
@@ -38,13 +44,16 @@ std::string default_kept(std::string_view key) {
   if (key == "GTEST_TMS_BATCH_AGE_MS")
     return "using the default of " + std::to_string(defaults.batch_age.count()) + " ms";
   if (key == "GTEST_TMS_REPORT_DISABLED") return "disabled tests are reported as skipped";
+  if (key == "QASE_LOGGING_CONSOLE") return "using the default (true)";
   return "using the default (false)";  // GTEST_TMS_STRICT
 }
 
 }  // namespace
 
-void read_common_section(const env_lookup& env, settings& out) {
-  raw_map raw;
+void read_common_section(const env_lookup& env, const std::string& cwd, settings& out) {
+  std::vector<std::string> file_errors;  // the Qase section reports those of qase.config.json
+  raw_map raw = read_qase_config(cwd, logging_keys, file_errors);
+  for (const file_key& key : logging_keys) read_env_into(env, key.env, raw);
   for (const char* name : common_keys) read_env_into(env, name, raw);
   for (const char* name : proxy_keys) read_env_into(env, name, raw);
   for (const char* name : no_proxy_keys) read_env_into(env, name, raw);
@@ -73,6 +82,8 @@ void read_common_section(const env_lookup& env, settings& out) {
                                                           {"bodies", 2}}))
     c.debug = *d;
   if (const auto b = keys.read_bool("GTEST_TMS_REPORT_DISABLED")) c.report_disabled = *b;
+  if (const auto b = keys.read_bool("QASE_LOGGING_CONSOLE")) c.logging_console = *b;
+  if (const auto b = keys.read_bool("QASE_LOGGING_FILE")) c.logging_file = *b;
   if (auto v = keys.read_text("GTEST_TMS_RUN_FILE")) c.run_file = std::move(*v);
   if (auto v = keys.read_text("GTEST_TMS_SPOOL")) c.spool_dir = std::move(*v);
   if (auto v = keys.read_text("GTEST_TMS_VERIFIED_RUNS")) c.verified_runs = std::move(*v);

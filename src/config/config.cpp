@@ -39,7 +39,7 @@ settings load_settings(const env_lookup& plain_env, const std::string& cwd) {
     read_qase_section(env, cwd, out);
     read_qasphere_section(env, cwd, out);
     if (!out.qase_enabled() && out.qasphere.enabled) read_qase_storage_keys(env, cwd, out);
-    read_common_section(env, out);
+    read_common_section(env, cwd, out);
   } catch (const std::exception& e) {
     out.qase = qase_settings{};
     out.qasphere = qasphere_settings{};

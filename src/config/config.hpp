@@ -86,7 +86,9 @@ struct common_settings {
   int retries = 3;                                   // QASE_TESTOPS_API_RETRIES
   std::chrono::milliseconds flush_deadline{30000};   // GTEST_TMS_DEADLINE (seconds): teardown bound
   std::chrono::milliseconds term_grace{5000};        // GTEST_TMS_TERM_GRACE (seconds): flush on SIGTERM/SIGINT
-  int debug = 0;  // QASE_DEBUG: 1 (true) one line per request on stderr, 2 also the bodies (both systems)
+  int debug = 0;                // QASE_DEBUG: 1 (true) one line per request on stderr, 2 also the bodies (both systems)
+  bool logging_console = true;  // QASE_LOGGING_CONSOLE: the reporter's lines on stderr
+  bool logging_file = false;    // QASE_LOGGING_FILE: the same lines in logs/gtest-tms-<pid>.log
   std::chrono::milliseconds batch_age{450};  // GTEST_TMS_BATCH_AGE_MS, see pipeline_options
   bool strict = false;                       // GTEST_TMS_STRICT: reporting failure fails the binary
   std::string ca_file;                       // GTEST_TMS_CA_FILE (besides SSL_CERT_FILE)

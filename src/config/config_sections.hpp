@@ -21,6 +21,6 @@ void read_qasphere_section(const env_lookup& env, const std::string& cwd, settin
 void read_qase_storage_keys(const env_lookup& env, const std::string& cwd, settings& out);
 
 /// GTEST_TMS_* and the proxy variables -> out.common. A bad value keeps the default.
-void read_common_section(const env_lookup& env, settings& out);
+void read_common_section(const env_lookup& env, const std::string& cwd, settings& out);
 
 }  // namespace gtest_tms::detail

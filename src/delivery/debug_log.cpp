@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "util/console.hpp"
 #include "util/text.hpp"
 
 namespace gtest_tms::detail {
@@ -63,8 +64,7 @@ std::vector<std::string> debug_lines(std::string_view system, const http_request
 void debug_log(std::string_view system, const http_request& req, const http_response& resp,
                std::chrono::milliseconds elapsed, const std::string& next, const debug_log_options& options) {
   if (options.level <= 0) return;
-  for (const auto& l : debug_lines(system, req, resp, elapsed, next, options))
-    std::fprintf(stderr, "gtest-tms: %s\n", l.c_str());
+  for (const auto& l : debug_lines(system, req, resp, elapsed, next, options)) say(l);
 }
 
 }  // namespace gtest_tms::detail

@@ -1,4 +1,5 @@
 #include "delivery/session.hpp"
+#include "util/console.hpp"
 #include "util/uuid.hpp"
 
 #include <atomic>
@@ -105,11 +106,8 @@ void session::stop_at_exit() noexcept {
     journal_->death("exit");
     // The only word the user gets: static destruction follows, the summary never comes.
     const std::string& p = journal_->path();
-    std::fprintf(stderr,
-                 "gtest-tms: exit() was called during the tests: %zu results are kept in %s; send them (and the "
-                 "tests that did not run) with: gtest-tms upload %s\n",
-                 journal_->results_written(), p.c_str(), p.c_str());
-    std::fflush(stderr);
+    say("exit() was called during the tests: " + std::to_string(journal_->results_written()) + " results are kept in " +
+        p + "; send them (and the tests that did not run) with: gtest-tms upload " + p);
   }
   if (!transport_) return;
   try {
@@ -146,12 +144,11 @@ void session::open(run_plan plan) {
       std::string error;
       journal_ = journal::create(dir, h, error, plan.tests.size());
       if (!journal_ && to_collector) {
-        std::fprintf(stderr, "gtest-tms: cannot write into the collector's folder (%s); sending directly\n",
-                     error.c_str());
+        say("cannot write into the collector's folder (" + error + "); sending directly");
         journal_ = journal::create(journal_dir_for(settings_), h, error, plan.tests.size());
         to_collector = false;
       }
-      if (!journal_) std::fprintf(stderr, "gtest-tms: no crash journal: %s\n", error.c_str());
+      if (!journal_) say("no crash journal: " + error);
     }
   }
   if (journal_) {

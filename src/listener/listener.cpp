@@ -12,6 +12,7 @@
 #include "model/unfinished.hpp"
 #include "platform/process.hpp"
 #include "platform/signals.hpp"
+#include "util/console.hpp"
 #include "util/text.hpp"
 #include "util/time_format.hpp"
 
@@ -44,8 +45,7 @@ void listener::guarded(const char* where, F&& work) noexcept {
       what = e.what();  // the exception object lives until the outer handler ends
     } catch (...) {
     }
-    std::fprintf(stderr, "gtest-tms: internal error in %s (%s); reporting is off for the rest of this run\n", where,
-                 what);
+    say(std::string("internal error in ") + where + " (" + what + "); reporting is off for the rest of this run");
   }
 }
 
@@ -53,8 +53,13 @@ void listener::OnTestProgramStart(const testing::UnitTest& unit_test) {
   if (!owner() || in_death_test_child()) return;
   std::lock_guard<std::mutex> lock(events_mutex_);
   guarded("OnTestProgramStart", [&] {
-    for (const auto& e : settings_.errors) std::fprintf(stderr, "gtest-tms: %s\n", e.c_str());
-    for (const auto& w : settings_.warnings) std::fprintf(stderr, "gtest-tms: %s\n", w.c_str());
+    // The official reporters' logging options apply from the first line on.
+    console_options console;
+    console.to_stderr = settings_.common.logging_console;
+    if (settings_.common.logging_file) console.file = default_log_file(current_dir());
+    set_console(console);
+    for (const auto& e : settings_.errors) say(e);
+    for (const auto& w : settings_.warnings) say(w);
     if (settings_.any_enabled()) start(unit_test);
   });
 }
@@ -105,10 +110,8 @@ void listener::on_terminate(int sig) {
       guarded("the signal flush", [&] {
         const char* name = signal_name(sig);
         const auto grace = settings_.common.term_grace;
-        std::fprintf(
-            stderr,
-            "gtest-tms: %s: the interrupted test is reported as failed; sending what is pending (at most %lld s)\n",
-            name, static_cast<long long>(std::chrono::duration_cast<std::chrono::seconds>(grace).count()));
+        say(std::string(name) + ": the interrupted test is reported as failed; sending what is pending (at most " +
+            std::to_string(std::chrono::duration_cast<std::chrono::seconds>(grace).count()) + " s)");
         session_->note_death(name);
         unfinished_texts how;
         how.during = std::string("interrupted (") + name + ")";
@@ -286,7 +289,7 @@ void listener::OnTestProgramEnd(const testing::UnitTest& /*unit_test*/) {
   watch_.reset();
   if (strict_failure_) {
     // Opt-in only (GTEST_TMS_STRICT): the XML report is already written at iteration end.
-    std::fprintf(stderr, "gtest-tms: GTEST_TMS_STRICT is set and reporting had problems: exit code 1\n");
+    say("GTEST_TMS_STRICT is set and reporting had problems: exit code 1");
     std::fflush(nullptr);
     std::exit(1);  // NOLINT(concurrency-mt-unsafe): documented strict mode; the io thread has stopped
   }
@@ -294,15 +297,14 @@ void listener::OnTestProgramEnd(const testing::UnitTest& /*unit_test*/) {
 
 void listener::finish(std::chrono::steady_clock::time_point deadline) {
   const session_outcome out = session_->close(deadline);
-  for (const auto& line : summary_lines(out.entries)) std::fprintf(stderr, "gtest-tms: %s\n", line.c_str());
-  if (!out.journal_warning.empty()) std::fprintf(stderr, "gtest-tms: %s\n", out.journal_warning.c_str());
+  for (const auto& line : summary_lines(out.entries)) say(line);
+  if (!out.journal_warning.empty()) say(out.journal_warning);
   // Under a collector, one CI job summary for all processes would come from `run complete`, not one per test.
   if (out.entries.empty() || out.entries.front().collector.empty())
     write_step_summary(out.entries, out.results, out.failed_names);
   strict_failure_ = settings_.common.strict && out.problems;
   if (!out.kept_journal.empty())
-    std::fprintf(stderr, "gtest-tms: journal kept: %s (send what it holds with: gtest-tms upload %s)\n",
-                 out.kept_journal.c_str(), out.kept_journal.c_str());
+    say("journal kept: " + out.kept_journal + " (send what it holds with: gtest-tms upload " + out.kept_journal + ")");
 }
 
 }  // namespace gtest_tms::detail

@@ -8,6 +8,7 @@
 #include "config/config.hpp"
 #include "listener/listener.hpp"
 #include "platform/process.hpp"
+#include "util/console.hpp"
 
 namespace gtest_tms {
 
@@ -23,9 +24,9 @@ bool register_listener() noexcept {
     ::testing::UnitTest::GetInstance()->listeners().Append(new detail::listener(std::move(s)));
     return true;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "gtest-tms: reporting is off: %s\n", e.what());
+    detail::say(std::string("reporting is off: ") + e.what());
   } catch (...) {
-    std::fprintf(stderr, "gtest-tms: reporting is off: unknown error\n");
+    detail::say("reporting is off: unknown error");
   }
   return false;
 }

@@ -9,7 +9,10 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
+#include <filesystem>
 #include <map>
+#include <regex>
+#include <sstream>
 
 #include "emulator_fixture.hpp"
 #include "golden.hpp"
@@ -371,6 +374,73 @@ TEST(ParityEndToEnd, QaSphereAttachmentsOffOrRefusedCostTheFilesNeverTheResults)
   for (const auto& [id, res] : run.results) all += res.comment;
   EXPECT_EQ(count_of(all, " not uploaded (HTTP 413"), 2u) << all;
   EXPECT_NE(run.r.err.find("attachments not uploaded: HTTP 413"), std::string::npos) << run.r.err;
+}
+
+// The reporter's lines ("gtest-tms: ..."), in order, without the prefix.
+std::vector<std::string> reporter_lines(const std::string& err) {
+  std::vector<std::string> out;
+  std::istringstream in(err);
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind("gtest-tms: ", 0) == 0) out.push_back(line.substr(11));
+  return out;
+}
+
+// QASE_LOGGING_CONSOLE / QASE_LOGGING_FILE, as the official reporters name them: the reporter's lines go
+// to logs/gtest-tms-<pid>.log under the working directory (each after its UTC time), and to stderr
+// unless the console is off; the tests' own output is untouched.
+TEST(ParityEndToEnd, LoggingOptionsPutTheReportersLinesInAFileAndOffTheConsole) {
+  emulator_fixture emu;
+  auto env = emu.qase_env();
+  env["QASE_LOGGING_CONSOLE"] = "false";
+  env["QASE_LOGGING_FILE"] = "true";
+  env["QASE_DEBUG"] = "true";
+  const auto run_in = [&](const std::string& cwd) {
+    std::filesystem::create_directories(cwd);
+    process_options po;
+    po.env = env;
+    po.args = {"--gtest_filter=Alpha.*"};
+    po.cwd = cwd;
+    po.timeout = 180s;
+    return run_process(fixture_path("fixture_modes"), po);
+  };
+  const auto log_lines = [](const std::string& cwd, std::string& name) {
+    std::vector<std::string> files = list_files(cwd + "/logs");
+    EXPECT_EQ(files.size(), 1u);
+    if (files.empty()) return std::vector<std::string>{};
+    name = std::filesystem::path(files[0]).filename().string();
+    std::vector<std::string> out;
+    std::istringstream in(read_file(files[0]));
+    static const std::regex stamped(R"(^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z (.*)$)");
+    for (std::string line; std::getline(in, line);) {
+      std::smatch m;
+      EXPECT_TRUE(std::regex_match(line, m, stamped)) << line;
+      out.push_back(m.size() > 2 ? m[2].str() : line);
+    }
+    return out;
+  };
+
+  const process_result quiet = run_in(emu.dir() + "/quiet");
+  ASSERT_FALSE(quiet.timed_out) << quiet.err;
+  EXPECT_TRUE(reporter_lines(quiet.err).empty()) << quiet.err;
+  EXPECT_NE(quiet.out.find("[  PASSED  ]"), std::string::npos) << quiet.out;  // gtest's own output stays
+  std::string name;
+  const auto quiet_log = log_lines(emu.dir() + "/quiet", name);
+  EXPECT_TRUE(std::regex_match(name, std::regex(R"(gtest-tms-\d+\.log)"))) << name;
+  const auto has = [](const std::vector<std::string>& lines, const std::string& text) {
+    return std::any_of(lines.begin(), lines.end(), [&](const auto& l) { return l.find(text) != std::string::npos; });
+  };
+  EXPECT_TRUE(has(quiet_log, "Qase: ")) << "no summary in the log";
+  EXPECT_TRUE(has(quiet_log, "debug: Qase POST /v2/DEMO/run/")) << "no request line in the log";
+  EXPECT_TRUE(no_secret_in(quiet, emu.dir()));
+
+  // Console and file both on: the same lines in both places.
+  env["QASE_LOGGING_CONSOLE"] = "true";
+  const process_result both = run_in(emu.dir() + "/both");
+  ASSERT_FALSE(both.timed_out) << both.err;
+  const auto both_log = log_lines(emu.dir() + "/both", name);
+  EXPECT_FALSE(both_log.empty());
+  EXPECT_EQ(reporter_lines(both.err), both_log);
+  EXPECT_TRUE(no_secret_in(both, emu.dir()));
 }
 
 }  // namespace

@@ -526,6 +526,30 @@ TEST_F(ConfigTest, PythonReportPathKeyAndCommaStringLists) {
   EXPECT_EQ(s.qase.batch_size, 20);
 }
 
+TEST_F(ConfigTest, LoggingOptionsFromTheEnvironmentOrTheFile) {
+  const settings defaults = load(testops_env);
+  EXPECT_TRUE(defaults.common.logging_console);
+  EXPECT_FALSE(defaults.common.logging_file);
+  const settings env = load(with(testops_env, {{"QASE_LOGGING_CONSOLE", "false"}, {"QASE_LOGGING_FILE", "yes"}}));
+  EXPECT_FALSE(env.common.logging_console);
+  EXPECT_TRUE(env.common.logging_file);
+  EXPECT_TRUE(env.errors.empty()) << all_messages(env);
+  dir_.write("qase.config.json", R"({"logging": {"console": false, "file": true}})");
+  const settings file = load(testops_env);
+  EXPECT_FALSE(file.common.logging_console);
+  EXPECT_TRUE(file.common.logging_file);
+  // The environment wins over the file, as for every key.
+  EXPECT_TRUE(load(with(testops_env, {{"QASE_LOGGING_CONSOLE", "true"}})).common.logging_console);
+
+  dir_.write("qase.config.json", "{}");
+  const settings bad = load(with(testops_env, {{"QASE_LOGGING_CONSOLE", "quiet"}}));
+  EXPECT_TRUE(bad.common.logging_console);
+  ASSERT_EQ(bad.errors.size(), 1u) << all_messages(bad);
+  EXPECT_EQ(bad.errors[0].rfind("QASE_LOGGING_CONSOLE=quiet", 0), 0u) << bad.errors[0];
+  EXPECT_NE(bad.errors[0].find("using the default (true)"), std::string::npos) << bad.errors[0];
+  EXPECT_TRUE(bad.qase_enabled());  // a logging option never switches reporting off
+}
+
 TEST_F(ConfigTest, ReportFormatJsonOrJsonpUnderEachOfficialName) {
   EXPECT_EQ(load({{"QASE_MODE", "report"}}).qase.report_format, qase_report_format::json);
   EXPECT_EQ(load({{"QASE_MODE", "report"}, {"QASE_REPORT_CONNECTION_FORMAT", "JSONP"}}).qase.report_format,
