@@ -298,11 +298,32 @@ TEST(ParityEndToEnd, APassAfterAFailedAttemptIsMarkedFlakyAndEveryAttemptIsKept)
     attempts[str(res.at("title"))].push_back(a);
   }
   for (auto& [title, a] : attempts) std::sort(a.begin(), a.end());
-  EXPECT_EQ(attempts["FailsOnceThenPasses"],
+  EXPECT_EQ(attempts["TestBd001FailsOnceThenPasses"],
             (std::vector<std::string>{"failed", "passed flaky=true", "passed flaky=true"}));
-  EXPECT_EQ(attempts["AlwaysFails"], (std::vector<std::string>{"failed", "failed", "failed"}));
-  EXPECT_EQ(attempts["AlwaysPasses"], (std::vector<std::string>{"passed", "passed", "passed"}));
+  EXPECT_EQ(attempts["TestBd002AlwaysFails"], (std::vector<std::string>{"failed", "failed", "failed"}));
+  EXPECT_EQ(attempts["TestBd003AlwaysPasses"], (std::vector<std::string>{"passed", "passed", "passed"}));
   EXPECT_TRUE(requests_match_spec(emu));
+}
+
+// QA Sphere, as qas-cli notes a flaky test: the pass after the failed attempt says "passed in 2
+// attempts"; each attempt (iteration) is its own result, as in Qase.
+TEST(ParityEndToEnd, QaSpherePassAfterAFailedAttemptSaysInHowManyAttemptsItPassed) {
+  emulator_fixture emu;
+  const process_result r = run_fixture("fixture_flaky", emu.qasphere_env(), {"--gtest_repeat=3"});
+  ASSERT_FALSE(r.timed_out) << r.err;
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  const auto runs = emu.tms().qasphere_runs();
+  ASSERT_EQ(runs.size(), 1u) << r.err;
+  std::map<std::string, std::vector<std::string>> attempts;  // case -> status, "+note" when noted
+  for (const auto& res : emu.tms().qasphere_results(runs[0].id)) {
+    const bool noted =
+        res.comment.find("Passed in 2 attempts (flaky: the earlier attempts failed)") != std::string::npos;
+    attempts[res.tcase_id].push_back(res.status + (noted ? "+note" : ""));
+  }
+  for (auto& [tcase, a] : attempts) std::sort(a.begin(), a.end());
+  EXPECT_EQ(attempts["tc0001"], (std::vector<std::string>{"failed", "passed", "passed+note"}));
+  EXPECT_EQ(attempts["tc0002"], (std::vector<std::string>{"failed", "failed", "failed"}));
+  EXPECT_EQ(attempts["tc0003"], (std::vector<std::string>{"passed", "passed", "passed"}));
 }
 
 // QA Sphere results take links only: the files go through POST /file/batch and the comment links

@@ -841,6 +841,33 @@ TEST(QasphereRunLog, FailuresNoCaseCarriesAreRunLogEntriesSentAlone) {
   EXPECT_EQ(t.be->not_sent_count(), 0u);
 }
 
+// As qas-cli notes a flaky test: the pass that ends a streak of failed attempts of the same test
+// (--gtest_repeat iterations, or `ctest --repeat until-pass` processes under one collector) says so.
+TEST(QasphereResults, APassAfterFailedAttemptsSaysInHowManyAttemptsItPassed) {
+  started_backend t(make_settings(), plan_of({"TestBd001Login", "TestBd002Logout"}));
+  int ids = 0;
+  const auto attempt = [&ids](const std::string& name, test_status status, const std::string& message, int iteration) {
+    auto r = std::make_shared<test_result>(*result(name, status, 5, message, iteration));
+    r->id = str_cat("id-", ++ids);  // every result has its own UUID
+    return r;
+  };
+  const auto comment_of = [](const std::vector<outbound_item>& items) {
+    EXPECT_EQ(items.size(), 1u);
+    return items.empty() ? std::string() : std::string(items[0].value.at("comment").as_string());
+  };
+  const std::string first = comment_of(add(*t.be, attempt("TestBd001Login", test_status::failed, "no", 0)));
+  EXPECT_EQ(first.find("attempts"), std::string::npos) << first;
+  comment_of(add(*t.be, attempt("TestBd001Login", test_status::invalid, "boom", 1)));
+  const auto pass = attempt("TestBd001Login", test_status::passed, {}, 2);
+  const std::string third = comment_of(add(*t.be, pass));
+  EXPECT_NE(third.find("<p>Passed in 3 attempts (flaky: the earlier attempts failed)</p>"), std::string::npos) << third;
+  // The streak ended: a later pass is an ordinary one, and another test never was flaky.
+  EXPECT_EQ(comment_of(add(*t.be, attempt("TestBd001Login", test_status::passed, {}, 3))).find("attempts"),
+            std::string::npos);
+  EXPECT_EQ(comment_of(add(*t.be, attempt("TestBd002Logout", test_status::passed, {}, 0))).find("attempts"),
+            std::string::npos);
+}
+
 TEST(QasphereRunLog, ResultsLinkTheCiJobWhenItIsKnown) {
   auto s = make_settings();
   s.ci_job_url = "https://github.example/acme/app/actions/runs/42";

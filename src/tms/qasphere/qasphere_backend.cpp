@@ -228,6 +228,7 @@ class qasphere_backend final : public backend {
   void send_files(const std::shared_ptr<file_upload>& u);
   static void append_comment(outbound_item& item, const std::string& html);
   void drain_backlog(std::vector<outbound_item>& out);
+  void note_attempt(const test_result& r);
   outbound_item fold(int seq, std::vector<std::shared_ptr<const test_result>> rs, std::size_t expected) const;
 
   qasphere_settings settings_;
@@ -257,6 +258,11 @@ class qasphere_backend final : public backend {
 
   std::vector<std::shared_ptr<const test_result>> backlog_;                              // arrived while starting
   std::map<std::pair<int, int>, std::vector<std::shared_ptr<const test_result>>> held_;  // (seq, iteration)
+  // Flaky tests: failed attempts per test (full name) since its last pass, across --gtest_repeat
+  // iterations and the collector's processes of `ctest --repeat until-pass`; and the passes that
+  // ended such a streak, by result id, with their attempt count.
+  std::map<std::string, int> failed_attempts_;
+  std::map<std::string, int> passed_in_attempts_;
   std::size_t not_sent_ = 0;
   std::size_t dropped_ = 0;  // folded before start() finished, then found not to be in the run
 };
@@ -662,6 +668,12 @@ outbound_item qasphere_backend::fold(int seq, std::vector<std::shared_ptr<const 
     for (const auto& r : rs) files += r->attachments.size();
     append_comment(item, qasphere_attachments_html({}, files, "QAS_UPLOAD_ATTACHMENTS=false", 1024));
   }
+  // As qas-cli notes a flaky test ("passed in N attempts"): a pass after failed attempts of the test.
+  for (const auto& r : rs) {
+    const auto it = passed_in_attempts_.find(r->id);
+    if (it == passed_in_attempts_.end()) continue;
+    append_comment(item, qasphere_flaky_html(*r, it->second, qasphere_single_instance(rs.size(), expected)));
+  }
   if (!settings_.ci_job_url.empty()) {
     // As the CLI sends links: {text, url} only (qasphere-api.md 5.8).
     item.value["links"] = json::array{json::object{{"text", "CI job"}, {"url", settings_.ci_job_url}}};
@@ -696,6 +708,7 @@ void qasphere_backend::map_result(const std::shared_ptr<const test_result>& r, s
     ++not_sent_;
     return;
   }
+  note_attempt(*r);
   if (phase_ == phase::ready && !run_cases_.count(m->seq)) {
     ++not_sent_;
     return;
@@ -714,6 +727,18 @@ void qasphere_backend::map_result(const std::shared_ptr<const test_result>& r, s
     auto rs = std::move(group);
     held_.erase(key);
     out.push_back(fold(m->seq, std::move(rs), expected));
+  }
+}
+
+void qasphere_backend::note_attempt(const test_result& r) {
+  const std::string name = r.full_name();
+  if (r.status == test_status::failed || r.status == test_status::invalid || r.status == test_status::blocked) {
+    ++failed_attempts_[name];
+  } else if (r.status == test_status::passed) {
+    const auto it = failed_attempts_.find(name);
+    if (it == failed_attempts_.end()) return;
+    passed_in_attempts_[r.id] = it->second + 1;
+    failed_attempts_.erase(it);
   }
 }
 

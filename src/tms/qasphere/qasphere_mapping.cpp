@@ -211,6 +211,11 @@ std::string qasphere_comment(const std::vector<std::shared_ptr<const test_result
                                                               : multi_comment(instances, expected);
 }
 
+std::string qasphere_flaky_html(const test_result& r, int attempts, bool single) {
+  const std::string what = "assed in " + std::to_string(attempts) + " attempts (flaky: the earlier attempts failed)";
+  return single ? "<p>P" + what + "</p>" : "<p>" + escaped_capped(r.full_name(), 1024) + ": p" + what + "</p>";
+}
+
 bool qasphere_run_log_worthy(const test_result& r) noexcept {
   return r.run_level ||
          (r.suite == "GoogleTestVerification" && r.status != test_status::passed && r.status != test_status::skipped);

@@ -48,6 +48,11 @@ boost::json::object qasphere_run_log_json(const test_result& r);
 /// own checks (suite GoogleTestVerification), which no marker can name.
 bool qasphere_run_log_worthy(const test_result& r) noexcept;
 
+/// What a result's comment says of a flaky test, as qas-cli notes one: it passed in attempt `attempts`
+/// after the earlier attempts failed (--gtest_repeat, or `ctest --repeat until-pass` under the
+/// collector). `single`: the comment is this instance's alone, so the test's name is not repeated.
+std::string qasphere_flaky_html(const test_result& r, int attempts, bool single);
+
 /// What a result's comment says of its attachments: links to the uploaded files (POST /file/batch,
 /// as qas-cli's --attachments) as `<h4>Attachments:</h4><ul>...`, at most `budget` bytes, and a note
 /// of those not uploaded and why. Empty when there is nothing to say.
