@@ -23,12 +23,16 @@ namespace {
 
 constexpr std::size_t max_failed_names = 50;
 
-std::unique_ptr<backend> default_backend(tms system, const settings& s) {
+// `qase`: the Qase backend of this session, if it has one; QA Sphere's results link its run.
+std::unique_ptr<backend> default_backend(tms system, const settings& s, const backend* qase) {
   switch (system) {
     case tms::qase:
       return make_qase_backend(s.qase, s.common);
-    case tms::qasphere:
-      return make_qasphere_backend(s.qasphere, s.common);
+    case tms::qasphere: {
+      qasphere_backend_hooks hooks;
+      if (qase != nullptr) hooks.qase_run_link = [qase] { return qase->run_link(); };
+      return make_qasphere_backend(s.qasphere, s.common, std::move(hooks));
+    }
   }
   return nullptr;
 }
@@ -168,8 +172,11 @@ void session::open(run_plan plan) {
   }
 
   std::vector<std::unique_ptr<backend>> backends;
+  const backend* qase = nullptr;  // owned by the pipeline from here on, which outlives every call
   for (const tms t : systems_) {
-    auto b = options_.hooks.make_backend ? options_.hooks.make_backend(t, settings_) : default_backend(t, settings_);
+    auto b =
+        options_.hooks.make_backend ? options_.hooks.make_backend(t, settings_) : default_backend(t, settings_, qase);
+    if (b && t == tms::qase) qase = b.get();
     if (b) backends.push_back(std::move(b));
   }
   if (backends.empty()) {  // report mode only: results are written at close()

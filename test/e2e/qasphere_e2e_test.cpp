@@ -336,6 +336,32 @@ TEST(QasphereEndToEnd, QaseAndQasphereFromOneBinary) {
   EXPECT_TRUE(no_secret_in(r, emu.dir()));
 }
 
+// Reporting to both systems, each QA Sphere result links the Qase run of the same process (issue 12,
+// item 5). QA Sphere's run creation is held back 300 ms so that Qase's run exists when its results
+// are made (a result made before it is known goes without the link).
+TEST(QasphereEndToEnd, WithBothSystemsEachQaSphereResultLinksTheQaseRun) {
+  emulator::emulator_options o = emulator_fixture::default_options();
+  o.faults = emulator::parse_fault_plan("POST /api/public/v0/project/BD/run=latency:300");
+  emulator_fixture emu(o);
+  auto env = emu.qase_env();
+  for (const auto& [k, v] : qas_env(emu)) {
+    if (v) env[k] = v;
+  }
+  const process_result r = run_fixture("fixture_qasphere", env, {acceptance_filter});
+  ASSERT_FALSE(r.timed_out) << r.err;
+  const auto qase_runs = emu.tms().qase_runs();
+  const auto qas_runs = emu.tms().qasphere_runs();
+  ASSERT_EQ(qase_runs.size(), 1u) << r.err;
+  ASSERT_EQ(qas_runs.size(), 1u) << r.err;
+  const std::string qase_run = emu.url() + "/run/DEMO/dashboard/" + std::to_string(qase_runs[0].id);
+  EXPECT_NE(r.err.find(qase_run), std::string::npos) << r.err;  // the link the Qase summary prints
+  const auto results = emu.tms().qasphere_results(qas_runs[0].id);
+  ASSERT_EQ(results.size(), 4u) << r.err;
+  for (const auto& res : results) {
+    EXPECT_EQ(res.links, (std::vector<std::pair<std::string, std::string>>{{"Qase run", qase_run}})) << res.tcase_id;
+  }
+}
+
 TEST(QasphereEndToEnd, A429OnTheResultBatchIsRetriedAndDeliveredOnce) {
   emulator::emulator_options o = emulator_fixture::default_options();
   o.faults = emulator::parse_fault_plan("POST .*/result/batch#1=429:retry-after=1");

@@ -879,6 +879,25 @@ TEST(QasphereRunLog, ResultsLinkTheCiJobWhenItIsKnown) {
   EXPECT_FALSE(items[0].alone);
 }
 
+TEST(QasphereRunLog, ResultsLinkTheQaseRunOnceItIsKnown) {
+  auto hooks = fixed_hooks();
+  std::string qase_run;  // what the Qase backend's run_link() says: empty until its run exists
+  hooks.qase_run_link = [&qase_run] { return qase_run; };
+  fake_requester fake;
+  router routes = standard_routes();
+  routes.install(fake);
+  auto be = make_qasphere_backend(make_settings(), common_settings{}, hooks);
+  be->start(fake, plan_of({"TestBd001Login", "TestBd002Logout"}), [](std::string) {});
+  const auto before = add(*be, result("TestBd001Login", test_status::passed));
+  ASSERT_EQ(before.size(), 1u);
+  EXPECT_FALSE(before[0].value.contains("links"));
+  qase_run = "https://app.qase.io/run/DEMO/dashboard/7";
+  const auto after = add(*be, result("TestBd002Logout", test_status::passed));
+  ASSERT_EQ(after.size(), 1u);
+  EXPECT_EQ(after[0].value.at("links"),
+            json::parse(R"([{"text":"Qase run","url":"https://app.qase.io/run/DEMO/dashboard/7"}])"));
+}
+
 }  // namespace
 }  // namespace gtest_tms::detail
 

@@ -674,10 +674,14 @@ outbound_item qasphere_backend::fold(int seq, std::vector<std::shared_ptr<const 
     if (it == passed_in_attempts_.end()) continue;
     append_comment(item, qasphere_flaky_html(*r, it->second, qasphere_single_instance(rs.size(), expected)));
   }
-  if (!settings_.ci_job_url.empty()) {
-    // As the CLI sends links: {text, url} only (qasphere-api.md 5.8).
-    item.value["links"] = json::array{json::object{{"text", "CI job"}, {"url", settings_.ci_job_url}}};
+  // As the CLI sends links: {text, url} only (qasphere-api.md 5.8).
+  json::array links;
+  if (!settings_.ci_job_url.empty()) links.push_back(json::object{{"text", "CI job"}, {"url", settings_.ci_job_url}});
+  if (hooks_.qase_run_link) {
+    if (std::string qase = hooks_.qase_run_link(); !qase.empty())
+      links.push_back(json::object{{"text", "Qase run"}, {"url", std::move(qase)}});
   }
+  if (!links.empty()) item.value["links"] = std::move(links);
   if (qasphere_single_instance(rs.size(), expected)) {
     item.label = rs.front()->full_name();
   } else {

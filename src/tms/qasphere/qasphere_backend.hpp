@@ -31,6 +31,9 @@ struct qasphere_backend_hooks {
   std::function<std::int64_t()> now_epoch_ms;  // run title time
   std::optional<int> utc_offset_minutes;       // unset: local time, as the CLI
   env_lookup env;                              // {env:VAR} in QAS_RUN_NAME
+  /// The Qase run this process reports to as well ("" until known): a "Qase run" link on results.
+  /// Called on the io thread, where both backends live.
+  std::function<std::string()> qase_run_link;
 };
 
 std::unique_ptr<backend> make_qasphere_backend(const qasphere_settings& s, const common_settings& c);
