@@ -1,7 +1,9 @@
 #include "delivery/pipeline.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <future>
@@ -30,6 +32,60 @@ struct queued_item {
   clock_type::time_point since;
   outbound_item item;
 };
+
+// A test of the plan as its plain results carry it (owned: the plan's own views may not outlive it).
+struct plan_entry {
+  std::string suite, name, file, value_param, type_param;
+  int line = 0;
+};
+
+// A plain result waiting in a backlog (48 bytes): everything else it has is its plan entry's (see
+// compact()).
+struct spilled_result {
+  std::array<std::uint8_t, 16> id{};  // the UUID's 16 bytes (its text is canonical lower-case hex)
+  std::uint32_t plan_index = 0;
+  std::int32_t iteration = 0;
+  std::int64_t start_ms = 0;
+  std::int64_t duration_ms = 0;
+  test_status status = test_status::passed;
+  bool type_repeats = false;
+};
+
+constexpr const char* hex_digits = "0123456789abcdef";
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  return -1;  // upper case too: the text must come back byte for byte
+}
+
+// "8-4-4-4-12" lower-case hex into 16 bytes; false for any other text.
+bool pack_uuid(const std::string& text, std::array<std::uint8_t, 16>& out) {
+  if (text.size() != 36) return false;
+  std::size_t byte = 0;
+  for (std::size_t i = 0; i < text.size();) {
+    if (i == 8 || i == 13 || i == 18 || i == 23) {
+      if (text[i++] != '-') return false;
+      continue;
+    }
+    const int hi = hex_value(text[i]), lo = hex_value(text[i + 1]);
+    if (hi < 0 || lo < 0) return false;
+    out[byte++] = static_cast<std::uint8_t>(hi * 16 + lo);
+    i += 2;
+  }
+  return byte == out.size();
+}
+
+std::string unpack_uuid(const std::array<std::uint8_t, 16>& id) {
+  std::string s;
+  s.reserve(36);
+  for (std::size_t b = 0; b < id.size(); ++b) {
+    if (b == 4 || b == 6 || b == 8 || b == 10) s += '-';
+    s += hex_digits[id[b] >> 4];
+    s += hex_digits[id[b] & 0xf];
+  }
+  return s;
+}
 
 }  // namespace
 
@@ -60,6 +116,7 @@ struct pipeline::channel final : requester {
   rate_limiter limiter;
   std::deque<std::function<void()>> waiters;
   bool waiter_timer_armed = false;
+  std::size_t unsent_compact = 0;  // results that waited as compact records until delivery stopped
   backend_report report;
 };
 
@@ -76,7 +133,131 @@ struct pipeline::state : std::enable_shared_from_this<pipeline::state> {
   std::promise<void> all_done;
   bool all_done_set = false;
 
+  std::vector<plan_entry> plan;        // start()'s tests, to rebuild spilled results
+  std::deque<spilled_result> spilled;  // oldest first
+  std::size_t spilled_most = 0;
+
   double jitter() { return std::uniform_real_distribution<double>(0.0, 1.0)(rng); }
+
+  // --- the backlog beyond opt.memory_backlog ------------------------------------------------------
+
+  std::size_t queued_in_memory() const {
+    std::size_t most = 0;
+    for (const auto& c : channels) most = std::max(most, c->pending.size());
+    return most;
+  }
+
+  // The result as a compact record when that loses nothing: every field is either stored or equal
+  // to its plan entry's (otherwise it stays a record in memory).
+  std::optional<spilled_result> compact(const test_result& r, std::int64_t plan_index) const {
+    if (plan_index < 0 || static_cast<std::size_t>(plan_index) >= plan.size()) return std::nullopt;
+    const plan_entry& p = plan[static_cast<std::size_t>(plan_index)];
+    if (r.suite != p.suite || r.name != p.name || r.file != p.file || r.line != p.line ||
+        r.value_param != p.value_param || r.type_param != p.type_param)
+      return std::nullopt;
+    if (!r.parts.empty() || !r.qase_ids.empty() || !r.properties.empty() || !r.attachments.empty() ||
+        !r.steps.empty() || !r.notes.empty() || r.run_level)
+      return std::nullopt;
+    spilled_result s;
+    if (!pack_uuid(r.id, s.id)) return std::nullopt;
+    s.plan_index = static_cast<std::uint32_t>(plan_index);
+    s.status = r.status;
+    s.type_repeats = r.type_repeats;
+    s.iteration = r.iteration;
+    s.start_ms = r.start_ms;
+    s.duration_ms = r.duration_ms;
+    return s;
+  }
+
+  std::shared_ptr<const test_result> rebuild(const spilled_result& s) const {
+    auto r = std::make_shared<test_result>();
+    const plan_entry& p = plan[s.plan_index];
+    r->id = unpack_uuid(s.id);
+    r->suite = p.suite;
+    r->name = p.name;
+    r->value_param = p.value_param;
+    r->type_param = p.type_param;
+    r->type_repeats = s.type_repeats;
+    r->file = p.file;
+    r->line = p.line;
+    r->status = s.status;
+    r->start_ms = s.start_ms;
+    r->duration_ms = s.duration_ms;
+    r->iteration = s.iteration;
+    return r;
+  }
+
+  // A result from the test thread: into the backends' queues, or, past the backlog bound (and then
+  // behind the results already waiting), as a compact record.
+  void take(const std::shared_ptr<const test_result>& r, std::int64_t plan_index) {
+    if (!spilled.empty() || queued_in_memory() >= opt.memory_backlog) {
+      if (auto s = compact(*r, plan_index)) {
+        spilled.push_back(*s);
+        spilled_most = std::max(spilled_most, spilled.size());
+        return;
+      }
+    }
+    add_result(r);
+  }
+
+  // Rebuilds waiting records while the queues have room (below half the bound: in steps, not one by
+  // one), and has every backend but `pumping` (whose pump() is running) look at its queue again.
+  void refill_from_spill(const channel* pumping = nullptr) {
+    if (spilled.empty()) return;
+    const std::size_t queued = queued_in_memory();
+    if (queued > opt.memory_backlog / 2) return;
+    // Measured on the queues, not counted: a result no backend queues (QA Sphere, unmarked) takes no room.
+    while (!spilled.empty() && queued_in_memory() < opt.memory_backlog) {
+      const spilled_result s = spilled.front();
+      spilled.pop_front();
+      add_result(rebuild(s));
+    }
+    for (auto& cp : channels) {
+      if (cp.get() == pumping) continue;
+      tr.post([self = shared_from_this(), &c = *cp] { self->pump(c); });
+    }
+  }
+
+  // After the deadline (finish(), single-threaded): the records still waiting are rebuilt straight into
+  // each backend's undelivered results (what its add() makes of them), counted as queued, with no
+  // queue entry each; then whatever a backend still holds back (QA Sphere: instances of a case
+  // waiting for the rest) goes there too.
+  void unspill_undelivered() {
+    while (!spilled.empty()) {
+      const auto r = rebuild(spilled.front());
+      spilled.pop_front();
+      for (auto& cp : channels) {
+        std::vector<outbound_item> items;
+        be_add(*cp, r, items);
+        hand_back(*cp, items);
+      }
+    }
+    for (auto& cp : channels) {
+      std::vector<outbound_item> held;
+      try {
+        cp->be->flush_held(held);
+      } catch (const std::exception&) {
+      }
+      hand_back(*cp, held);
+    }
+  }
+
+  static void hand_back(channel& c, std::vector<outbound_item>& items) {
+    for (auto& item : items) {
+      for (auto& s : item.sources) c.undelivered.push_back(std::move(s));
+      c.unsent_compact += item.sources.size();
+    }
+  }
+
+  // Delivery stops while the io thread runs (a cancelled batch, a break past the deadline): every
+  // waiting record back into the queues, so the accounting and the fallback see them.
+  void unspill_all() {
+    while (!spilled.empty()) {
+      const spilled_result s = spilled.front();
+      spilled.pop_front();
+      add_result(rebuild(s));
+    }
+  }
 
   void add_result(const std::shared_ptr<const test_result>& r) {
     for (auto& c : channels) {
@@ -158,6 +339,7 @@ struct pipeline::state : std::enable_shared_from_this<pipeline::state> {
   }
 
   void pump(channel& c) {
+    refill_from_spill(&c);
     if (c.ph != channel::phase::ready && c.ph != channel::phase::finishing) return;
     const std::size_t batch_size = std::max<std::size_t>(1, c.be->batch_size());
     while (c.in_flight.size() < opt.max_in_flight) {
@@ -285,7 +467,10 @@ struct pipeline::state : std::enable_shared_from_this<pipeline::state> {
       std::string why =
           r.error == net_error::cancelled ? std::string("stopped at the deadline") : c.be->describe_error(r);
       // Before fail() empties the queue: cancelled at the deadline, or a break that outlasts it.
-      if (r.error == net_error::cancelled || asks_for_a_break(r)) account_for_queue(c, &batch);
+      if (r.error == net_error::cancelled || asks_for_a_break(r)) {
+        unspill_all();
+        account_for_queue(c, &batch);
+      }
       if (r.unconfirmed && !c.be->idempotent_results()) {
         // Not resent: the server may have stored the batch, and resending could duplicate it.
         std::size_t n = 0;
@@ -308,6 +493,7 @@ struct pipeline::state : std::enable_shared_from_this<pipeline::state> {
     std::size_t queued = 0;
     if (unanswered)  // the batch whose answer stops delivery: no longer in flight, still not sent
       for (const auto& item : *unanswered) queued += item.sources.size();
+    queued += c.unsent_compact;
     for (const auto& q : c.pending) queued += q.item.sources.size();
     for (const auto& b : c.forced)
       for (const auto& item : b) queued += item.sources.size();
@@ -334,6 +520,7 @@ struct pipeline::state : std::enable_shared_from_this<pipeline::state> {
     if (c.report.failure.empty() && c.report.start_error.empty()) c.report.failure = why;
     c.ph = channel::phase::failed;
     move_all_to_undelivered(c);
+    refill_from_spill(&c);  // its queue no longer holds the others' waiting results back
     check_done(c);
   }
 
@@ -348,7 +535,8 @@ struct pipeline::state : std::enable_shared_from_this<pipeline::state> {
   }
 
   void check_done(channel& c) {
-    if (flushing && c.ph == channel::phase::ready && c.pending.empty() && c.forced.empty() && c.in_flight.empty()) {
+    if (flushing && c.ph == channel::phase::ready && c.pending.empty() && c.forced.empty() && c.in_flight.empty() &&
+        spilled.empty()) {
       c.ph = channel::phase::finishing;
       const bool complete = c.undelivered.empty() && c.report.rejections.empty();
       try {
@@ -464,6 +652,11 @@ pipeline::~pipeline() = default;
 void pipeline::start(run_plan plan) {
   const std::size_t planned = plan.tests.size();
   transport_.post([s = state_, plan = std::move(plan)] {
+    s->plan.reserve(plan.tests.size());
+    for (const auto& t : plan.tests) {
+      s->plan.push_back(
+          {t.suite, t.name, std::string(t.file), std::string(t.value_param), std::string(t.type_param), t.line});
+    }
     for (auto& cp : s->channels) {
       channel& c = *cp;
       try {
@@ -496,11 +689,11 @@ void pipeline::start(run_plan plan) {
   transport_.post([this, planned] { refill_spares(planned); });
 }
 
-void pipeline::submit(std::shared_ptr<const test_result> result) {
+void pipeline::submit(std::shared_ptr<const test_result> result, std::int64_t plan_index) {
   bool schedule = false;
   {
     std::lock_guard<std::mutex> lock(incoming_mutex_);
-    incoming_.push_back(std::move(result));
+    incoming_.push_back({std::move(result), plan_index});
     schedule = !std::exchange(drain_scheduled_, true);
   }
   // One wake-up of the io thread per interval, however many tests end in it.
@@ -553,7 +746,7 @@ void pipeline::refill_spares(std::size_t want) {
 void pipeline::drain() {
   // The empty vector swapped in has room for as many results as the last interval brought, so
   // the test thread's push_back does not reallocate (the io thread allocates instead).
-  std::vector<std::shared_ptr<const test_result>> batch;
+  std::vector<handed_over> batch;
   batch.reserve(std::min<std::size_t>(last_drained_, 4096));
   {
     std::lock_guard<std::mutex> lock(incoming_mutex_);
@@ -564,7 +757,7 @@ void pipeline::drain() {
   // As many as the last interval used, before the batches are built: the test thread goes on
   // ending tests meanwhile, and without spares it allocates.
   refill_spares(last_drained_);
-  for (const auto& r : batch) state_->add_result(r);
+  for (const auto& h : batch) state_->take(h.result, h.plan_index);
   for (auto& c : state_->channels) state_->pump(*c);
 }
 
@@ -592,9 +785,10 @@ std::vector<backend_report> pipeline::finish(std::chrono::steady_clock::time_poi
   std::vector<backend_report> reports;
   {
     std::lock_guard<std::mutex> lock(incoming_mutex_);
-    for (const auto& r : incoming_) state_->add_result(r);
+    for (const auto& h : incoming_) state_->add_result(h.result);
     incoming_.clear();
   }
+  state_->unspill_undelivered();
   for (auto& cp : state_->channels) {
     channel& c = *cp;
     if (c.report.queued_at_deadline == 0) state_->account_for_queue(c);
@@ -619,6 +813,7 @@ std::vector<backend_report> pipeline::finish(std::chrono::steady_clock::time_poi
       if (seen.insert(r.get()).second) unique.push_back(r);
     c.report.undelivered = std::move(unique);
     c.report.not_sent = c.be->not_sent_count();
+    c.report.compact_most = state_->spilled_most;
     if (c.report.link.empty()) c.report.link = c.be->run_link();
     if (c.report.run_id == 0) c.report.run_id = c.be->run_id();
     reports.push_back(std::move(c.report));

@@ -41,6 +41,11 @@ struct pipeline_options {
   /// How long submitted results wait to be handed to the io thread: one wake-up per interval
   /// instead of one per test (a futex/eventfd write costs more than the rest of the hand-off).
   std::chrono::milliseconds hand_off_interval{2};
+  /// Results a backend may hold queued in memory as records. Beyond that, a plain result (a test of
+  /// the plan, no failure text, metadata, attachments or steps) waits as a compact record of 48
+  /// bytes instead of ~900, and is rebuilt when the queue has room: a backlog the rate limit imposes
+  /// (100,000 fast tests) costs a few MB, not a hundred. Several full batches (Qase: 200 results).
+  std::size_t memory_backlog = 2048;
   retry_policy retry;
   debug_log_options debug;  // QASE_DEBUG
   delivery_observer observer;
@@ -77,6 +82,8 @@ struct backend_report {
   bool rate_limited = false;
   double requests_per_second = 0;
   std::int64_t more_ms = 0;
+  /// The most results that waited as compact records at once (pipeline_options::memory_backlog).
+  std::size_t compact_most = 0;
   /// Every result not acknowledged (never sent, refused, or unconfirmed), for the fallback on disk.
   std::vector<std::shared_ptr<const test_result>> undelivered;
 };
@@ -90,8 +97,9 @@ class pipeline {
 
   /// Starts every backend (check project, create or join the run) on the io thread.
   void start(run_plan plan);
-  /// Test thread: hands one finished result over. No I/O, no waiting on the network.
-  void submit(std::shared_ptr<const test_result> result);
+  /// Test thread: hands one finished result over. No I/O, no waiting on the network. `plan_index`:
+  /// the result is of that test of start()'s plan (-1: of none), so a backlog can hold it compactly.
+  void submit(std::shared_ptr<const test_result> result, std::int64_t plan_index = -1);
   /// Test thread: an empty result to fill and submit. The io thread made it, with room for a UUID,
   /// a file path and a few ids, and frees it after delivery: a test thread that allocates what
   /// another thread frees always takes glibc's slow path (and its arena lock), which cost a third
@@ -109,7 +117,11 @@ class pipeline {
   std::shared_ptr<state> state_;  // shared with callbacks on the io thread
   transport& transport_;
   std::mutex incoming_mutex_;
-  std::vector<std::shared_ptr<const test_result>> incoming_;
+  struct handed_over {
+    std::shared_ptr<const test_result> result;
+    std::int64_t plan_index = -1;
+  };
+  std::vector<handed_over> incoming_;
   bool drain_scheduled_ = false;                      // guarded by incoming_mutex_
   std::vector<std::shared_ptr<test_result>> spares_;  // guarded by incoming_mutex_; see new_result()
   std::size_t last_drained_ = 0;                      // io thread: results the last drain() took

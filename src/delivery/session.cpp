@@ -224,7 +224,7 @@ void session::submit(std::shared_ptr<const test_result> result, std::int64_t pla
   if (counts_as_failed(result->status) && failed_names_.size() < max_failed_names)
     failed_names_.push_back(result->full_name());
   if (journal_) journal_->append(*result, plan_index);
-  if (pipeline_) pipeline_->submit(result);
+  if (pipeline_) pipeline_->submit(result, plan_index);
   if (options_.fallback && settings_.qase.mode == qase_mode::report) report_only_.push_back(std::move(result));
 }
 

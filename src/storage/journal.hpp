@@ -78,7 +78,7 @@ struct journal_plan {
 /// even when the process dies a moment later; there is no fsync (that would cost milliseconds
 /// per test and only protects against power loss, which CI does not need). Space is reserved
 /// with posix_fallocate before it is mapped, so a full disk makes the journal fall back to
-/// pwrite() instead of raising SIGBUS; a helper thread prepares each next 4 MiB chunk
+/// pwrite() instead of raising SIGBUS; a helper thread prepares each next 2 MiB chunk
 /// (platform/append_mapping.hpp). The file is trimmed to its content on close. Measured
 /// (bench/journal_bench.cpp, -O2, 2-core VM): serialize + append of a passing test ~0.3 us CPU,
 /// against 0.7-1.6 us for one write() call.

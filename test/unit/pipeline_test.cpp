@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <map>
 #include <mutex>
 #include <set>
 #include <string>
@@ -154,6 +155,115 @@ TEST(Pipeline, AnItemThatGoesAloneIsSentInARequestOfItsOwn) {
     }
   }
   EXPECT_TRUE(batched);  // the others still share requests
+}
+
+// --- a backlog beyond memory_backlog waits as compact records (issue 13, item 6) ---------------------
+
+// A result of test `i` of backlog_plan() as the listener makes it (a 36-character UUID); `failed`
+// gives it failure text, which keeps it a full record.
+std::shared_ptr<const test_result> planned_result(int i, bool failed = false) {
+  auto r = std::make_shared<test_result>();
+  // Some in upper case: not the canonical text, so they stay full records and keep their spelling.
+  r->id = str_cat(i % 13 == 5 ? "ABCDEF00" : "abcdef00", "-0000-4000-8000-", 100000000000LL + i);
+  r->suite = "Suite";
+  r->name = str_cat("t", i);
+  r->file = "suite_test.cc";
+  r->line = 10 + i;
+  r->value_param = i % 2 == 0 ? "42" : "";
+  r->status = failed ? test_status::failed : (i % 3 == 0 ? test_status::skipped : test_status::passed);
+  r->start_ms = 1700000000000 + i;
+  r->duration_ms = i;
+  r->iteration = i % 2;
+  r->type_repeats = i % 5 == 0;
+  if (failed) r->parts.push_back({"suite_test.cc", 12, "boom", "boom", true, false});
+  return r;
+}
+
+run_plan backlog_plan(int n) {
+  run_plan p;
+  for (int i = 0; i < n; ++i) {
+    planned_test t;
+    t.suite = "Suite";
+    t.name = str_cat("t", i);
+    static const std::string file = "suite_test.cc";
+    static const std::string forty_two = "42";
+    t.file = file;
+    t.line = 10 + i;
+    if (i % 2 == 0) t.value_param = forty_two;
+    p.tests.push_back(t);
+  }
+  return p;
+}
+
+struct backlog_harness {
+  explicit backlog_harness(loop_transport::server_fn fn, std::chrono::milliseconds latency, int tests)
+      : st(std::make_shared<test_backend_state>()), tr(std::move(fn), latency) {
+    pipeline_options o = harness::fast_options();
+    o.memory_backlog = 4;
+    o.observer.delivered = [this](tms, const std::vector<std::shared_ptr<const test_result>>& rs) {
+      std::lock_guard lock(mutex);
+      for (const auto& r : rs) delivered.push_back(r);
+    };
+    std::vector<std::unique_ptr<backend>> bs;
+    bs.push_back(std::make_unique<test_backend>(st, 3));
+    p = std::make_unique<pipeline>(tr, std::move(bs), o);
+    p->start(backlog_plan(tests));
+  }
+  std::shared_ptr<test_backend_state> st;
+  loop_transport tr;
+  std::unique_ptr<pipeline> p;
+  std::mutex mutex;
+  std::vector<std::shared_ptr<const test_result>> delivered;
+};
+
+TEST(Pipeline, ABacklogWaitsAsCompactRecordsAndEveryResultArrivesOnceAsItWas) {
+  backlog_harness h([](const http_request&) { return json_response(202, "{}"); }, 30ms, 60);
+  std::map<std::string, std::shared_ptr<const test_result>> sent;
+  for (int i = 0; i < 60; ++i) {
+    const auto r = planned_result(i, i % 10 == 7);
+    sent[r->id] = r;
+    h.p->submit(r, i);
+  }
+  auto reports = h.p->finish(std::chrono::steady_clock::now() + 20s);
+  ASSERT_EQ(reports.size(), 1u);
+  EXPECT_EQ(reports[0].delivered, 60u);
+  EXPECT_TRUE(reports[0].undelivered.empty());
+  EXPECT_GT(reports[0].compact_most, 0u);  // the bound of 4 was reached: some results waited compact
+  EXPECT_TRUE(h.st->finish_complete);
+  std::lock_guard lock(h.mutex);
+  ASSERT_EQ(h.delivered.size(), 60u);
+  std::set<std::string> seen;
+  for (const auto& got : h.delivered) {
+    ASSERT_TRUE(sent.count(got->id)) << got->id;
+    EXPECT_TRUE(seen.insert(got->id).second) << "twice: " << got->id;
+    const test_result& want = *sent.at(got->id);
+    EXPECT_EQ(got->suite, want.suite);
+    EXPECT_EQ(got->name, want.name);
+    EXPECT_EQ(got->file, want.file);
+    EXPECT_EQ(got->line, want.line);
+    EXPECT_EQ(got->value_param, want.value_param);
+    EXPECT_EQ(got->type_param, want.type_param);
+    EXPECT_EQ(got->type_repeats, want.type_repeats);
+    EXPECT_EQ(got->status, want.status);
+    EXPECT_EQ(got->start_ms, want.start_ms);
+    EXPECT_EQ(got->duration_ms, want.duration_ms);
+    EXPECT_EQ(got->iteration, want.iteration);
+    EXPECT_EQ(got->parts.size(), want.parts.size());
+  }
+}
+
+TEST(Pipeline, ACompactBacklogAtTheDeadlineIsCountedAndHandedBackWhole) {
+  backlog_harness h([](const http_request&) { return json_response(202, "{}"); }, 60s, 30);
+  for (int i = 0; i < 30; ++i) h.p->submit(planned_result(i), i);
+  auto reports = h.p->finish(std::chrono::steady_clock::now() + 300ms);
+  ASSERT_EQ(reports.size(), 1u);
+  EXPECT_EQ(reports[0].delivered, 0u);
+  EXPECT_GT(reports[0].compact_most, 0u);
+  ASSERT_EQ(reports[0].undelivered.size(), 30u);  // every one, rebuilt for the fallback
+  std::set<std::string> names;
+  for (const auto& r : reports[0].undelivered) names.insert(r->name);
+  EXPECT_EQ(names.size(), 30u);
+  EXPECT_EQ(h.st->finish_calls, 0);
 }
 
 TEST(Pipeline, DeliversEveryResultInFullBatchesAndCompletes) {
