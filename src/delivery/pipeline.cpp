@@ -1,7 +1,6 @@
 #include "delivery/pipeline.hpp"
 
 #include <algorithm>
-#include <array>
 #include <cmath>
 #include <cstdint>
 #include <deque>
@@ -16,6 +15,7 @@
 #include "delivery/rate_limiter.hpp"
 #include "delivery/retry.hpp"
 #include "util/time_format.hpp"
+#include "util/uuid.hpp"
 
 namespace gtest_tms::detail {
 
@@ -23,10 +23,6 @@ using clock_type = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
 namespace {
-
-bool counts_as_failed(test_status s) {
-  return s == test_status::failed || s == test_status::invalid || s == test_status::blocked;
-}
 
 struct queued_item {
   clock_type::time_point since;
@@ -42,7 +38,7 @@ struct plan_entry {
 // A plain result waiting in a backlog (48 bytes): everything else it has is its plan entry's (see
 // compact()).
 struct spilled_result {
-  std::array<std::uint8_t, 16> id{};  // the UUID's 16 bytes (its text is canonical lower-case hex)
+  uuid_bytes id{};  // the UUID (its text is make_uuid()'s lower-case form)
   std::uint32_t plan_index = 0;
   std::int32_t iteration = 0;
   std::int64_t start_ms = 0;
@@ -50,42 +46,6 @@ struct spilled_result {
   test_status status = test_status::passed;
   bool type_repeats = false;
 };
-
-constexpr const char* hex_digits = "0123456789abcdef";
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  return -1;  // upper case too: the text must come back byte for byte
-}
-
-// "8-4-4-4-12" lower-case hex into 16 bytes; false for any other text.
-bool pack_uuid(const std::string& text, std::array<std::uint8_t, 16>& out) {
-  if (text.size() != 36) return false;
-  std::size_t byte = 0;
-  for (std::size_t i = 0; i < text.size();) {
-    if (i == 8 || i == 13 || i == 18 || i == 23) {
-      if (text[i++] != '-') return false;
-      continue;
-    }
-    const int hi = hex_value(text[i]), lo = hex_value(text[i + 1]);
-    if (hi < 0 || lo < 0) return false;
-    out[byte++] = static_cast<std::uint8_t>(hi * 16 + lo);
-    i += 2;
-  }
-  return byte == out.size();
-}
-
-std::string unpack_uuid(const std::array<std::uint8_t, 16>& id) {
-  std::string s;
-  s.reserve(36);
-  for (std::size_t b = 0; b < id.size(); ++b) {
-    if (b == 4 || b == 6 || b == 8 || b == 10) s += '-';
-    s += hex_digits[id[b] >> 4];
-    s += hex_digits[id[b] & 0xf];
-  }
-  return s;
-}
 
 }  // namespace
 
@@ -159,7 +119,7 @@ struct pipeline::state : std::enable_shared_from_this<pipeline::state> {
         !r.steps.empty() || !r.notes.empty() || r.run_level)
       return std::nullopt;
     spilled_result s;
-    if (!pack_uuid(r.id, s.id)) return std::nullopt;
+    if (!parse_uuid(r.id, s.id)) return std::nullopt;
     s.plan_index = static_cast<std::uint32_t>(plan_index);
     s.status = r.status;
     s.type_repeats = r.type_repeats;
@@ -169,10 +129,17 @@ struct pipeline::state : std::enable_shared_from_this<pipeline::state> {
     return s;
   }
 
+  // The oldest waiting record, rebuilt (spilled is not empty).
+  std::shared_ptr<const test_result> pop_spilled() {
+    const spilled_result s = spilled.front();
+    spilled.pop_front();
+    return rebuild(s);
+  }
+
   std::shared_ptr<const test_result> rebuild(const spilled_result& s) const {
     auto r = std::make_shared<test_result>();
     const plan_entry& p = plan[s.plan_index];
-    r->id = unpack_uuid(s.id);
+    r->id = uuid_text(s.id);
     r->suite = p.suite;
     r->name = p.name;
     r->value_param = p.value_param;
@@ -207,11 +174,7 @@ struct pipeline::state : std::enable_shared_from_this<pipeline::state> {
     const std::size_t queued = queued_in_memory();
     if (queued > opt.memory_backlog / 2) return;
     // Measured on the queues, not counted: a result no backend queues (QA Sphere, unmarked) takes no room.
-    while (!spilled.empty() && queued_in_memory() < opt.memory_backlog) {
-      const spilled_result s = spilled.front();
-      spilled.pop_front();
-      add_result(rebuild(s));
-    }
+    while (!spilled.empty() && queued_in_memory() < opt.memory_backlog) add_result(pop_spilled());
     for (auto& cp : channels) {
       if (cp.get() == pumping) continue;
       tr.post([self = shared_from_this(), &c = *cp] { self->pump(c); });
@@ -224,8 +187,7 @@ struct pipeline::state : std::enable_shared_from_this<pipeline::state> {
   // waiting for the rest) goes there too.
   void unspill_undelivered() {
     while (!spilled.empty()) {
-      const auto r = rebuild(spilled.front());
-      spilled.pop_front();
+      const auto r = pop_spilled();
       for (auto& cp : channels) {
         std::vector<outbound_item> items;
         be_add(*cp, r, items);
@@ -252,11 +214,7 @@ struct pipeline::state : std::enable_shared_from_this<pipeline::state> {
   // Delivery stops while the io thread runs (a cancelled batch, a break past the deadline): every
   // waiting record back into the queues, so the accounting and the fallback see them.
   void unspill_all() {
-    while (!spilled.empty()) {
-      const spilled_result s = spilled.front();
-      spilled.pop_front();
-      add_result(rebuild(s));
-    }
+    while (!spilled.empty()) add_result(pop_spilled());
   }
 
   void add_result(const std::shared_ptr<const test_result>& r) {

@@ -54,8 +54,6 @@ struct leaked_at_exit {
 };
 leaked_at_exit leaked;  // NOLINT(cppcoreguidelines-avoid-non-const-global-variables)
 
-bool counts_as_failed(test_status s) { return s != test_status::passed && s != test_status::skipped; }
-
 }  // namespace
 
 transport_options transport_options_for(const settings& s) {

@@ -19,6 +19,10 @@ enum class test_status {
 };
 
 const char* to_string(test_status s) noexcept;
+/// A status that counts as a failure: failed, invalid (an exception) or blocked.
+inline bool counts_as_failed(test_status s) noexcept {
+  return s == test_status::failed || s == test_status::invalid || s == test_status::blocked;
+}
 /// to_string()'s inverse; false for any other text. `lenient`, for files of other Qase reporters:
 /// any letter case, and "disabled" reads as skipped.
 bool status_from(std::string_view text, test_status& out, bool lenient = false) noexcept;

@@ -51,6 +51,23 @@ std::mt19937_64 seeded_engine() noexcept {
   }
 }
 
+constexpr char hex_digits[] = "0123456789abcdef";
+
+void format_uuid(const std::uint8_t* b, char* text) noexcept {
+  std::size_t o = 0;
+  for (std::size_t i = 0; i < 16; ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) text[o++] = '-';
+    text[o++] = hex_digits[b[i] >> 4];
+    text[o++] = hex_digits[b[i] & 0x0F];
+  }
+}
+
+int hex_value(char c) noexcept {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  return -1;
+}
+
 void fill_uuid(char (&text)[36]) noexcept {
   // One engine per thread, seeded on its first use (and again after fork()): a getrandom() per
   // result would cost about a microsecond of the test thread's budget.
@@ -67,13 +84,7 @@ void fill_uuid(char (&text)[36]) noexcept {
   }
   b[6] = static_cast<std::uint8_t>((b[6] & 0x0F) | 0x40);  // version 4
   b[8] = static_cast<std::uint8_t>((b[8] & 0x3F) | 0x80);  // RFC 4122 variant
-  static constexpr char hex[] = "0123456789abcdef";
-  std::size_t o = 0;
-  for (std::size_t i = 0; i < 16; ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) text[o++] = '-';
-    text[o++] = hex[b[i] >> 4];
-    text[o++] = hex[b[i] & 0x0F];
-  }
+  format_uuid(b, text);
 }
 
 }  // namespace
@@ -82,6 +93,28 @@ std::string make_uuid() noexcept {
   std::string out;
   make_uuid(out);
   return out;
+}
+
+bool parse_uuid(std::string_view text, uuid_bytes& out) noexcept {
+  if (text.size() != 36) return false;
+  std::size_t byte = 0;
+  for (std::size_t i = 0; i < text.size();) {
+    if (i == 8 || i == 13 || i == 18 || i == 23) {
+      if (text[i++] != '-') return false;
+      continue;
+    }
+    const int hi = hex_value(text[i]), lo = hex_value(text[i + 1]);
+    if (hi < 0 || lo < 0) return false;
+    out[byte++] = static_cast<std::uint8_t>(hi * 16 + lo);
+    i += 2;
+  }
+  return byte == out.size();
+}
+
+std::string uuid_text(const uuid_bytes& bytes) {
+  char text[36];
+  format_uuid(bytes.data(), text);
+  return std::string(text, sizeof text);
 }
 
 void make_uuid(std::string& out) noexcept {

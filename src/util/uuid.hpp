@@ -1,7 +1,10 @@
 #pragma once
 // Random (version 4) UUIDs: the idempotency key of every Qase result.
 
+#include <array>
+#include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace gtest_tms::detail {
 
@@ -14,5 +17,12 @@ namespace gtest_tms::detail {
 std::string make_uuid() noexcept;
 /// The same into `out`, reusing its storage (no allocation when it has room for 36 characters).
 void make_uuid(std::string& out) noexcept;
+
+using uuid_bytes = std::array<std::uint8_t, 16>;
+/// The 16 bytes of a UUID in make_uuid()'s form (lower-case 8-4-4-4-12); false for any other text,
+/// upper case included, so uuid_text() gives back the same text byte for byte.
+bool parse_uuid(std::string_view text, uuid_bytes& out) noexcept;
+/// make_uuid()'s form of these bytes.
+std::string uuid_text(const uuid_bytes& bytes);
 
 }  // namespace gtest_tms::detail

@@ -32,6 +32,25 @@ constexpr std::int64_t max_ms = std::numeric_limits<std::int64_t>::max();
 
 // ---- uuid --------------------------------------------------------------------------------
 
+// The 16-byte form a backlog keeps (pipeline): make_uuid()'s text comes back byte for byte, any
+// other spelling is refused rather than changed.
+TEST(ParseUuid, RoundTripsMakeUuidsTextAndRefusesOtherSpellings) {
+  for (int i = 0; i < 200; ++i) {
+    const std::string u = make_uuid();
+    uuid_bytes b{};
+    ASSERT_TRUE(parse_uuid(u, b)) << u;
+    EXPECT_EQ(uuid_text(b), u);
+  }
+  uuid_bytes b{};
+  ASSERT_TRUE(parse_uuid("00112233-4455-6677-8899-aabbccddeeff", b));
+  EXPECT_EQ(b[0], 0x00);
+  EXPECT_EQ(b[15], 0xff);
+  for (const char* bad : {"00112233-4455-6677-8899-AABBCCDDEEFF", "00112233445566778899aabbccddeeff",
+                          "00112233-4455-6677-8899-aabbccddeef", "00112233-4455-6677-8899_aabbccddeeff",
+                          "g0112233-4455-6677-8899-aabbccddeeff", ""})
+    EXPECT_FALSE(parse_uuid(bad, b)) << bad;
+}
+
 TEST(MakeUuid, IsLowerCaseVersion4) {
   const std::regex shape("^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$");
   for (int i = 0; i < 200; ++i) {

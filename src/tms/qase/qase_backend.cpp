@@ -225,8 +225,7 @@ class qase_backend final : public backend {
     // collector's processes of `ctest --repeat until-pass`) is flaky, as the official reporters mark
     // retry passes. Every attempt stays its own result. Each instance of a TEST_P/TYPED_TEST has
     // its own name, so attempts of different instances are never mixed up.
-    const bool failed = result->status == test_status::failed || result->status == test_status::invalid ||
-                        result->status == test_status::blocked;
+    const bool failed = counts_as_failed(result->status);
     const bool flaky = result->status == test_status::passed && failed_before_.count(result->full_name()) > 0;
     if (failed) failed_before_.insert(result->full_name());
     const std::string status = to_string(qase_sent_status(result->status, mapping_));

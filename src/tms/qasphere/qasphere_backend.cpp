@@ -735,11 +735,10 @@ void qasphere_backend::map_result(const std::shared_ptr<const test_result>& r, s
 }
 
 void qasphere_backend::note_attempt(const test_result& r) {
-  const std::string name = r.full_name();
-  if (r.status == test_status::failed || r.status == test_status::invalid || r.status == test_status::blocked) {
-    ++failed_attempts_[name];
-  } else if (r.status == test_status::passed) {
-    const auto it = failed_attempts_.find(name);
+  if (counts_as_failed(r.status)) {
+    ++failed_attempts_[r.full_name()];
+  } else if (r.status == test_status::passed && !failed_attempts_.empty()) {  // no name built for most passes
+    const auto it = failed_attempts_.find(r.full_name());
     if (it == failed_attempts_.end()) return;
     passed_in_attempts_[r.id] = it->second + 1;
     failed_attempts_.erase(it);
