@@ -44,6 +44,15 @@ env_map qas_env(const emulator_fixture& emu) {
   return env;
 }
 
+// Qase and QA Sphere reporting from one binary.
+env_map both_env(const emulator_fixture& emu) {
+  auto env = emu.qase_env();
+  for (const auto& [k, v] : qas_env(emu)) {
+    if (v) env[k] = v;
+  }
+  return env;
+}
+
 std::map<std::string, emulator::qasphere_result_view> by_tcase(const std::vector<emulator::qasphere_result_view>& rs) {
   std::map<std::string, emulator::qasphere_result_view> out;
   for (const auto& r : rs) {
@@ -313,10 +322,7 @@ TEST(QasphereEndToEnd, JoiningARunViaRunIdNeverClosesIt) {
 
 TEST(QasphereEndToEnd, QaseAndQasphereFromOneBinary) {
   emulator_fixture emu;
-  auto env = emu.qase_env();
-  for (const auto& [k, v] : qas_env(emu)) {
-    if (v) env[k] = v;
-  }
+  auto env = both_env(emu);
   const process_result r = run_fixture("fixture_qasphere", env);
   ASSERT_FALSE(r.timed_out) << r.err;
   EXPECT_EQ(r.exit_code, plain_exit_code("fixture_qasphere")) << r.err;
@@ -343,10 +349,7 @@ TEST(QasphereEndToEnd, WithBothSystemsEachQaSphereResultLinksTheQaseRun) {
   emulator::emulator_options o = emulator_fixture::default_options();
   o.faults = emulator::parse_fault_plan("POST /api/public/v0/project/BD/run=latency:300");
   emulator_fixture emu(o);
-  auto env = emu.qase_env();
-  for (const auto& [k, v] : qas_env(emu)) {
-    if (v) env[k] = v;
-  }
+  auto env = both_env(emu);
   const process_result r = run_fixture("fixture_qasphere", env, {acceptance_filter});
   ASSERT_FALSE(r.timed_out) << r.err;
   const auto qase_runs = emu.tms().qase_runs();
