@@ -542,7 +542,8 @@ bool parse_qase_report_result(const std::string& text, test_result& r, std::int6
   double start = 0, end = 0, duration = 0;
   if (number_member(ex, "start_time", start) && start > 0) r.start_ms = seconds_to_ms(start);
   if (number_member(ex, "duration", duration) && duration >= 0) {
-    r.duration_ms = static_cast<std::int64_t>(duration);
+    // Another reporter's file may hold any number: out of range is 0, as seconds_to_ms() has it.
+    r.duration_ms = duration < 9.2e18 ? static_cast<std::int64_t>(duration) : 0;
   } else if (r.start_ms > 0 && number_member(ex, "end_time", end) && end >= start) {
     r.duration_ms = seconds_to_ms(end) - r.start_ms;
   }

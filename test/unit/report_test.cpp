@@ -464,6 +464,26 @@ TEST(QaseReport, ReadsOtherReportersFiles) {
   EXPECT_EQ(r.parts[0].message, "Error: nope\n at x");
 }
 
+// Found by the record_roundtrip fuzzer: a duration beyond int64 was converted unchecked (UBSan).
+TEST(QaseReport, AnOutOfRangeDurationIsZeroNotUndefined) {
+  test_result r;
+  std::int64_t run_id = 0;
+  bool created = false;
+  std::string error;
+  for (const char* duration : {"1e19", "1.8e308", "9.3e18"}) {
+    const std::string text = std::string(R"({"id": "8f2c0a52-3b1d-4e8a-9c7e-0d1f2a3b4c5d", "title": "t",
+      "execution": {"status": "passed", "start_time": 1700000000, "duration": )") +
+                             duration + "}}";
+    ASSERT_TRUE(parse_qase_report_result(text, r, run_id, created, error)) << duration << ": " << error;
+    EXPECT_EQ(r.duration_ms, 0) << duration;
+  }
+  ASSERT_TRUE(parse_qase_report_result(
+      R"({"id": "8f2c0a52-3b1d-4e8a-9c7e-0d1f2a3b4c5d", "title": "t", "execution": {"status": "passed", "duration": 1500}})",
+      r, run_id, created, error))
+      << error;
+  EXPECT_EQ(r.duration_ms, 1500);
+}
+
 TEST(QaseReport, SystemIsRecorded) {
   temp_dir dir;
   const std::string qas = dir.path() + "/elsewhere";
