@@ -410,6 +410,18 @@ TEST(QaseReport, CorruptRunJsonIsReplacedNotFatal) {
   EXPECT_EQ(run.at("stats").at("total").to_number<int>(), 1);
 }
 
+// Counts another writer left beyond int64 start again from 0, never an unchecked conversion.
+TEST(QaseReport, OutOfRangeCountsInRunJsonStartAgainFromZero) {
+  temp_dir dir;
+  std::filesystem::create_directories(dir.path() + "/results");
+  write_file(dir.path() + "/run.json", R"({"stats": {"total": 1e30, "passed": -1e30, "failed": 2}, "results": []})");
+  EXPECT_EQ(write_qase_report(dir.path(), {make(1)}, {1, 2, tms::qase, 0, false}, qs()), "");
+  const json::object run = parse_object(read_file(dir.path() + "/run.json"));
+  EXPECT_EQ(run.at("stats").at("total").to_number<std::int64_t>(), 1);
+  EXPECT_EQ(run.at("stats").at("passed").to_number<std::int64_t>(), 1);
+  EXPECT_EQ(run.at("stats").at("failed").to_number<std::int64_t>(), 2);  // in range: kept
+}
+
 TEST(QaseReport, HostileFilesAreSkippedWithAWarningEach) {
   temp_dir dir;
   ASSERT_EQ(write_qase_report(dir.path(), {make(1), make(2)}, {}, qs()), "");
